@@ -1,0 +1,60 @@
+#include <tapegrad/autograd/core/shape.hpp>
+
+#include <algorithm>
+#include <sstream>
+
+#include <tapegrad/autograd/core/error.hpp>
+
+namespace tg {
+
+bool operator==(IntArrayRef a, IntArrayRef b) { return std::equal(a.begin(), a.end(), b.begin(), b.end()); }
+
+std::ostream& operator<<(std::ostream& out, IntArrayRef sizes) {
+  out << '[';
+  for (std::size_t i = 0; i < sizes.size(); ++i) out << (i ? ", " : "") << sizes[i];
+  return out << ']';
+}
+
+std::string to_string(IntArrayRef sizes) {
+  std::ostringstream out;
+  out << sizes;
+  return out.str();
+}
+
+std::int64_t shape_numel(IntArrayRef sizes) {
+  std::int64_t n = 1;
+  for (auto s : sizes) n *= s;
+  return n;
+}
+
+Shape contiguous_strides(IntArrayRef sizes) {
+  Shape strides(sizes.size());
+  std::int64_t stride = 1;
+  for (std::size_t i = sizes.size(); i-- > 0;) {
+    strides[i] = stride;
+    stride *= std::max<std::int64_t>(sizes[i], 1);
+  }
+  return strides;
+}
+
+Shape broadcast_shapes(std::string_view op, IntArrayRef a, IntArrayRef b) {
+  const std::size_t rank = std::max(a.size(), b.size());
+  Shape out(rank);
+  for (std::size_t i = 0; i < rank; ++i) {
+    const std::int64_t sa = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
+    const std::int64_t sb = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
+    check(sa == sb || sa == 1 || sb == 1, op, "shapes ", a, " and ", b, " do not broadcast (dim ",
+          static_cast<std::int64_t>(i) - static_cast<std::int64_t>(rank), ": ", sa, " vs ", sb, ")");
+    out[i] = sa == 1 ? sb : sa;
+  }
+  return out;
+}
+
+std::int64_t wrap_dim(std::string_view op, std::int64_t dim, std::int64_t rank) {
+  const std::int64_t bound = std::max<std::int64_t>(rank, 1);
+  check(dim >= -bound && dim < bound, op, "dim ", dim, " is out of range for a tensor of rank ", rank,
+        " (expected a dim in [", -bound, ", ", bound - 1, "])");
+  return dim < 0 ? dim + bound : dim;
+}
+
+}  // namespace tg

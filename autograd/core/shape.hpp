@@ -1,0 +1,57 @@
+#pragma once
+// Sizes and strides (Shape), a non-owning view of them (IntArrayRef), and broadcasting rules.
+#include <boost/container/small_vector.hpp>
+#include <cstdint>
+#include <initializer_list>
+#include <ostream>
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace tg {
+
+using Shape = boost::container::small_vector<std::int64_t, 6>;
+
+/// A borrowed list of sizes or dims, as in libtorch: accepts {2, 3}, a std::vector, a Shape or one integer.
+class IntArrayRef {
+ public:
+  IntArrayRef() = default;
+  IntArrayRef(const std::int64_t& single) : data_(&single), size_(1) {}
+// NOTE: like c10::IntArrayRef this borrows the braced list, which lives until the end of the full
+// expression: pass `{2, 3}` straight to a function, never store an IntArrayRef made from one.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Winit-list-lifetime"
+  IntArrayRef(std::initializer_list<std::int64_t> values) : data_(values.begin()), size_(values.size()) {}
+#pragma GCC diagnostic pop
+  IntArrayRef(const std::vector<std::int64_t>& values) : data_(values.data()), size_(values.size()) {}
+  IntArrayRef(const Shape& values) : data_(values.data()), size_(values.size()) {}
+  IntArrayRef(std::span<const std::int64_t> values) : data_(values.data()), size_(values.size()) {}
+
+  const std::int64_t* begin() const { return data_; }
+  const std::int64_t* end() const { return data_ + size_; }
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  std::int64_t operator[](std::size_t i) const { return data_[i]; }
+  Shape vec() const { return Shape(begin(), end()); }
+
+ private:
+  const std::int64_t* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+bool operator==(IntArrayRef a, IntArrayRef b);
+std::ostream& operator<<(std::ostream& out, IntArrayRef sizes);
+inline std::ostream& operator<<(std::ostream& out, const Shape& sizes) { return out << IntArrayRef(sizes); }
+
+/// Product of sizes (1 for a 0-d shape).
+std::int64_t shape_numel(IntArrayRef sizes);
+/// Row-major strides for the given sizes.
+Shape contiguous_strides(IntArrayRef sizes);
+/// NumPy broadcasting of two shapes; throws tg::Error naming `op` when they do not broadcast.
+Shape broadcast_shapes(std::string_view op, IntArrayRef a, IntArrayRef b);
+/// Maps a possibly negative dim into [0, rank); throws naming `op` when out of range.
+std::int64_t wrap_dim(std::string_view op, std::int64_t dim, std::int64_t rank);
+/// Formats sizes as "[2, 3]".
+std::string to_string(IntArrayRef sizes);
+
+}  // namespace tg

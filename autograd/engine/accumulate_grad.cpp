@@ -1,0 +1,41 @@
+#include <tapegrad/autograd/engine/accumulate_grad.hpp>
+
+#include <tapegrad/autograd/engine/grad_mode.hpp>
+#include <tapegrad/autograd/ops/arithmetic.hpp>
+#include <tapegrad/autograd/ops/conversion.hpp>
+
+namespace tg::autograd {
+
+AccumulateGrad::AccumulateGrad(std::shared_ptr<TensorImpl> leaf) : leaf_(std::move(leaf)) {
+  set_inputs({});
+}
+
+Tensor AccumulateGrad::run_hooks(Tensor grad) const {
+  for (const GradHook& hook : leaf_->autograd_meta().hooks) {
+    Tensor replaced = hook(grad);
+    if (replaced.defined()) grad = std::move(replaced);
+  }
+  return grad;
+}
+
+tensor_list AccumulateGrad::apply(tensor_list&& grads) {
+  Tensor grad = run_hooks(std::move(grads.at(0)));
+  if (!grad.defined()) return {};
+  Tensor& stored = leaf_->autograd_meta().grad;
+  if (!stored.defined()) {
+    // Keep the incoming buffer when nobody else can reach it; otherwise (or when it is a strided or
+    // expanded view, which later in-place accumulation must not write through) store a copy.
+    const bool exclusive = grad.impl_ptr().use_count() == 1 && grad.impl()->storage.use_count() == 1;
+    if (GradMode::is_enabled())
+      stored = grad.is_contiguous() ? grad : grad.contiguous();
+    else
+      stored = exclusive && grad.is_contiguous() ? grad.detach() : grad.detach().clone();
+  } else if (GradMode::is_enabled()) {
+    stored = stored + grad;  // create_graph: the sum itself is differentiable
+  } else {
+    stored.add_(grad);
+  }
+  return {};
+}
+
+}  // namespace tg::autograd

@@ -1,0 +1,241 @@
+#include <tapegrad/autograd/engine/engine.hpp>
+
+#include <algorithm>
+#include <queue>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <tapegrad/autograd/engine/accumulate_grad.hpp>
+#include <tapegrad/autograd/engine/grad_mode.hpp>
+#include <tapegrad/autograd/engine/node.hpp>
+#include <tapegrad/autograd/ops/arithmetic.hpp>
+#include <tapegrad/autograd/ops/reduction.hpp>
+#include <tapegrad/autograd/tensor/factories.hpp>
+
+namespace tg::autograd {
+namespace {
+
+struct Capture {
+  std::uint32_t input_nr;
+  std::size_t result_index;
+};
+
+// One backward call: dependency counts, gradient buffers, and (for grad()) what to capture.
+// Follows PyTorch's engine: a node runs once all its consumers have passed their gradients on,
+// newest node first. Everything is iterative so that long chains cannot overflow the stack.
+class GraphTask {
+ public:
+  GraphTask(bool retain_graph, bool create_graph) : retain_graph_(retain_graph), create_graph_(create_graph) {}
+
+  void add_root(const Edge& edge, Tensor grad) {
+    roots_.push_back(edge.function.get());
+    accumulate(edge.function.get(), edge.input_nr, std::move(grad));
+  }
+
+  void add_capture(Node* node, std::uint32_t input_nr, std::size_t result_index) {
+    captures_[node].push_back({input_nr, result_index});
+    capture_only_ = true;
+  }
+
+  tensor_list run(std::size_t num_captures) {
+    captured_.assign(num_captures, Tensor());
+    count_dependencies();
+    if (capture_only_) mark_needed_nodes();
+    std::priority_queue<std::pair<std::uint64_t, Node*>> ready;
+    std::unordered_set<Node*> seeded;
+    for (Node* root : roots_)
+      if (dependencies_[root] == 0 && seeded.insert(root).second) ready.push({root->sequence_nr(), root});
+    AutoGradMode mode(create_graph_);
+    while (!ready.empty()) {
+      Node* node = ready.top().second;
+      ready.pop();
+      tensor_list grads = take_buffer(node);
+      run_output_hooks(*node, grads);
+      capture(node, grads);
+      tensor_list input_grads;
+      if (should_execute(node) && std::any_of(grads.begin(), grads.end(), [](auto& g) { return g.defined(); })) {
+        input_grads = node->apply(std::move(grads));
+        validate(*node, input_grads);
+        if (!retain_graph_) node->release_saved();
+      }
+      const auto& edges = node->next_edges();
+      for (std::size_t i = 0; i < edges.size(); ++i) {
+        Node* next = edges[i].function.get();
+        if (next == nullptr || (capture_only_ && !needed_.contains(next))) continue;
+        if (i < input_grads.size() && input_grads[i].defined())
+          accumulate(next, edges[i].input_nr, std::move(input_grads[i]));
+        if (--dependencies_[next] == 0) ready.push({next->sequence_nr(), next});
+      }
+    }
+    return std::move(captured_);
+  }
+
+ private:
+  void count_dependencies() {
+    std::vector<Node*> stack(roots_.begin(), roots_.end());
+    std::unordered_set<Node*> seen(roots_.begin(), roots_.end());
+    while (!stack.empty()) {
+      Node* node = stack.back();
+      stack.pop_back();
+      nodes_.push_back(node);
+      for (const Edge& edge : node->next_edges()) {
+        if (!edge.valid()) continue;
+        Node* next = edge.function.get();
+        ++dependencies_[next];
+        if (seen.insert(next).second) stack.push_back(next);
+      }
+    }
+  }
+
+  // grad(): run only nodes from which a captured gradient is reachable. Creation order (sequence_nr)
+  // is a topological order, so one ascending pass settles every node after its producers.
+  void mark_needed_nodes() {
+    std::sort(nodes_.begin(), nodes_.end(), [](Node* a, Node* b) { return a->sequence_nr() < b->sequence_nr(); });
+    for (Node* node : nodes_) {
+      bool reaches_capture = false;
+      for (const Edge& edge : node->next_edges())
+        if (edge.valid() && needed_.contains(edge.function.get())) reaches_capture = true;
+      if (reaches_capture) executes_.insert(node);
+      if (reaches_capture || captures_.contains(node)) needed_.insert(node);
+    }
+  }
+
+  bool should_execute(Node* node) const {
+    if (!capture_only_) return true;
+    return executes_.contains(node) && dynamic_cast<AccumulateGrad*>(node) == nullptr;
+  }
+
+  void accumulate(Node* node, std::uint32_t input_nr, Tensor grad) {
+    tensor_list& buffer = buffers_[node];
+    if (buffer.size() < node->num_outputs()) buffer.resize(node->num_outputs());
+    Tensor& slot = buffer.at(input_nr);
+    slot = slot.defined() ? slot + grad : std::move(grad);
+  }
+
+  tensor_list take_buffer(Node* node) {
+    auto found = buffers_.find(node);
+    if (found == buffers_.end()) return tensor_list(node->num_outputs());
+    tensor_list grads = std::move(found->second);
+    buffers_.erase(found);
+    grads.resize(node->num_outputs());
+    return grads;
+  }
+
+  static void run_output_hooks(const Node& node, tensor_list& grads) {
+    for (const auto& [output_nr, hook] : node.output_hooks()) {
+      if (output_nr >= grads.size() || !grads[output_nr].defined()) continue;
+      Tensor replaced = hook(grads[output_nr]);
+      if (replaced.defined()) grads[output_nr] = std::move(replaced);
+    }
+  }
+
+  void capture(Node* node, const tensor_list& grads) {
+    auto found = captures_.find(node);
+    if (found == captures_.end()) return;
+    auto* accumulator = dynamic_cast<AccumulateGrad*>(node);
+    for (const Capture& c : found->second) {
+      Tensor grad = grads.at(c.input_nr);
+      if (accumulator != nullptr && grad.defined()) grad = accumulator->run_hooks(grad);
+      captured_[c.result_index] = grad;
+    }
+  }
+
+  static void validate(const Node& node, tensor_list& grads) {
+    const auto& edges = node.next_edges();
+    check(grads.size() == edges.size(), "backward", "node ", node.name(), " returned ", grads.size(),
+          " gradients; expected ", edges.size(), " (one per forward input)");
+    for (std::size_t i = 0; i < grads.size(); ++i) {
+      if (!grads[i].defined() || !edges[i].valid()) continue;
+      const InputMeta& meta = node.input_meta()[i];
+      check(grads[i].dtype() == meta.dtype, "backward", "node ", node.name(), " returned a ", grads[i].dtype(),
+            " gradient for input ", i, "; expected ", meta.dtype);
+      if (grads[i].sizes() == meta.sizes) continue;
+      bool reducible = grads[i].dim() >= static_cast<std::int64_t>(meta.sizes.size());
+      for (std::size_t d = 0; reducible && d < meta.sizes.size(); ++d) {
+        const auto g = grads[i].sizes()[grads[i].sizes().size() - meta.sizes.size() + d];
+        reducible = g == meta.sizes[d] || meta.sizes[d] == 1;
+      }
+      check(reducible, "backward", "node ", node.name(), " returned a gradient of shape ", grads[i].sizes(),
+            " for input ", i, "; expected ", meta.sizes);
+      grads[i] = sum_to(grads[i], meta.sizes);
+    }
+  }
+
+  bool retain_graph_;
+  bool create_graph_;
+  bool capture_only_ = false;
+  std::vector<Node*> roots_;
+  std::vector<Node*> nodes_;
+  std::unordered_map<Node*, int> dependencies_;
+  std::unordered_map<Node*, tensor_list> buffers_;
+  std::unordered_map<Node*, std::vector<Capture>> captures_;
+  std::unordered_set<Node*> needed_;
+  std::unordered_set<Node*> executes_;
+  tensor_list captured_;
+};
+
+Tensor root_gradient(std::string_view op, const Tensor& root, const Tensor& given) {
+  if (given.defined()) {
+    check(given.sizes() == root.sizes(), op, "gradient has shape ", given.sizes(), " but the tensor has shape ",
+          root.sizes(), "; they must match");
+    check(given.dtype() == root.dtype(), op, "gradient is ", given.dtype(), " but the tensor is ", root.dtype());
+    return given;
+  }
+  check(root.numel() == 1, op, "a gradient can be created implicitly only for one-element outputs, but the ",
+        "tensor has shape ", root.sizes(), "; pass a gradient of that shape, e.g. backward(tg::ones_like(t))");
+  return ones_like(root);
+}
+
+void check_root(std::string_view op, const Tensor& root) {
+  check(root.defined(), op, "called on an undefined tensor");
+  check(root.requires_grad(), op,
+        "the tensor does not require grad and has no grad_fn; set requires_grad(true) on the leaves you "
+        "want gradients for, and do not compute the tensor under NoGradGuard or from detach()ed tensors");
+}
+
+}  // namespace
+
+void backward(const tensor_list& tensors, const tensor_list& grad_tensors, std::optional<bool> retain_graph,
+              bool create_graph) {
+  check(grad_tensors.empty() || grad_tensors.size() == tensors.size(), "backward", "got ", tensors.size(),
+        " tensors but ", grad_tensors.size(), " gradients");
+  GraphTask task(retain_graph.value_or(create_graph), create_graph);
+  for (std::size_t i = 0; i < tensors.size(); ++i) {
+    check_root("backward", tensors[i]);
+    task.add_root(gradient_edge(tensors[i]),
+                  root_gradient("backward", tensors[i], grad_tensors.empty() ? Tensor() : grad_tensors[i]));
+  }
+  task.run(0);
+}
+
+tensor_list grad(const tensor_list& outputs, const tensor_list& inputs, const tensor_list& grad_outputs,
+                 std::optional<bool> retain_graph, bool create_graph, bool allow_unused) {
+  check(grad_outputs.empty() || grad_outputs.size() == outputs.size(), "grad", "got ", outputs.size(),
+        " outputs but ", grad_outputs.size(), " grad_outputs");
+  GraphTask task(retain_graph.value_or(create_graph), create_graph);
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    check_root("grad", outputs[i]);
+    task.add_root(gradient_edge(outputs[i]),
+                  root_gradient("grad", outputs[i], grad_outputs.empty() ? Tensor() : grad_outputs[i]));
+  }
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    check(inputs[i].defined() && inputs[i].requires_grad(), "grad", "input ", i,
+          " does not require grad; only tensors that require grad can be differentiated against");
+    Edge edge = gradient_edge(inputs[i]);
+    task.add_capture(edge.function.get(), edge.input_nr, i);
+  }
+  tensor_list result = task.run(inputs.size());
+  for (std::size_t i = 0; i < result.size(); ++i)
+    check(allow_unused || result[i].defined(), "grad", "input ", i,
+          " (shape ", inputs[i].sizes(), ") was not used to compute the outputs; pass allow_unused=true "
+          "to get an undefined tensor for it");
+  return result;
+}
+
+}  // namespace tg::autograd
+
+namespace tg {
+void Tensor::backward(const Tensor& gradient, std::optional<bool> retain_graph, bool create_graph) const {
+  autograd::backward({*this}, {gradient}, retain_graph, create_graph);
+}
+}  // namespace tg

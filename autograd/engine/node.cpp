@@ -1,0 +1,75 @@
+#include <tapegrad/autograd/engine/node.hpp>
+
+#include <tapegrad/autograd/engine/accumulate_grad.hpp>
+#include <tapegrad/autograd/engine/grad_mode.hpp>
+
+namespace tg::autograd {
+namespace {
+thread_local std::uint64_t next_sequence_nr = 0;
+// See Note [Iterative graph destruction].
+thread_local std::vector<std::shared_ptr<Node>>* nodes_to_destroy = nullptr;
+}  // namespace
+
+Node::Node() : sequence_nr_(next_sequence_nr++) {}
+
+// Note [Iterative graph destruction]
+// A chain of 100k nodes would be freed recursively by shared_ptr (each node's destructor drops its
+// producer) and overflow the stack. Instead, the outermost destructor drains a queue: nested
+// destructors only hand over the producers they were the last owner of.
+Node::~Node() {
+  std::vector<std::shared_ptr<Node>> local;
+  auto* queue = nodes_to_destroy ? nodes_to_destroy : &local;
+  for (Edge& edge : next_edges_)
+    if (edge.function && edge.function.use_count() == 1) queue->push_back(std::move(edge.function));
+  if (queue != &local) return;
+  nodes_to_destroy = &local;
+  while (!local.empty()) {
+    std::shared_ptr<Node> node = std::move(local.back());
+    local.pop_back();
+    node.reset();
+  }
+  nodes_to_destroy = nullptr;
+}
+
+void Node::set_inputs(const tensor_list& inputs) {
+  next_edges_.clear();
+  input_meta_.clear();
+  next_edges_.reserve(inputs.size());
+  input_meta_.reserve(inputs.size());
+  for (const Tensor& input : inputs) {
+    if (input.defined() && input.requires_grad())
+      next_edges_.push_back(gradient_edge(input));
+    else
+      next_edges_.push_back(Edge{});
+    if (input.defined())
+      input_meta_.push_back(InputMeta{input.sizes(), input.dtype()});
+    else
+      input_meta_.push_back(InputMeta{});
+  }
+}
+
+void Node::add_output_hook(std::uint32_t output_nr, GradHook hook) {
+  output_hooks_.emplace_back(output_nr, std::move(hook));
+}
+
+std::shared_ptr<Node> grad_accumulator(const Tensor& leaf) {
+  AutogradMeta& meta = leaf.impl()->autograd_meta();
+  if (auto existing = meta.grad_accumulator.lock()) return existing;
+  auto accumulator = std::make_shared<AccumulateGrad>(leaf.impl_ptr());
+  meta.grad_accumulator = accumulator;
+  return accumulator;
+}
+
+Edge gradient_edge(const Tensor& tensor) {
+  if (auto fn = tensor.grad_fn()) return Edge{std::move(fn), tensor.output_nr()};
+  return Edge{grad_accumulator(tensor), 0};
+}
+
+bool any_requires_grad(const tensor_list& inputs) {
+  if (!GradMode::is_enabled()) return false;
+  for (const Tensor& input : inputs)
+    if (input.defined() && input.requires_grad()) return true;
+  return false;
+}
+
+}  // namespace tg::autograd

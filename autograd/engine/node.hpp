@@ -1,0 +1,94 @@
+#pragma once
+// Node: one recorded operation of the tape. Its apply() maps the gradients of the op's outputs to
+// gradients of its inputs; next_edges() point to the nodes that produced those inputs.
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <tapegrad/autograd/tensor/tensor.hpp>
+
+namespace tg::autograd {
+
+class Node;
+
+/// Where a gradient goes: input `input_nr` of `function` (null function: the input needs no gradient).
+struct Edge {
+  std::shared_ptr<Node> function;
+  std::uint32_t input_nr = 0;
+  bool valid() const { return function != nullptr; }
+};
+
+/// What a gradient for a forward input must look like (checked by the engine).
+struct InputMeta {
+  Shape sizes;
+  Dtype dtype = kFloat32;
+};
+
+class Node : public std::enable_shared_from_this<Node> {
+ public:
+  Node();
+  virtual ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  /// Gradients of the forward outputs in, gradients of the forward inputs out (one per next edge;
+  /// undefined where that input needs none).
+  virtual tensor_list apply(tensor_list&& grad_outputs) = 0;
+  /// Name shown by grad_fn printing and in error messages, e.g. "MulBackward".
+  virtual std::string_view name() const = 0;
+  /// Drops saved tensors after a backward without retain_graph. See Note [Saved tensor lifetime].
+  virtual void release_saved() {}
+
+  const std::vector<Edge>& next_edges() const { return next_edges_; }
+  const std::vector<InputMeta>& input_meta() const { return input_meta_; }
+  bool needs_input_grad(std::size_t input) const {
+    return input < next_edges_.size() && next_edges_[input].valid();
+  }
+  std::uint64_t sequence_nr() const { return sequence_nr_; }
+  /// Number of forward outputs (= number of gradients apply() receives).
+  std::uint32_t num_outputs() const { return num_outputs_; }
+
+  /// Connects the node to the producers of `inputs` and records their metadata.
+  void set_inputs(const tensor_list& inputs);
+  void set_num_outputs(std::uint32_t n) { num_outputs_ = n; }
+
+  /// Hooks registered on non-leaf outputs: run on the gradient of output `output_nr` before apply().
+  void add_output_hook(std::uint32_t output_nr, GradHook hook);
+  const std::vector<std::pair<std::uint32_t, GradHook>>& output_hooks() const { return output_hooks_; }
+
+ private:
+  std::vector<Edge> next_edges_;
+  std::vector<InputMeta> input_meta_;
+  std::vector<std::pair<std::uint32_t, GradHook>> output_hooks_;
+  std::uint64_t sequence_nr_;
+  std::uint32_t num_outputs_ = 1;
+};
+
+/// The edge a gradient for `tensor` must flow into: its grad_fn, or its leaf accumulator.
+Edge gradient_edge(const Tensor& tensor);
+/// The AccumulateGrad node of a leaf that requires grad (created on first use).
+std::shared_ptr<Node> grad_accumulator(const Tensor& leaf);
+
+/// True when grad mode is on and any input requires grad: the op must record a node.
+bool any_requires_grad(const tensor_list& inputs);
+
+/// Records node type NodeT for an op with the given inputs and outputs when any input requires grad.
+/// Returns the node (to fill in what backward needs) or nullptr when nothing is recorded.
+template <class NodeT>
+NodeT* record(const tensor_list& inputs, const tensor_list& outputs) {
+  if (!any_requires_grad(inputs)) return nullptr;
+  auto node = std::make_shared<NodeT>();
+  node->set_inputs(inputs);
+  node->set_num_outputs(static_cast<std::uint32_t>(outputs.size()));
+  for (std::uint32_t i = 0; i < outputs.size(); ++i) {
+    AutogradMeta& meta = outputs[i].impl()->autograd_meta();
+    meta.requires_grad = true;
+    meta.grad_fn = node;
+    meta.output_nr = i;
+  }
+  return node.get();
+}
+
+}  // namespace tg::autograd

@@ -1,0 +1,39 @@
+#include <tapegrad/autograd/engine/saved_tensor.hpp>
+
+#include <tapegrad/autograd/engine/grad_mode.hpp>
+#include <tapegrad/autograd/engine/node.hpp>
+
+namespace tg::autograd {
+
+SavedTensor::SavedTensor(const Tensor& tensor, bool is_output)
+    : data_(is_output ? tensor.detach() : tensor),
+      version_(tensor.defined() ? tensor.version() : 0),
+      output_nr_(is_output ? tensor.output_nr() : 0),
+      is_output_(is_output),
+      saved_(true) {}
+
+Tensor SavedTensor::unpack(const Node& owner) const {
+  check(saved_, "backward",
+        "saved tensors of ", owner.name(),
+        " were freed by an earlier backward(); pass retain_graph=true to that call if you need to "
+        "backward through the graph a second time");
+  if (!data_.defined()) return data_;
+  check(data_.version() == version_, "backward", "a tensor saved by ", owner.name(),
+        " was modified by an in-place operation after it was saved (version ", version_, " -> ",
+        data_.version(), "); clone() it before modifying it, or modify it under NoGradGuard before using it");
+  if (!is_output_ || !GradMode::is_enabled()) return data_;
+  // create_graph: the output must carry its history again so that gradients of gradients flow to it.
+  Tensor output = data_.detach();
+  AutogradMeta& meta = output.impl()->autograd_meta();
+  meta.requires_grad = true;
+  meta.grad_fn = std::const_pointer_cast<Node>(owner.shared_from_this());
+  meta.output_nr = output_nr_;
+  return output;
+}
+
+void SavedTensor::reset() {
+  data_ = Tensor();
+  saved_ = false;
+}
+
+}  // namespace tg::autograd

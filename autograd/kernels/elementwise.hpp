@@ -1,0 +1,96 @@
+#pragma once
+// Strided N-d loops shared by element-wise kernels: contiguous fast paths, OpenMP above a size threshold.
+// Included only by .cpp files of the library (it uses OpenMP pragmas).
+#include <array>
+#include <cstdint>
+
+#include <tapegrad/autograd/core/shape.hpp>
+#include <tapegrad/autograd/kernels/dispatch.hpp>
+#include <tapegrad/autograd/kernels/threads.hpp>
+#include <tapegrad/autograd/tensor/tensor.hpp>
+
+namespace tg::kernels {
+
+/// Calls body(offsets, count, inner_strides) once per innermost row of `sizes`, where offsets[i] is the
+/// element offset of the row's first element in operand i (given that operand's strides).
+template <std::size_t N, class Body>
+void for_each_row(IntArrayRef sizes, const std::array<const std::int64_t*, N>& strides, Body&& body) {
+  const std::int64_t rank = static_cast<std::int64_t>(sizes.size());
+  std::array<std::int64_t, N> inner_strides{};
+  if (rank == 0) {
+    std::array<std::int64_t, N> offsets{};
+    body(offsets, std::int64_t{1}, inner_strides);
+    return;
+  }
+  const std::int64_t inner = sizes[rank - 1];
+  const std::int64_t numel = shape_numel(sizes);
+  if (numel == 0) return;
+  for (std::size_t op = 0; op < N; ++op) inner_strides[op] = strides[op][rank - 1];
+  const std::int64_t rows = numel / inner;
+#pragma omp parallel for if (numel >= kParallelThreshold && rows > 1) schedule(static)
+  for (std::int64_t row = 0; row < rows; ++row) {
+    std::array<std::int64_t, N> offsets{};
+    std::int64_t rest = row;
+    for (std::int64_t d = rank - 2; d >= 0; --d) {
+      const std::int64_t index = rest % sizes[d];
+      rest /= sizes[d];
+      for (std::size_t op = 0; op < N; ++op) offsets[op] += index * strides[op][d];
+    }
+    body(offsets, inner, inner_strides);
+  }
+}
+
+/// Strides of `tensor` as seen from `out_sizes` after broadcasting (0 on broadcast dims).
+Shape broadcast_strides(const Tensor& tensor, IntArrayRef out_sizes);
+
+/// y = f(x) element-wise; the result is contiguous with x's dtype.
+template <class F>
+Tensor map(std::string_view op, const Tensor& x, F f) {
+  Tensor input = x.contiguous();
+  Tensor out = detail::make_contiguous(x.sizes(), x.dtype());
+  dispatch_floating(op, x.dtype(), [&]<class T>() {
+    const T* in = input.data_ptr<T>();
+    T* result = out.data_ptr<T>();
+    const std::int64_t n = input.numel();
+#pragma omp parallel for if (n >= kParallelThreshold) schedule(static)
+    for (std::int64_t i = 0; i < n; ++i) result[i] = static_cast<T>(f(in[i]));
+  });
+  return out;
+}
+
+/// out = f(a, b) element-wise with broadcasting; a and b must share a floating dtype.
+template <class F>
+Tensor zip(std::string_view op, const Tensor& a, const Tensor& b, F f) {
+  check(a.dtype() == b.dtype(), op, "dtypes ", a.dtype(), " and ", b.dtype(),
+        " differ; convert one with .to(", a.dtype(), ")");
+  Shape out_sizes = broadcast_shapes(op, a.sizes(), b.sizes());
+  Tensor out = detail::make_contiguous(out_sizes, a.dtype());
+  dispatch_floating(op, a.dtype(), [&]<class T>() {
+    const T* pa = static_cast<const T*>(a.raw_data());
+    const T* pb = static_cast<const T*>(b.raw_data());
+    T* po = out.data_ptr<T>();
+    const std::int64_t n = out.numel();
+    if (a.sizes() == b.sizes() && a.is_contiguous() && b.is_contiguous()) {
+#pragma omp parallel for if (n >= kParallelThreshold) schedule(static)
+      for (std::int64_t i = 0; i < n; ++i) po[i] = static_cast<T>(f(pa[i], pb[i]));
+      return;
+    }
+    const Shape sa = broadcast_strides(a, out_sizes), sb = broadcast_strides(b, out_sizes);
+    const Shape so = out.strides();
+    for_each_row<3>(out_sizes, {sa.data(), sb.data(), so.data()},
+                    [&](const std::array<std::int64_t, 3>& offsets, std::int64_t count,
+                        const std::array<std::int64_t, 3>& step) {
+                      const T* ra = pa + offsets[0];
+                      const T* rb = pb + offsets[1];
+                      T* ro = po + offsets[2];
+                      for (std::int64_t i = 0; i < count; ++i)
+                        ro[i] = static_cast<T>(f(ra[i * step[0]], rb[i * step[1]]));
+                    });
+  });
+  return out;
+}
+
+/// Copies `source` (broadcast to destination's shape, any dtype) into `destination` element-wise.
+void copy(const Tensor& destination, const Tensor& source);
+
+}  // namespace tg::kernels

@@ -1,0 +1,12 @@
+#pragma once
+// Copies: clone, contiguous, and dtype conversion (all differentiable between floating dtypes).
+#include <tapegrad/autograd/tensor/tensor.hpp>
+
+namespace tg {
+
+Tensor clone(const Tensor& x);
+/// x itself when already contiguous, else a contiguous copy.
+Tensor contiguous(const Tensor& x);
+Tensor to(const Tensor& x, Dtype dtype);
+
+}  // namespace tg

@@ -1,0 +1,126 @@
+// In-place ops (copy_, fill_, zero_, add_, sub_, mul_): how optimizers and initializers write.
+// They bump the storage's version counter so that backward detects tensors modified after saving.
+#include <cstring>
+
+#include <tapegrad/autograd/engine/grad_mode.hpp>
+#include <tapegrad/autograd/kernels/elementwise.hpp>
+
+namespace tg {
+namespace {
+
+void check_inplace(std::string_view op, const Tensor& self) {
+  detail::check_defined(op, "self", self);
+  if (!GradMode::is_enabled() || !self.requires_grad()) return;
+  check(!self.is_leaf(), op,
+        "a leaf tensor that requires grad cannot be modified in place while grad mode is on; wrap the update "
+        "in tg::NoGradGuard (as optimizers and initializers do)");
+  check(false, op, "in-place modification of a tensor computed by ", self.grad_fn_name(),
+        " is not supported while grad mode is on; use the out-of-place form (y = y.", op.substr(0, op.size() - 1),
+        "(...))");
+}
+
+void check_other(std::string_view op, const Tensor& self, const Tensor& other) {
+  detail::check_defined(op, "other", other);
+  const Shape out = broadcast_shapes(op, self.sizes(), other.sizes());
+  check(out == self.sizes(), op, "other of shape ", other.sizes(), " cannot be broadcast to self's shape ",
+        self.sizes());
+}
+
+// self[i] = f(self[i], other[i]) with other broadcast to self's shape.
+template <class F>
+void update(std::string_view op, const Tensor& self, const Tensor& other, F f) {
+  check(self.dtype() == other.dtype(), op, "self is ", self.dtype(), " but other is ", other.dtype());
+  const Shape other_strides = kernels::broadcast_strides(other, self.sizes());
+  const Shape self_strides = self.strides();
+  kernels::dispatch_floating(op, self.dtype(), [&]<class T>() {
+    T* out = static_cast<T*>(self.raw_data());
+    const T* in = static_cast<const T*>(other.raw_data());
+    kernels::for_each_row<2>(self.sizes(), {self_strides.data(), other_strides.data()},
+                             [&](const std::array<std::int64_t, 2>& offsets, std::int64_t count,
+                                 const std::array<std::int64_t, 2>& step) {
+                               T* row = out + offsets[0];
+                               const T* source = in + offsets[1];
+                               for (std::int64_t i = 0; i < count; ++i)
+                                 row[i * step[0]] = static_cast<T>(f(row[i * step[0]], source[i * step[1]]));
+                             });
+  });
+  self.impl()->storage->bump_version();
+}
+
+// self[i] = f(self[i]) for any dtype.
+template <class F>
+void update(const Tensor& self, F f) {
+  const Shape strides = self.strides();
+  kernels::dispatch(self.dtype(), [&]<class T>() {
+    T* out = static_cast<T*>(self.raw_data());
+    kernels::for_each_row<1>(self.sizes(), {strides.data()},
+                             [&](const std::array<std::int64_t, 1>& offsets, std::int64_t count,
+                                 const std::array<std::int64_t, 1>& step) {
+                               T* row = out + offsets[0];
+                               for (std::int64_t i = 0; i < count; ++i)
+                                 row[i * step[0]] = static_cast<T>(f(row[i * step[0]]));
+                             });
+  });
+  self.impl()->storage->bump_version();
+}
+
+}  // namespace
+
+const Tensor& Tensor::copy_(const Tensor& source) const {
+  check_inplace("copy_", *this);
+  check_other("copy_", *this, source);
+  kernels::copy(*this, source);
+  impl()->storage->bump_version();
+  return *this;
+}
+
+const Tensor& Tensor::fill_(double value) const {
+  check_inplace("fill_", *this);
+  update(*this, [value](auto) { return value; });
+  return *this;
+}
+
+const Tensor& Tensor::zero_() const {
+  check_inplace("zero_", *this);
+  if (is_contiguous()) {
+    std::memset(raw_data(), 0, static_cast<std::size_t>(numel()) * element_size(dtype()));
+    impl()->storage->bump_version();
+  } else {
+    update(*this, [](auto) { return 0; });
+  }
+  return *this;
+}
+
+const Tensor& Tensor::add_(const Tensor& other, double alpha) const {
+  check_inplace("add_", *this);
+  check_other("add_", *this, other);
+  update("add_", *this, other, [alpha](auto a, auto b) { return a + alpha * b; });
+  return *this;
+}
+
+const Tensor& Tensor::sub_(const Tensor& other, double alpha) const { return add_(other, -alpha); }
+
+const Tensor& Tensor::mul_(const Tensor& other) const {
+  check_inplace("mul_", *this);
+  check_other("mul_", *this, other);
+  update("mul_", *this, other, [](auto a, auto b) { return a * b; });
+  return *this;
+}
+
+const Tensor& Tensor::add_(double value) const {
+  check_inplace("add_", *this);
+  detail::check_floating("add_", "self", *this);
+  update(*this, [value](auto a) { return a + value; });
+  return *this;
+}
+
+const Tensor& Tensor::sub_(double value) const { return add_(-value); }
+
+const Tensor& Tensor::mul_(double value) const {
+  check_inplace("mul_", *this);
+  detail::check_floating("mul_", "self", *this);
+  update(*this, [value](auto a) { return a * value; });
+  return *this;
+}
+
+}  // namespace tg

@@ -1,0 +1,202 @@
+#include <tapegrad/autograd/tensor/tensor.hpp>
+
+#include <memory>
+
+#include <tapegrad/autograd/engine/grad_mode.hpp>
+#include <tapegrad/autograd/engine/node.hpp>
+#include <tapegrad/autograd/kernels/dispatch.hpp>
+#include <tapegrad/autograd/ops/arithmetic.hpp>
+
+namespace tg {
+
+TensorImpl::TensorImpl() = default;
+TensorImpl::~TensorImpl() = default;
+
+AutogradMeta& TensorImpl::autograd_meta() {
+  if (!autograd) autograd = std::make_unique<AutogradMeta>();
+  return *autograd;
+}
+
+const TensorImpl& Tensor::checked_impl() const {
+  if (!impl_) [[unlikely]]
+    throw Error("tensor: this tensor is undefined (default-constructed, or a gradient that was never computed)");
+  return *impl_;
+}
+
+std::int64_t Tensor::size(std::int64_t dim) const {
+  return sizes()[static_cast<std::size_t>(wrap_dim("size", dim, this->dim()))];
+}
+
+std::int64_t Tensor::stride(std::int64_t dim) const {
+  return strides()[static_cast<std::size_t>(wrap_dim("stride", dim, this->dim()))];
+}
+
+bool Tensor::is_contiguous() const {
+  const TensorImpl& impl = checked_impl();
+  std::int64_t expected = 1;
+  for (std::size_t i = impl.sizes.size(); i-- > 0;) {
+    if (impl.sizes[i] == 1) continue;
+    if (impl.strides[i] != expected) return false;
+    expected *= impl.sizes[i];
+  }
+  return true;
+}
+
+void* Tensor::raw_data() const {
+  const TensorImpl& impl = checked_impl();
+  return static_cast<char*>(impl.storage->data()) + impl.offset * static_cast<std::int64_t>(element_size(impl.dtype));
+}
+
+void Tensor::check_element_type(Dtype requested, const char* what) const {
+  check(dtype() == requested, what, "requested ", requested, " elements from a ", dtype(), " tensor");
+}
+
+double Tensor::item_double() const {
+  check(numel() == 1, "item", "only one-element tensors can be converted to a scalar, got shape ", sizes());
+  return kernels::dispatch(dtype(), [&]<class T>() { return static_cast<double>(*static_cast<T*>(raw_data())); });
+}
+
+std::int64_t Tensor::item_int() const {
+  check(numel() == 1, "item", "only one-element tensors can be converted to a scalar, got shape ", sizes());
+  return kernels::dispatch(dtype(),
+                           [&]<class T>() { return static_cast<std::int64_t>(*static_cast<T*>(raw_data())); });
+}
+
+std::vector<double> Tensor::to_double_vector() const {
+  Tensor values = contiguous();
+  return kernels::dispatch(dtype(), [&]<class T>() {
+    const T* data = static_cast<const T*>(values.raw_data());
+    return std::vector<double>(data, data + values.numel());
+  });
+}
+
+std::vector<std::int64_t> Tensor::to_int_vector() const {
+  Tensor values = contiguous();
+  return kernels::dispatch(dtype(), [&]<class T>() {
+    const T* data = static_cast<const T*>(values.raw_data());
+    std::vector<std::int64_t> out(static_cast<std::size_t>(values.numel()));
+    for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<std::int64_t>(data[i]);
+    return out;
+  });
+}
+
+bool Tensor::requires_grad() const {
+  const TensorImpl& impl = checked_impl();
+  return impl.autograd && impl.autograd->requires_grad;
+}
+
+const Tensor& Tensor::requires_grad_(bool requires_grad) const {
+  check(is_leaf() || requires_grad, "requires_grad_",
+        "cannot turn off requires_grad of a non-leaf tensor (it was computed by ", grad_fn_name(),
+        "); use detach() instead");
+  check(!requires_grad || is_floating_point(), "requires_grad_",
+        "only float32/float64 tensors can require gradients, got a ", dtype(), " tensor");
+  impl_->autograd_meta().requires_grad = requires_grad;
+  return *this;
+}
+
+bool Tensor::is_leaf() const {
+  const TensorImpl& impl = checked_impl();
+  return !impl.autograd || !impl.autograd->grad_fn;
+}
+
+const Tensor& Tensor::grad() const {
+  static const Tensor undefined;
+  const TensorImpl& impl = checked_impl();
+  return impl.autograd ? impl.autograd->grad : undefined;
+}
+
+Tensor& Tensor::mutable_grad() const { return impl_->autograd_meta().grad; }
+
+void Tensor::set_grad(const Tensor& grad) const {
+  if (grad.defined())
+    check(grad.sizes() == sizes() && grad.dtype() == dtype(), "set_grad", "gradient of shape ", grad.sizes(), " (",
+          grad.dtype(), ") does not match the tensor's shape ", sizes(), " (", dtype(), ")");
+  mutable_grad() = grad;
+}
+
+std::shared_ptr<autograd::Node> Tensor::grad_fn() const {
+  const TensorImpl& impl = checked_impl();
+  return impl.autograd ? impl.autograd->grad_fn : nullptr;
+}
+
+std::string Tensor::grad_fn_name() const {
+  auto fn = grad_fn();
+  return fn ? std::string(fn->name()) : std::string();
+}
+
+std::uint32_t Tensor::output_nr() const {
+  const TensorImpl& impl = checked_impl();
+  return impl.autograd ? impl.autograd->output_nr : 0;
+}
+
+Tensor Tensor::detach() const {
+  const TensorImpl& impl = checked_impl();
+  auto out = std::make_shared<TensorImpl>();
+  out->storage = impl.storage;
+  out->sizes = impl.sizes;
+  out->strides = impl.strides;
+  out->offset = impl.offset;
+  out->dtype = impl.dtype;
+  return Tensor(std::move(out));
+}
+
+void Tensor::add_hook(GradHook hook) const {
+  check(requires_grad(), "register_hook", "cannot register a hook on a tensor that does not require grad");
+  if (auto fn = grad_fn())
+    fn->add_output_hook(output_nr(), std::move(hook));
+  else
+    impl_->autograd_meta().hooks.push_back(std::move(hook));
+}
+
+void Tensor::retain_grad() const {
+  check(requires_grad(), "retain_grad", "cannot retain the gradient of a tensor that does not require grad");
+  if (is_leaf()) return;  // leaves keep their gradient anyway
+  AutogradMeta& meta = impl_->autograd_meta();
+  if (meta.retains_grad) return;
+  meta.retains_grad = true;
+  // A weak reference: the node must not keep its own output alive (that would be a cycle).
+  std::weak_ptr<TensorImpl> weak = impl_;
+  grad_fn()->add_output_hook(output_nr(), [weak](const Tensor& grad) {
+    if (auto impl = weak.lock()) {
+      Tensor& stored = impl->autograd_meta().grad;
+      NoGradGuard no_grad;
+      stored = stored.defined() ? stored + grad : grad.clone();
+    }
+    return Tensor();
+  });
+}
+
+namespace detail {
+
+Tensor make_contiguous(IntArrayRef sizes, Dtype dtype) {
+  for (auto s : sizes) check(s >= 0, "empty", "sizes must be non-negative, got ", sizes);
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = std::make_shared<Storage>(static_cast<std::size_t>(shape_numel(sizes)) * element_size(dtype));
+  impl->sizes = sizes.vec();
+  impl->strides = contiguous_strides(sizes);
+  impl->dtype = dtype;
+  return Tensor(std::move(impl));
+}
+
+Tensor make_view(const Tensor& base, IntArrayRef sizes, IntArrayRef strides, std::int64_t offset) {
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = base.impl()->storage;
+  impl->sizes = sizes.vec();
+  impl->strides = strides.vec();
+  impl->offset = offset;
+  impl->dtype = base.dtype();
+  return Tensor(std::move(impl));
+}
+
+void check_floating(std::string_view op, std::string_view argument, const Tensor& tensor) {
+  check_defined(op, argument, tensor);
+  check(tensor.is_floating_point(), op, "expected ", argument, " to be float32 or float64, got ", tensor.dtype());
+}
+
+void check_defined(std::string_view op, std::string_view argument, const Tensor& tensor) {
+  check(tensor.defined(), op, argument, " is an undefined tensor");
+}
+
+}  // namespace detail
+}  // namespace tg

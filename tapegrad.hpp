@@ -1,0 +1,25 @@
+#pragma once
+// tapegrad: the one header users include.
+#include <tapegrad/autograd/core/dtype.hpp>
+#include <tapegrad/autograd/core/error.hpp>
+#include <tapegrad/autograd/core/shape.hpp>
+#include <tapegrad/autograd/engine/engine.hpp>
+#include <tapegrad/autograd/engine/grad_mode.hpp>
+#include <tapegrad/autograd/engine/node.hpp>
+#include <tapegrad/autograd/function.hpp>
+#include <tapegrad/autograd/gradcheck.hpp>
+#include <tapegrad/autograd/kernels/threads.hpp>
+#include <tapegrad/autograd/ops/activation.hpp>
+#include <tapegrad/autograd/ops/arithmetic.hpp>
+#include <tapegrad/autograd/ops/conversion.hpp>
+#include <tapegrad/autograd/ops/index.hpp>
+#include <tapegrad/autograd/ops/linear.hpp>
+#include <tapegrad/autograd/ops/loss.hpp>
+#include <tapegrad/autograd/ops/matmul.hpp>
+#include <tapegrad/autograd/ops/reduction.hpp>
+#include <tapegrad/autograd/ops/shape.hpp>
+#include <tapegrad/autograd/ops/softmax.hpp>
+#include <tapegrad/autograd/ops/unary.hpp>
+#include <tapegrad/autograd/tensor/factories.hpp>
+#include <tapegrad/autograd/tensor/random.hpp>
+#include <tapegrad/autograd/tensor/tensor.hpp>
