@@ -168,6 +168,10 @@ GradcheckResult gradgradcheck(const TensorListFunction& fn, const tensor_list& i
   }
   const std::size_t n_inputs = inputs.size();
   TensorListFunction first_derivative = [&fn, wrt, n_inputs](const tensor_list& all) {
+    // Under finite differences grad mode is off, but the first derivative must still be computed;
+    // only the analytical pass (grad mode on) needs it differentiable.
+    const bool differentiable = GradMode::is_enabled();
+    AutoGradMode enable(true);
     tensor_list in(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n_inputs));
     tensor_list seeds(all.begin() + static_cast<std::ptrdiff_t>(n_inputs), all.end());
     tensor_list outputs;
@@ -175,15 +179,7 @@ GradcheckResult gradgradcheck(const TensorListFunction& fn, const tensor_list& i
       if (out.defined() && out.is_floating_point() && out.requires_grad()) outputs.push_back(out);
     tensor_list wrt_inputs;
     for (std::size_t w : wrt) wrt_inputs.push_back(in[w]);
-    if (!GradMode::is_enabled()) {
-      // Finite-difference evaluation: the first derivative still has to be computed.
-      AutoGradMode enable(true);
-      tensor_list grads = grad(outputs, wrt_inputs, seeds, false, false, true);
-      for (std::size_t i = 0; i < grads.size(); ++i)
-        if (!grads[i].defined()) grads[i] = zeros_like(wrt_inputs[i]);
-      return grads;
-    }
-    tensor_list grads = grad(outputs, wrt_inputs, seeds, true, /*create_graph=*/true, /*allow_unused=*/true);
+    tensor_list grads = grad(outputs, wrt_inputs, seeds, differentiable, differentiable, /*allow_unused=*/true);
     for (std::size_t i = 0; i < grads.size(); ++i)
       if (!grads[i].defined()) grads[i] = zeros_like(wrt_inputs[i]);
     return grads;

@@ -28,12 +28,14 @@ class GraphTask {
   GraphTask(bool retain_graph, bool create_graph) : retain_graph_(retain_graph), create_graph_(create_graph) {}
 
   void add_root(const Edge& edge, Tensor grad) {
+    keep_alive_.push_back(edge.function);  // a leaf's accumulator may exist only through this edge
     roots_.push_back(edge.function.get());
     accumulate(edge.function.get(), edge.input_nr, std::move(grad));
   }
 
-  void add_capture(Node* node, std::uint32_t input_nr, std::size_t result_index) {
-    captures_[node].push_back({input_nr, result_index});
+  void add_capture(const Edge& edge, std::size_t result_index) {
+    keep_alive_.push_back(edge.function);
+    captures_[edge.function.get()].push_back({edge.input_nr, result_index});
     capture_only_ = true;
   }
 
@@ -77,7 +79,6 @@ class GraphTask {
     while (!stack.empty()) {
       Node* node = stack.back();
       stack.pop_back();
-      nodes_.push_back(node);
       for (const Edge& edge : node->next_edges()) {
         if (!edge.valid()) continue;
         Node* next = edge.function.get();
@@ -87,16 +88,27 @@ class GraphTask {
     }
   }
 
-  // grad(): run only nodes from which a captured gradient is reachable. Creation order (sequence_nr)
-  // is a topological order, so one ascending pass settles every node after its producers.
+  // grad(): run only nodes from which a captured gradient is reachable. An iterative post-order walk
+  // settles every node after all the nodes it feeds gradients to.
   void mark_needed_nodes() {
-    std::sort(nodes_.begin(), nodes_.end(), [](Node* a, Node* b) { return a->sequence_nr() < b->sequence_nr(); });
-    for (Node* node : nodes_) {
+    std::unordered_set<Node*> visited;
+    std::vector<std::pair<Node*, std::size_t>> stack;
+    for (Node* root : roots_)
+      if (visited.insert(root).second) stack.push_back({root, 0});
+    while (!stack.empty()) {
+      auto& [node, next] = stack.back();
+      const auto& edges = node->next_edges();
+      if (next < edges.size()) {
+        Node* child = edges[next++].function.get();
+        if (child != nullptr && visited.insert(child).second) stack.push_back({child, 0});
+        continue;
+      }
       bool reaches_capture = false;
-      for (const Edge& edge : node->next_edges())
+      for (const Edge& edge : edges)
         if (edge.valid() && needed_.contains(edge.function.get())) reaches_capture = true;
       if (reaches_capture) executes_.insert(node);
       if (reaches_capture || captures_.contains(node)) needed_.insert(node);
+      stack.pop_back();
     }
   }
 
@@ -164,8 +176,8 @@ class GraphTask {
   bool retain_graph_;
   bool create_graph_;
   bool capture_only_ = false;
+  std::vector<std::shared_ptr<Node>> keep_alive_;
   std::vector<Node*> roots_;
-  std::vector<Node*> nodes_;
   std::unordered_map<Node*, int> dependencies_;
   std::unordered_map<Node*, tensor_list> buffers_;
   std::unordered_map<Node*, std::vector<Capture>> captures_;
@@ -222,7 +234,7 @@ tensor_list grad(const tensor_list& outputs, const tensor_list& inputs, const te
     check(inputs[i].defined() && inputs[i].requires_grad(), "grad", "input ", i,
           " does not require grad; only tensors that require grad can be differentiated against");
     Edge edge = gradient_edge(inputs[i]);
-    task.add_capture(edge.function.get(), edge.input_nr, i);
+    task.add_capture(edge, i);
   }
   tensor_list result = task.run(inputs.size());
   for (std::size_t i = 0; i < result.size(); ++i)
