@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# tapegrad's one entry point for a fresh Debian machine.
+#   ./build.sh train   install what is missing, build (release), train the example model
+#   ./build.sh test    install what is missing, build release and asan, run the whole suite in both
+#   ./build.sh setup   only install what is missing (idempotent; silent when everything is present)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+packages=(
+  cmake g++ make
+  libblis-dev libblis-openmp-dev libblis4-openmp  # GEMMs, OpenMP-threaded BLIS
+  libboost-dev libboost-program-options-dev        # small_vector for shapes, CLI options in examples
+  libgtest-dev libgmock-dev                        # tests
+  libbenchmark-dev                                 # bench/
+)
+
+setup() {
+  local missing=()
+  for package in "${packages[@]}"; do
+    dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null | grep -qx installed || missing+=("$package")
+  done
+  ((${#missing[@]} == 0)) && return 0
+  echo "build.sh: installing ${missing[*]}"
+  local sudo=()
+  ((EUID == 0)) || sudo=(sudo)
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+build() {  # build PRESET: configure quietly (the log is shown on failure), then compile with 2 jobs
+  local preset=$1 log
+  log=$(mktemp)
+  if ! cmake --preset "$preset" >"$log" 2>&1; then
+    cat "$log"
+    rm -f "$log"
+    return 1
+  fi
+  rm -f "$log"
+  cmake --build --preset "$preset" -j2
+}
+
+case "${1:-}" in
+  setup)
+    setup
+    ;;
+  train)
+    setup
+    build release
+    ./build/release/examples/xor/xor "${@:2}"
+    ;;
+  test)
+    setup
+    for preset in release asan; do
+      build "$preset"
+      ctest --preset "$preset" -j2
+    done
+    ;;
+  *)
+    echo "usage: ./build.sh train | test | setup" >&2
+    exit 2
+    ;;
+esac
