@@ -10,6 +10,9 @@ namespace {
 
 void check_inplace(std::string_view op, const Tensor& self) {
   detail::check_defined(op, "self", self);
+  for (std::int64_t d = 0; d < self.dim(); ++d)
+    check(self.size(d) <= 1 || self.stride(d) != 0, op, "the tensor of shape ", self.sizes(), " with strides ",
+          self.strides(), " is an expanded view: several elements share one memory location; clone() it first");
   if (!GradMode::is_enabled() || !self.requires_grad()) return;
   check(!self.is_leaf(), op,
         "a leaf tensor that requires grad cannot be modified in place while grad mode is on; wrap the update "

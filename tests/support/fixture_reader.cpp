@@ -1,5 +1,6 @@
 #include "support/fixture_reader.hpp"
 
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <fstream>
@@ -67,14 +68,16 @@ tg::Dtype parse_dtype(const std::string& token, const std::string& path, int lin
 
 FixtureTensor parse_tensor(FixtureRole role, const std::vector<std::string>& tokens, const std::string& path,
                            int line) {
-  if (tokens.size() < 4) fail(path, line, "a tensor needs: <role> <label> <dtype> <rank> <dims...> <values...>");
+  if (tokens.size() < 4)
+    fail(path, line, "a tensor needs: <role> <label> <dtype> <rank> <dims...> <values...>");
   FixtureTensor tensor;
   tensor.role = role;
   tensor.label = tokens[1];
   tensor.dtype = parse_dtype(tokens[2], path, line);
   tensor.line = line;
   const std::int64_t rank = parse_int(tokens[3], path, line);
-  if (rank < 0 || static_cast<std::size_t>(rank) > tokens.size() - 4) fail(path, line, "bad rank " + tokens[3]);
+  if (rank < 0 || static_cast<std::size_t>(rank) > tokens.size() - 4)
+    fail(path, line, "bad rank " + tokens[3]);
   std::int64_t numel = 1;
   for (std::int64_t d = 0; d < rank; ++d) {
     const std::int64_t size = parse_int(tokens[4 + d], path, line);
@@ -148,6 +151,10 @@ std::vector<FixtureCase> read_fixture_file(const std::string& path) {
     if (keyword == "case") {
       if (in_case) fail(path, line_number, "'case' before the 'end' of case " + cases.back().name);
       if (tokens.size() != 2) fail(path, line_number, "expected: case <name>");
+      // Case names become GoogleTest parameter names, which allow only letters, digits and '_'.
+      for (const char ch : tokens[1])
+        if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '_')
+          fail(path, line_number, "case name '" + tokens[1] + "' may hold only letters, digits and '_'");
       if (!names.insert(tokens[1]).second) fail(path, line_number, "duplicate case " + tokens[1]);
       cases.push_back(FixtureCase{tokens[1], {}, line_number});
       in_case = true;

@@ -9,9 +9,8 @@
 // compare against PyTorch never need Python or a JSON library.
 #include <cstdint>
 #include <string>
-#include <vector>
-
 #include <tapegrad/tapegrad.hpp>
+#include <vector>
 
 namespace tapegrad_test {
 
