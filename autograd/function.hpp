@@ -59,7 +59,8 @@ class SavedValue {
     check(value != nullptr, "saved_data", "the saved value is not a ", what);
     return *value;
   }
-  std::variant<std::monostate, double, std::int64_t, bool, std::string, std::vector<std::int64_t>, Tensor> value_;
+  std::variant<std::monostate, double, std::int64_t, bool, std::string, std::vector<std::int64_t>, Tensor>
+      value_;
 };
 
 class AutogradContext {
@@ -113,8 +114,8 @@ class CppNode final : public Node {
       for (std::size_t i = 0; i < grad_outputs.size(); ++i)
         if (!grad_outputs[i].defined()) grad_outputs[i] = zeros(output_meta[i].sizes, output_meta[i].dtype);
     tensor_list all = Derived::backward(&ctx, std::move(grad_outputs));
-    check(all.size() == tensor_argument.size(), "backward",
-          "custom function ", name_, " returned ", all.size(), " gradients; expected ", tensor_argument.size(),
+    check(all.size() == tensor_argument.size(), "backward", "custom function ", name_, " returned ",
+          all.size(), " gradients; expected ", tensor_argument.size(),
           " (one per forward argument, undefined for non-tensor arguments)");
     tensor_list grads;
     for (std::size_t i = 0; i < all.size(); ++i)
@@ -177,7 +178,8 @@ struct Function {
     }
   }
 
-  static void finish(const std::shared_ptr<CppNode<Derived>>& node, const tensor_list& inputs, tensor_list& outputs) {
+  static void finish(const std::shared_ptr<CppNode<Derived>>& node, const tensor_list& inputs,
+                     tensor_list& outputs) {
     node->set_inputs(inputs);
     node->set_num_outputs(static_cast<std::uint32_t>(outputs.size()));
     AutogradContext& ctx = node->ctx;
@@ -186,7 +188,8 @@ struct Function {
       check(out.defined(), "apply", "custom function ", node->name(), " returned an undefined output ", i);
       node->output_meta.push_back(InputMeta{out.sizes(), out.dtype()});
       bool differentiable = out.is_floating_point();
-      for (const Tensor& marked : ctx.non_differentiable_) differentiable = differentiable && !marked.is_same(out);
+      for (const Tensor& marked : ctx.non_differentiable_)
+        differentiable = differentiable && !marked.is_same(out);
       if (!differentiable) continue;
       // An input returned as is must not have its own history overwritten.
       for (const Tensor& input : inputs)

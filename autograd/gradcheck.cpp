@@ -1,11 +1,10 @@
-#include <tapegrad/autograd/gradcheck.hpp>
-
 #include <cmath>
 #include <random>
 #include <sstream>
 
 #include <tapegrad/autograd/engine/engine.hpp>
 #include <tapegrad/autograd/engine/grad_mode.hpp>
+#include <tapegrad/autograd/gradcheck.hpp>
 #include <tapegrad/autograd/tensor/factories.hpp>
 
 namespace tg::autograd {
@@ -105,13 +104,14 @@ GradcheckResult gradcheck(const TensorListFunction& fn, const tensor_list& input
       tensor_list roots{differentiable[o]};
       Tensor seed = zeros(differentiable[o].sizes(), differentiable[o].dtype());
       static_cast<double*>(seed.raw_data())[k] = 1.0;
-      tensor_list grads = grad(roots, wrt_inputs, {seed}, /*retain_graph=*/true, false, /*allow_unused=*/true);
+      tensor_list grads =
+          grad(roots, wrt_inputs, {seed}, /*retain_graph=*/true, false, /*allow_unused=*/true);
       std::size_t row = 0;
       for (std::size_t i = 0; i < wrt.size(); ++i) {
         const std::int64_t n = wrt_inputs[i].numel();
         if (grads[i].defined()) {
-          check(grads[i].sizes() == wrt_inputs[i].sizes(), "gradcheck", "gradient for input ", wrt[i], " has shape ",
-                grads[i].sizes(), "; expected ", wrt_inputs[i].sizes());
+          check(grads[i].sizes() == wrt_inputs[i].sizes(), "gradcheck", "gradient for input ", wrt[i],
+                " has shape ", grads[i].sizes(), "; expected ", wrt_inputs[i].sizes());
           const auto values = grads[i].to_vector<double>();
           for (std::int64_t j = 0; j < n; ++j)
             analytical[row + static_cast<std::size_t>(j)][static_cast<std::size_t>(output_start[o] + k)] =
@@ -133,10 +133,11 @@ GradcheckResult gradcheck(const TensorListFunction& fn, const tensor_list& input
           const double a = analytical[row][column], n = numerical[row][column];
           if (std::abs(a - n) <= options.atol + options.rtol * std::abs(n)) continue;
           if (mismatches++ == 0)
-            first << "gradcheck: Jacobian mismatch for output " << o << " element " << multi_index(differentiable[o], k)
-                  << " (shape " << differentiable[o].sizes() << ") with respect to input " << wrt[i] << " element "
-                  << multi_index(input, j) << " (shape " << input.sizes() << "): analytical " << a << ", numerical "
-                  << n << " (atol " << options.atol << ", rtol " << options.rtol << ")";
+            first << "gradcheck: Jacobian mismatch for output " << o << " element "
+                  << multi_index(differentiable[o], k) << " (shape " << differentiable[o].sizes()
+                  << ") with respect to input " << wrt[i] << " element " << multi_index(input, j)
+                  << " (shape " << input.sizes() << "): analytical " << a << ", numerical " << n << " (atol "
+                  << options.atol << ", rtol " << options.rtol << ")";
         }
       }
     }
@@ -147,10 +148,12 @@ GradcheckResult gradcheck(const TensorListFunction& fn, const tensor_list& input
 }
 
 GradcheckResult gradcheck(const TensorFunction& fn, const tensor_list& inputs, GradcheckOptions options) {
-  return gradcheck(TensorListFunction([&fn](const tensor_list& in) { return tensor_list{fn(in)}; }), inputs, options);
+  return gradcheck(TensorListFunction([&fn](const tensor_list& in) { return tensor_list{fn(in)}; }), inputs,
+                   options);
 }
 
-GradcheckResult gradgradcheck(const TensorListFunction& fn, const tensor_list& inputs, GradcheckOptions options) {
+GradcheckResult gradgradcheck(const TensorListFunction& fn, const tensor_list& inputs,
+                              GradcheckOptions options) {
   std::vector<std::size_t> wrt;
   for (std::size_t i = 0; i < inputs.size(); ++i)
     if (inputs[i].defined() && inputs[i].requires_grad()) wrt.push_back(i);
@@ -179,7 +182,8 @@ GradcheckResult gradgradcheck(const TensorListFunction& fn, const tensor_list& i
       if (out.defined() && out.is_floating_point() && out.requires_grad()) outputs.push_back(out);
     tensor_list wrt_inputs;
     for (std::size_t w : wrt) wrt_inputs.push_back(in[w]);
-    tensor_list grads = grad(outputs, wrt_inputs, seeds, differentiable, differentiable, /*allow_unused=*/true);
+    tensor_list grads =
+        grad(outputs, wrt_inputs, seeds, differentiable, differentiable, /*allow_unused=*/true);
     for (std::size_t i = 0; i < grads.size(); ++i)
       if (!grads[i].defined()) grads[i] = zeros_like(wrt_inputs[i]);
     return grads;
@@ -190,8 +194,8 @@ GradcheckResult gradgradcheck(const TensorListFunction& fn, const tensor_list& i
 }
 
 GradcheckResult gradgradcheck(const TensorFunction& fn, const tensor_list& inputs, GradcheckOptions options) {
-  return gradgradcheck(TensorListFunction([&fn](const tensor_list& in) { return tensor_list{fn(in)}; }), inputs,
-                       options);
+  return gradgradcheck(TensorListFunction([&fn](const tensor_list& in) { return tensor_list{fn(in)}; }),
+                       inputs, options);
 }
 
 }  // namespace tg::autograd

@@ -25,12 +25,15 @@ using TensorFunction = std::function<Tensor(const tensor_list&)>;
 using TensorListFunction = std::function<tensor_list(const tensor_list&)>;
 
 /// Checks d fn(inputs) / d inputs for every input that requires grad (those must be float64).
-GradcheckResult gradcheck(const TensorListFunction& fn, const tensor_list& inputs, GradcheckOptions options = {});
+GradcheckResult gradcheck(const TensorListFunction& fn, const tensor_list& inputs,
+                          GradcheckOptions options = {});
 GradcheckResult gradcheck(const TensorFunction& fn, const tensor_list& inputs, GradcheckOptions options = {});
 
 /// Checks second derivatives: gradcheck of (inputs, v) -> grad(fn(inputs), inputs, v, create_graph=true)
 /// for fixed pseudo-random v.
-GradcheckResult gradgradcheck(const TensorListFunction& fn, const tensor_list& inputs, GradcheckOptions options = {});
-GradcheckResult gradgradcheck(const TensorFunction& fn, const tensor_list& inputs, GradcheckOptions options = {});
+GradcheckResult gradgradcheck(const TensorListFunction& fn, const tensor_list& inputs,
+                              GradcheckOptions options = {});
+GradcheckResult gradgradcheck(const TensorFunction& fn, const tensor_list& inputs,
+                              GradcheckOptions options = {});
 
 }  // namespace tg::autograd

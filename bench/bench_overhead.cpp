@@ -19,8 +19,8 @@ void forward_backward(benchmark::State& state) {
     b.mutable_grad() = tg::Tensor();
   }
   state.counters["us_per_op"] =
-      benchmark::Counter(static_cast<double>(kChain) * 1e-6, benchmark::Counter::kIsIterationInvariantRate |
-                                                                 benchmark::Counter::kInvert);
+      benchmark::Counter(static_cast<double>(kChain) * 1e-6,
+                         benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
 }
 
 void no_grad_forward(benchmark::State& state) {
@@ -33,8 +33,8 @@ void no_grad_forward(benchmark::State& state) {
     benchmark::DoNotOptimize(y.raw_data());
   }
   state.counters["us_per_op"] =
-      benchmark::Counter(static_cast<double>(kChain) * 1e-6, benchmark::Counter::kIsIterationInvariantRate |
-                                                                 benchmark::Counter::kInvert);
+      benchmark::Counter(static_cast<double>(kChain) * 1e-6,
+                         benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
 }
 
 }  // namespace

@@ -1,9 +1,8 @@
-#include <tapegrad/autograd/core/shape.hpp>
-
 #include <algorithm>
 #include <sstream>
 
 #include <tapegrad/autograd/core/error.hpp>
+#include <tapegrad/autograd/core/shape.hpp>
 
 namespace tg {
 

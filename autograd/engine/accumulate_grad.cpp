@@ -1,19 +1,20 @@
 #include <tapegrad/autograd/engine/accumulate_grad.hpp>
-
 #include <tapegrad/autograd/engine/grad_mode.hpp>
 #include <tapegrad/autograd/ops/arithmetic.hpp>
 #include <tapegrad/autograd/ops/conversion.hpp>
 
 namespace tg::autograd {
 
-AccumulateGrad::AccumulateGrad(std::shared_ptr<TensorImpl> leaf) : leaf_(std::move(leaf)) {
-  set_inputs({});
-}
+AccumulateGrad::AccumulateGrad(std::shared_ptr<TensorImpl> leaf) : leaf_(std::move(leaf)) { set_inputs({}); }
 
 Tensor AccumulateGrad::run_hooks(Tensor grad) const {
   for (const GradHook& hook : leaf_->autograd_meta().hooks) {
     Tensor replaced = hook(grad);
-    if (replaced.defined()) grad = std::move(replaced);
+    if (!replaced.defined()) continue;
+    check(replaced.sizes() == leaf_->sizes && replaced.dtype() == leaf_->dtype, "register_hook",
+          "a hook returned a gradient of shape ", replaced.sizes(), " (", replaced.dtype(),
+          ") for a tensor of shape ", leaf_->sizes, " (", leaf_->dtype, ")");
+    grad = std::move(replaced);
   }
   return grad;
 }
@@ -26,8 +27,8 @@ tensor_list AccumulateGrad::apply(tensor_list&& grads) {
     // Keep the incoming buffer when nobody else can reach it; otherwise (or when it is a strided or
     // expanded view, which later in-place accumulation must not write through) store a copy.
     const bool exclusive = grad.impl_ptr().use_count() == 1 && grad.impl()->storage.use_count() == 1;
-    if (GradMode::is_enabled())
-      stored = grad.is_contiguous() ? grad : grad.contiguous();
+    if (GradMode::is_enabled())  // create_graph: clone() keeps the history; the buffer may be shared
+      stored = exclusive && grad.is_contiguous() ? grad : grad.clone();
     else
       stored = exclusive && grad.is_contiguous() ? grad.detach() : grad.detach().clone();
   } else if (GradMode::is_enabled()) {

@@ -1,11 +1,10 @@
-#include <tapegrad/autograd/engine/engine.hpp>
-
 #include <algorithm>
 #include <queue>
 #include <unordered_map>
 #include <unordered_set>
 
 #include <tapegrad/autograd/engine/accumulate_grad.hpp>
+#include <tapegrad/autograd/engine/engine.hpp>
 #include <tapegrad/autograd/engine/grad_mode.hpp>
 #include <tapegrad/autograd/engine/node.hpp>
 #include <tapegrad/autograd/ops/arithmetic.hpp>
@@ -25,7 +24,8 @@ struct Capture {
 // newest node first. Everything is iterative so that long chains cannot overflow the stack.
 class GraphTask {
  public:
-  GraphTask(bool retain_graph, bool create_graph) : retain_graph_(retain_graph), create_graph_(create_graph) {}
+  GraphTask(bool retain_graph, bool create_graph)
+      : retain_graph_(retain_graph), create_graph_(create_graph) {}
 
   void add_root(const Edge& edge, Tensor grad) {
     keep_alive_.push_back(edge.function);  // a leaf's accumulator may exist only through this edge
@@ -55,7 +55,8 @@ class GraphTask {
       run_output_hooks(*node, grads);
       capture(node, grads);
       tensor_list input_grads;
-      if (should_execute(node) && std::any_of(grads.begin(), grads.end(), [](auto& g) { return g.defined(); })) {
+      if (should_execute(node) &&
+          std::any_of(grads.begin(), grads.end(), [](auto& g) { return g.defined(); })) {
         input_grads = node->apply(std::move(grads));
         validate(*node, input_grads);
         if (!retain_graph_) node->release_saved();
@@ -159,8 +160,8 @@ class GraphTask {
     for (std::size_t i = 0; i < grads.size(); ++i) {
       if (!grads[i].defined() || !edges[i].valid()) continue;
       const InputMeta& meta = node.input_meta()[i];
-      check(grads[i].dtype() == meta.dtype, "backward", "node ", node.name(), " returned a ", grads[i].dtype(),
-            " gradient for input ", i, "; expected ", meta.dtype);
+      check(grads[i].dtype() == meta.dtype, "backward", "node ", node.name(), " returned a ",
+            grads[i].dtype(), " gradient for input ", i, "; expected ", meta.dtype);
       if (grads[i].sizes() == meta.sizes) continue;
       bool reducible = grads[i].dim() >= static_cast<std::int64_t>(meta.sizes.size());
       for (std::size_t d = 0; reducible && d < meta.sizes.size(); ++d) {
@@ -188,13 +189,15 @@ class GraphTask {
 
 Tensor root_gradient(std::string_view op, const Tensor& root, const Tensor& given) {
   if (given.defined()) {
-    check(given.sizes() == root.sizes(), op, "gradient has shape ", given.sizes(), " but the tensor has shape ",
-          root.sizes(), "; they must match");
-    check(given.dtype() == root.dtype(), op, "gradient is ", given.dtype(), " but the tensor is ", root.dtype());
+    check(given.sizes() == root.sizes(), op, "gradient has shape ", given.sizes(),
+          " but the tensor has shape ", root.sizes(), "; they must match");
+    check(given.dtype() == root.dtype(), op, "gradient is ", given.dtype(), " but the tensor is ",
+          root.dtype());
     return given;
   }
   check(root.numel() == 1, op, "a gradient can be created implicitly only for one-element outputs, but the ",
-        "tensor has shape ", root.sizes(), "; pass a gradient of that shape, e.g. backward(tg::ones_like(t))");
+        "tensor has shape ", root.sizes(),
+        "; pass a gradient of that shape, e.g. backward(tg::ones_like(t))");
   return ones_like(root);
 }
 
@@ -238,8 +241,8 @@ tensor_list grad(const tensor_list& outputs, const tensor_list& inputs, const te
   }
   tensor_list result = task.run(inputs.size());
   for (std::size_t i = 0; i < result.size(); ++i)
-    check(allow_unused || result[i].defined(), "grad", "input ", i,
-          " (shape ", inputs[i].sizes(), ") was not used to compute the outputs; pass allow_unused=true "
+    check(allow_unused || result[i].defined(), "grad", "input ", i, " (shape ", inputs[i].sizes(),
+          ") was not used to compute the outputs; pass allow_unused=true "
           "to get an undefined tensor for it");
   return result;
 }

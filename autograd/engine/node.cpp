@@ -1,7 +1,6 @@
-#include <tapegrad/autograd/engine/node.hpp>
-
 #include <tapegrad/autograd/engine/accumulate_grad.hpp>
 #include <tapegrad/autograd/engine/grad_mode.hpp>
+#include <tapegrad/autograd/engine/node.hpp>
 
 namespace tg::autograd {
 namespace {
@@ -15,12 +14,17 @@ Node::Node() : sequence_nr_(next_sequence_nr++) {}
 // Note [Iterative graph destruction]
 // A chain of 100k nodes would be freed recursively by shared_ptr (each node's destructor drops its
 // producer) and overflow the stack. Instead, the outermost destructor drains a queue: nested
-// destructors only hand over the producers they were the last owner of.
+// destructors only hand over the producers they were the last owner of. Shared producers are released
+// right away (not when next_edges_ is destroyed after the drain), so that the last of their consumers
+// to go, found while draining, hands them over too (two edges to one producer, y = f(y) + y, ...).
 Node::~Node() {
   std::vector<std::shared_ptr<Node>> local;
   auto* queue = nodes_to_destroy ? nodes_to_destroy : &local;
   for (Edge& edge : next_edges_)
-    if (edge.function && edge.function.use_count() == 1) queue->push_back(std::move(edge.function));
+    if (edge.function && edge.function.use_count() == 1)
+      queue->push_back(std::move(edge.function));
+    else
+      edge.function.reset();
   if (queue != &local) return;
   nodes_to_destroy = &local;
   while (!local.empty()) {

@@ -1,7 +1,6 @@
-#include <tapegrad/autograd/engine/saved_tensor.hpp>
-
 #include <tapegrad/autograd/engine/grad_mode.hpp>
 #include <tapegrad/autograd/engine/node.hpp>
+#include <tapegrad/autograd/engine/saved_tensor.hpp>
 
 namespace tg::autograd {
 
@@ -13,8 +12,7 @@ SavedTensor::SavedTensor(const Tensor& tensor, bool is_output)
       saved_(true) {}
 
 Tensor SavedTensor::unpack(const Node& owner) const {
-  check(saved_, "backward",
-        "saved tensors of ", owner.name(),
+  check(saved_, "backward", "saved tensors of ", owner.name(),
         " were freed by an earlier backward(); pass retain_graph=true to that call if you need to "
         "backward through the graph a second time");
   if (!data_.defined()) return data_;

@@ -1,10 +1,9 @@
-#include <tapegrad/autograd/kernels/blis_gemm.hpp>
-
 #include <blis.h>
 
 #include <algorithm>
 
 #include <tapegrad/autograd/core/error.hpp>
+#include <tapegrad/autograd/kernels/blis_gemm.hpp>
 
 namespace tg::kernels {
 namespace {
@@ -63,7 +62,8 @@ bool gemm_accepts(const MatrixView& view) {
          (v.row_stride == 1 && v.col_stride >= std::max<std::int64_t>(v.rows, 1));
 }
 
-void gemm(Dtype dtype, double alpha, const MatrixView& a, const MatrixView& b, double beta, const MatrixView& c) {
+void gemm(Dtype dtype, double alpha, const MatrixView& a, const MatrixView& b, double beta,
+          const MatrixView& c) {
   check(a.rows == c.rows && b.cols == c.cols && a.cols == b.rows, "gemm", "inconsistent sizes");
   if (c.rows == 0 || c.cols == 0) return;
   if (a.cols == 0) {  // an empty sum: C = beta * C

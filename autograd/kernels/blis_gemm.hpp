@@ -20,7 +20,8 @@ bool gemm_accepts(const MatrixView& view);
 
 /// C = alpha * A * B + beta * C for A [m, k], B [k, n], C [m, n]. All views must satisfy gemm_accepts
 /// (C must be writable); dtype is float32 or float64.
-void gemm(Dtype dtype, double alpha, const MatrixView& a, const MatrixView& b, double beta, const MatrixView& c);
+void gemm(Dtype dtype, double alpha, const MatrixView& a, const MatrixView& b, double beta,
+          const MatrixView& c);
 
 void set_gemm_threads(int threads);
 

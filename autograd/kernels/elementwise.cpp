@@ -1,6 +1,6 @@
-#include <tapegrad/autograd/kernels/elementwise.hpp>
-
 #include <cstring>
+
+#include <tapegrad/autograd/kernels/elementwise.hpp>
 
 namespace tg::kernels {
 

@@ -1,9 +1,8 @@
-#include <tapegrad/autograd/kernels/threads.hpp>
-
 #include <omp.h>
 
 #include <tapegrad/autograd/core/error.hpp>
 #include <tapegrad/autograd/kernels/blis_gemm.hpp>
+#include <tapegrad/autograd/kernels/threads.hpp>
 
 namespace tg {
 

@@ -1,11 +1,10 @@
-#include <tapegrad/autograd/ops/activation.hpp>
-
 #include <cmath>
 #include <numbers>
 
 #include <tapegrad/autograd/engine/node.hpp>
 #include <tapegrad/autograd/engine/saved_tensor.hpp>
 #include <tapegrad/autograd/kernels/elementwise.hpp>
+#include <tapegrad/autograd/ops/activation.hpp>
 #include <tapegrad/autograd/ops/arithmetic.hpp>
 #include <tapegrad/autograd/ops/unary.hpp>
 
@@ -52,7 +51,8 @@ struct LeakyReluBackward final : Node {
 
 Tensor leaky_relu(const Tensor& x, double negative_slope) {
   detail::check_floating("leaky_relu", "input", x);
-  Tensor y = kernels::map("leaky_relu", x, [negative_slope](auto v) { return v > 0 ? v : v * negative_slope; });
+  Tensor y =
+      kernels::map("leaky_relu", x, [negative_slope](auto v) { return v > 0 ? v : v * negative_slope; });
   if (auto* node = record<LeakyReluBackward>({x}, {y})) {
     node->x = SavedTensor(x, false);
     node->slope = negative_slope;
@@ -126,14 +126,16 @@ struct GeluBackward final : Node {
 
 Tensor gelu(const Tensor& x, std::string_view approximate) {
   detail::check_floating("gelu", "input", x);
-  check(approximate == "none" || approximate == "tanh", "gelu", "approximate must be \"none\" or \"tanh\", got \"",
-        approximate, "\"");
+  check(approximate == "none" || approximate == "tanh", "gelu",
+        "approximate must be \"none\" or \"tanh\", got \"", approximate, "\"");
   const bool tanh_form = approximate == "tanh";
-  Tensor y = tanh_form ? kernels::map("gelu", x,
-                                      [](auto v) {
-                                        return 0.5 * v * (1.0 + std::tanh(kSqrt2OverPi * (v + kGeluCubic * v * v * v)));
-                                      })
-                       : kernels::map("gelu", x, [](auto v) { return 0.5 * v * (1.0 + std::erf(v * kInvSqrt2)); });
+  Tensor y =
+      tanh_form
+          ? kernels::map("gelu", x,
+                         [](auto v) {
+                           return 0.5 * v * (1.0 + std::tanh(kSqrt2OverPi * (v + kGeluCubic * v * v * v)));
+                         })
+          : kernels::map("gelu", x, [](auto v) { return 0.5 * v * (1.0 + std::erf(v * kInvSqrt2)); });
   if (auto* node = record<GeluBackward>({x}, {y})) {
     node->x = SavedTensor(x, false);
     node->tanh_form = tanh_form;

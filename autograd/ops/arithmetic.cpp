@@ -1,8 +1,7 @@
-#include <tapegrad/autograd/ops/arithmetic.hpp>
-
 #include <tapegrad/autograd/engine/node.hpp>
 #include <tapegrad/autograd/engine/saved_tensor.hpp>
 #include <tapegrad/autograd/kernels/elementwise.hpp>
+#include <tapegrad/autograd/ops/arithmetic.hpp>
 #include <tapegrad/autograd/ops/reduction.hpp>
 #include <tapegrad/autograd/ops/unary.hpp>
 

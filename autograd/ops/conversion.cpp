@@ -1,7 +1,6 @@
-#include <tapegrad/autograd/ops/conversion.hpp>
-
 #include <tapegrad/autograd/engine/node.hpp>
 #include <tapegrad/autograd/kernels/elementwise.hpp>
+#include <tapegrad/autograd/ops/conversion.hpp>
 
 namespace tg {
 using autograd::Node;

@@ -1,8 +1,7 @@
-#include <tapegrad/autograd/ops/index.hpp>
-
 #include <tapegrad/autograd/engine/node.hpp>
 #include <tapegrad/autograd/engine/saved_tensor.hpp>
 #include <tapegrad/autograd/kernels/elementwise.hpp>
+#include <tapegrad/autograd/ops/index.hpp>
 #include <tapegrad/autograd/ops/shape.hpp>
 #include <tapegrad/autograd/tensor/factories.hpp>
 
@@ -70,8 +69,10 @@ Tensor index_select(const Tensor& x, std::int64_t dim, const Tensor& index) {
   Shape slab_sizes = x.sizes();
   slab_sizes[static_cast<std::size_t>(d)] = 1;
   for (std::size_t i = 0; i < values.size(); ++i) {
-    Tensor source = detail::make_view(x, slab_sizes, x.strides(), x.storage_offset() + values[i] * x.stride(d));
-    Tensor target = detail::make_view(out, slab_sizes, out.strides(), static_cast<std::int64_t>(i) * out.stride(d));
+    Tensor source =
+        detail::make_view(x, slab_sizes, x.strides(), x.storage_offset() + values[i] * x.stride(d));
+    Tensor target =
+        detail::make_view(out, slab_sizes, out.strides(), static_cast<std::int64_t>(i) * out.stride(d));
     kernels::copy(target, source);
   }
   if (auto* node = record<IndexSelectBackward>({x}, {out})) {
@@ -97,8 +98,9 @@ Tensor index_select_backward(const Tensor& grad, std::int64_t dim, const Tensor&
   kernels::dispatch_floating("index_select_backward", grad.dtype(), [&]<class T>() {
     for (std::size_t i = 0; i < values.size(); ++i) {
       Tensor target = detail::make_view(out, slab_sizes, out.strides(), values[i] * out.stride(dim));
-      Tensor source = detail::make_view(grad, slab_sizes, grad.strides(),
-                                        grad.storage_offset() + static_cast<std::int64_t>(i) * grad.stride(dim));
+      Tensor source =
+          detail::make_view(grad, slab_sizes, grad.strides(),
+                            grad.storage_offset() + static_cast<std::int64_t>(i) * grad.stride(dim));
       const Shape ts = target.strides(), ss = source.strides();
       T* to = static_cast<T*>(target.raw_data());
       const T* from = static_cast<const T*>(source.raw_data());
@@ -142,7 +144,8 @@ Tensor gather(const Tensor& x, std::int64_t dim, const Tensor& index) {
   kernels::dispatch_floating("gather", x.dtype(), [&]<class T>() {
     const T* in = static_cast<const T*>(x.raw_data());
     T* result = out.data_ptr<T>();
-    for_each_gathered(index, x.strides(), d, [&](std::int64_t offset, std::int64_t i) { result[i] = in[offset]; });
+    for_each_gathered(index, x.strides(), d,
+                      [&](std::int64_t offset, std::int64_t i) { result[i] = in[offset]; });
   });
   if (auto* node = record<GatherBackward>({x}, {out})) {
     node->index = SavedTensor(index, false);
@@ -165,7 +168,8 @@ Tensor gather_backward(const Tensor& grad, std::int64_t dim, const Tensor& index
   kernels::dispatch_floating("gather_backward", grad.dtype(), [&]<class T>() {
     const T* from = source.data_ptr<T>();
     T* to = out.data_ptr<T>();
-    for_each_gathered(index, out.strides(), dim, [&](std::int64_t offset, std::int64_t i) { to[offset] += from[i]; });
+    for_each_gathered(index, out.strides(), dim,
+                      [&](std::int64_t offset, std::int64_t i) { to[offset] += from[i]; });
   });
   if (auto* node = record<GatherBackwardBackward>({grad}, {out})) {
     node->index = SavedTensor(index, false);
@@ -174,7 +178,9 @@ Tensor gather_backward(const Tensor& grad, std::int64_t dim, const Tensor& index
   return out;
 }
 
-Tensor Tensor::index_select(std::int64_t dim, const Tensor& index) const { return tg::index_select(*this, dim, index); }
+Tensor Tensor::index_select(std::int64_t dim, const Tensor& index) const {
+  return tg::index_select(*this, dim, index);
+}
 Tensor Tensor::gather(std::int64_t dim, const Tensor& index) const { return tg::gather(*this, dim, index); }
 
 }  // namespace tg

@@ -11,22 +11,29 @@ namespace {
 void check_inplace(std::string_view op, const Tensor& self) {
   detail::check_defined(op, "self", self);
   for (std::int64_t d = 0; d < self.dim(); ++d)
-    check(self.size(d) <= 1 || self.stride(d) != 0, op, "the tensor of shape ", self.sizes(), " with strides ",
-          self.strides(), " is an expanded view: several elements share one memory location; clone() it first");
+    check(self.size(d) <= 1 || self.stride(d) != 0, op, "the tensor of shape ", self.sizes(),
+          " with strides ", self.strides(),
+          " is an expanded view: several elements share one memory location; clone() it first");
   if (!GradMode::is_enabled() || !self.requires_grad()) return;
   check(!self.is_leaf(), op,
         "a leaf tensor that requires grad cannot be modified in place while grad mode is on; wrap the update "
         "in tg::NoGradGuard (as optimizers and initializers do)");
   check(false, op, "in-place modification of a tensor computed by ", self.grad_fn_name(),
-        " is not supported while grad mode is on; use the out-of-place form (y = y.", op.substr(0, op.size() - 1),
-        "(...))");
+        " is not supported while grad mode is on; use the out-of-place form (y = y.",
+        op.substr(0, op.size() - 1), "(...))");
 }
 
-void check_other(std::string_view op, const Tensor& self, const Tensor& other) {
+// Returns `other`, or a copy of it when it shares memory with self (x.copy_(x.t()) would otherwise read
+// elements it has already overwritten).
+Tensor checked_other(std::string_view op, const Tensor& self, const Tensor& other) {
   detail::check_defined(op, "other", other);
   const Shape out = broadcast_shapes(op, self.sizes(), other.sizes());
   check(out == self.sizes(), op, "other of shape ", other.sizes(), " cannot be broadcast to self's shape ",
         self.sizes());
+  if (other.impl()->storage != self.impl()->storage) return other;
+  Tensor copy = detail::make_contiguous(other.sizes(), other.dtype());
+  kernels::copy(copy, other);
+  return copy;
 }
 
 // self[i] = f(self[i], other[i]) with other broadcast to self's shape.
@@ -71,8 +78,7 @@ void update(const Tensor& self, F f) {
 
 const Tensor& Tensor::copy_(const Tensor& source) const {
   check_inplace("copy_", *this);
-  check_other("copy_", *this, source);
-  kernels::copy(*this, source);
+  kernels::copy(*this, checked_other("copy_", *this, source));
   impl()->storage->bump_version();
   return *this;
 }
@@ -96,8 +102,8 @@ const Tensor& Tensor::zero_() const {
 
 const Tensor& Tensor::add_(const Tensor& other, double alpha) const {
   check_inplace("add_", *this);
-  check_other("add_", *this, other);
-  update("add_", *this, other, [alpha](auto a, auto b) { return a + alpha * b; });
+  update("add_", *this, checked_other("add_", *this, other),
+         [alpha](auto a, auto b) { return a + alpha * b; });
   return *this;
 }
 
@@ -105,8 +111,7 @@ const Tensor& Tensor::sub_(const Tensor& other, double alpha) const { return add
 
 const Tensor& Tensor::mul_(const Tensor& other) const {
   check_inplace("mul_", *this);
-  check_other("mul_", *this, other);
-  update("mul_", *this, other, [](auto a, auto b) { return a * b; });
+  update("mul_", *this, checked_other("mul_", *this, other), [](auto a, auto b) { return a * b; });
   return *this;
 }
 

@@ -1,9 +1,8 @@
-#include <tapegrad/autograd/ops/linear.hpp>
-
 #include <cstring>
 
 #include <tapegrad/autograd/engine/node.hpp>
 #include <tapegrad/autograd/engine/saved_tensor.hpp>
+#include <tapegrad/autograd/ops/linear.hpp>
 #include <tapegrad/autograd/ops/matmul.hpp>
 #include <tapegrad/autograd/ops/reduction.hpp>
 #include <tapegrad/autograd/ops/shape.hpp>
@@ -59,7 +58,8 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
                   row_bytes);
   }
   Tensor w = weight.detach();
-  Tensor weight_t = detail::make_view(w, {features_in, features_out}, {w.stride(1), w.stride(0)}, w.storage_offset());
+  Tensor weight_t =
+      detail::make_view(w, {features_in, features_out}, {w.stride(1), w.stride(0)}, w.storage_offset());
   detail::gemm_into(out, x2, weight_t, bias.defined() ? 1.0 : 0.0);
   if (x.dim() != 2) {
     Shape sizes = x.sizes();

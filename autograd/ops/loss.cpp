@@ -1,5 +1,3 @@
-#include <tapegrad/autograd/ops/loss.hpp>
-
 #include <cmath>
 
 #include <tapegrad/autograd/engine/grad_mode.hpp>
@@ -9,6 +7,7 @@
 #include <tapegrad/autograd/ops/activation.hpp>
 #include <tapegrad/autograd/ops/arithmetic.hpp>
 #include <tapegrad/autograd/ops/index.hpp>
+#include <tapegrad/autograd/ops/loss.hpp>
 #include <tapegrad/autograd/ops/reduction.hpp>
 #include <tapegrad/autograd/ops/shape.hpp>
 #include <tapegrad/autograd/ops/softmax.hpp>
@@ -36,8 +35,8 @@ Tensor spread(const Tensor& grad, IntArrayRef sizes, Reduction reduction) {
 }
 
 void check_same_shape(std::string_view op, const Tensor& input, const Tensor& target) {
-  check(input.sizes() == target.sizes(), op, "input shape ", input.sizes(), " and target shape ", target.sizes(),
-        " differ; reshape one of them (broadcasting them is almost always a bug)");
+  check(input.sizes() == target.sizes(), op, "input shape ", input.sizes(), " and target shape ",
+        target.sizes(), " differ; reshape one of them (broadcasting them is almost always a bug)");
   check(input.dtype() == target.dtype(), op, "input is ", input.dtype(), " but target is ", target.dtype());
 }
 
@@ -45,7 +44,8 @@ void check_same_shape(std::string_view op, const Tensor& input, const Tensor& ta
 void check_class_targets(std::string_view op, const Tensor& scores, const Tensor& target) {
   detail::check_floating(op, "input", scores);
   detail::check_defined(op, "target", target);
-  check(scores.dim() == 1 || scores.dim() == 2, op, "input must be [N, C] or [C], got shape ", scores.sizes());
+  check(scores.dim() == 1 || scores.dim() == 2, op, "input must be [N, C] or [C], got shape ",
+        scores.sizes());
   check(target.dtype() == kInt64, op, "target must hold int64 class indices, got ", target.dtype());
   const Shape expected = scores.dim() == 2 ? Shape{scores.size(0)} : Shape{};
   check(target.sizes() == expected, op, "target shape ", target.sizes(), " does not match input shape ",
@@ -53,8 +53,8 @@ void check_class_targets(std::string_view op, const Tensor& scores, const Tensor
   const std::int64_t classes = scores.size(-1);
   const auto values = target.to_vector<std::int64_t>();
   for (std::size_t i = 0; i < values.size(); ++i)
-    check(values[i] >= 0 && values[i] < classes, op, "target ", values[i], " at position ", i, " is outside [0, ",
-          classes, ")");
+    check(values[i] >= 0 && values[i] < classes, op, "target ", values[i], " at position ", i,
+          " is outside [0, ", classes, ")");
 }
 
 // Row-major [N, C] view of class scores and [N, 1] targets (a 1-D input is one row).
@@ -86,8 +86,8 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) 
   detail::check_floating("mse_loss", "input", input);
   detail::check_floating("mse_loss", "target", target);
   check_same_shape("mse_loss", input, target);
-  Tensor out = reduce(kernels::zip("mse_loss", input, target, [](auto a, auto b) { return (a - b) * (a - b); }),
-                      reduction);
+  Tensor out = reduce(
+      kernels::zip("mse_loss", input, target, [](auto a, auto b) { return (a - b) * (a - b); }), reduction);
   if (auto* node = record<MseLossBackward>({input, target}, {out})) {
     node->input = SavedTensor(input, false);
     node->target = SavedTensor(target, false);
@@ -108,8 +108,8 @@ struct CrossEntropyBackward final : Node {
   tensor_list apply(tensor_list&& g) override {
     Tensor scores = logits.unpack(*this);
     Tensor rows = as_rows(scores);
-    Tensor one_hot = gather_backward(ones({rows.size(0), 1}, rows.dtype()), 1, target_column(target.unpack(*this)),
-                                     rows.sizes());
+    Tensor one_hot = gather_backward(ones({rows.size(0), 1}, rows.dtype()), 1,
+                                     target_column(target.unpack(*this)), rows.sizes());
     Tensor per_row = spread(g[0], {rows.size(0)}, reduction).reshape({-1, 1});
     Tensor grad = (softmax(rows, 1) - one_hot) * per_row;
     return {grad.reshape(scores.sizes()), Tensor()};

@@ -16,6 +16,7 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction reduc
 /// -log_probs[i, target[i]], reduced; log_probs [N, C] (or [C]), int64 target [N] (or []).
 Tensor nll_loss(const Tensor& log_probs, const Tensor& target, Reduction reduction = kMean);
 /// Numerically stable sigmoid + binary cross-entropy; target has the logits' shape, values in [0, 1].
-Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& target, Reduction reduction = kMean);
+Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& target,
+                                        Reduction reduction = kMean);
 
 }  // namespace tg

@@ -1,10 +1,9 @@
-#include <tapegrad/autograd/ops/matmul.hpp>
-
 #include <tapegrad/autograd/engine/node.hpp>
 #include <tapegrad/autograd/engine/saved_tensor.hpp>
 #include <tapegrad/autograd/kernels/blis_gemm.hpp>
 #include <tapegrad/autograd/kernels/elementwise.hpp>
 #include <tapegrad/autograd/ops/arithmetic.hpp>
+#include <tapegrad/autograd/ops/matmul.hpp>
 #include <tapegrad/autograd/ops/reduction.hpp>
 #include <tapegrad/autograd/ops/shape.hpp>
 
@@ -42,8 +41,8 @@ namespace {
 void check_operands(std::string_view op, const Tensor& a, const Tensor& b) {
   detail::check_floating(op, "self", a);
   detail::check_floating(op, "other", b);
-  check(a.dtype() == b.dtype(), op, "dtypes ", a.dtype(), " and ", b.dtype(), " differ; convert one with .to(",
-        a.dtype(), ")");
+  check(a.dtype() == b.dtype(), op, "dtypes ", a.dtype(), " and ", b.dtype(),
+        " differ; convert one with .to(", a.dtype(), ")");
 }
 
 void check_inner(std::string_view op, const Tensor& a, const Tensor& b) {
@@ -54,7 +53,8 @@ void check_inner(std::string_view op, const Tensor& a, const Tensor& b) {
 Tensor batch(const Tensor& m, std::int64_t index) {
   if (m.dim() == 2) return m;
   const std::int64_t i = m.size(0) == 1 ? 0 : index;
-  return detail::make_view(m, {m.size(1), m.size(2)}, {m.stride(1), m.stride(2)}, m.storage_offset() + i * m.stride(0));
+  return detail::make_view(m, {m.size(1), m.size(2)}, {m.stride(1), m.stride(2)},
+                           m.storage_offset() + i * m.stride(0));
 }
 
 }  // namespace
@@ -99,8 +99,8 @@ Tensor matrix_product(std::string_view op, const Tensor& a, const Tensor& b) {
 Tensor batched_product(std::string_view op, const Tensor& a, const Tensor& b) {
   check_inner(op, a, b);
   const std::int64_t batch_a = a.dim() == 3 ? a.size(0) : 1, batch_b = b.dim() == 3 ? b.size(0) : 1;
-  check(batch_a == batch_b || batch_a == 1 || batch_b == 1, op, "batch sizes of ", a.sizes(), " and ", b.sizes(),
-        " do not broadcast (", batch_a, " vs ", batch_b, ")");
+  check(batch_a == batch_b || batch_a == 1 || batch_b == 1, op, "batch sizes of ", a.sizes(), " and ",
+        b.sizes(), " do not broadcast (", batch_a, " vs ", batch_b, ")");
   const std::int64_t batches = std::max(batch_a, batch_b);
   Tensor out = detail::make_contiguous({batches, a.size(-2), b.size(-1)}, a.dtype());
   for (std::int64_t i = 0; i < batches; ++i) detail::gemm_into(batch(out, i), batch(a, i), batch(b, i), 0.0);
@@ -125,11 +125,11 @@ Tensor bmm(const Tensor& a, const Tensor& b) {
 Tensor matmul(const Tensor& a, const Tensor& b) {
   check_operands("matmul", a, b);
   const std::int64_t ra = a.dim(), rb = b.dim();
-  check(ra >= 1 && rb >= 1 && ra <= 3 && rb <= 3, "matmul", "supports tensors of rank 1 to 3, got ", a.sizes(),
-        " and ", b.sizes());
+  check(ra >= 1 && rb >= 1 && ra <= 3 && rb <= 3, "matmul", "supports tensors of rank 1 to 3, got ",
+        a.sizes(), " and ", b.sizes());
   if (ra == 1 && rb == 1) {
-    check(a.size(0) == b.size(0), "matmul", "cannot multiply ", a.sizes(), " by ", b.sizes(), ": inner sizes ",
-          a.size(0), " and ", b.size(0), " differ");
+    check(a.size(0) == b.size(0), "matmul", "cannot multiply ", a.sizes(), " by ", b.sizes(),
+          ": inner sizes ", a.size(0), " and ", b.size(0), " differ");
     return sum(a * b);
   }
   if (ra == 1) return squeeze(matmul(unsqueeze(a, 0), b), -2);

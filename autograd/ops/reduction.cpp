@@ -1,5 +1,3 @@
-#include <tapegrad/autograd/ops/reduction.hpp>
-
 #include <cmath>
 #include <limits>
 
@@ -9,6 +7,7 @@
 #include <tapegrad/autograd/kernels/elementwise.hpp>
 #include <tapegrad/autograd/ops/arithmetic.hpp>
 #include <tapegrad/autograd/ops/index.hpp>
+#include <tapegrad/autograd/ops/reduction.hpp>
 #include <tapegrad/autograd/ops/shape.hpp>
 #include <tapegrad/autograd/tensor/factories.hpp>
 
@@ -121,7 +120,8 @@ Tensor sum_to(const Tensor& grad, IntArrayRef sizes) {
 struct SumBackward final : Node {
   Shape keep_sizes;
   double scale = 1.0;  // 1/count for mean
-  std::string_view name() const override { return scale == 1.0 ? "SumBackward" : "MeanBackward"; }
+  bool is_mean = false;
+  std::string_view name() const override { return is_mean ? "MeanBackward" : "SumBackward"; }
   tensor_list apply(tensor_list&& g) override {
     Tensor grad = g[0].reshape(keep_sizes).expand(input_meta()[0].sizes);
     return {scale == 1.0 ? grad : grad * scale};
@@ -150,6 +150,7 @@ Tensor mean(const Tensor& x, IntArrayRef dims, bool keepdim) {
   if (auto* node = record<SumBackward>({x}, {out})) {
     node->keep_sizes = plan.keep_sizes;
     node->scale = scale;
+    node->is_mean = true;
   }
   return out;
 }
@@ -270,8 +271,12 @@ Tensor Tensor::sum(IntArrayRef dims, bool keepdim) const { return tg::sum(*this,
 Tensor Tensor::mean() const { return tg::mean(*this); }
 Tensor Tensor::mean(IntArrayRef dims, bool keepdim) const { return tg::mean(*this, dims, keepdim); }
 Tensor Tensor::max() const { return tg::max(*this); }
-std::tuple<Tensor, Tensor> Tensor::max(std::int64_t dim, bool keepdim) const { return tg::max(*this, dim, keepdim); }
-Tensor Tensor::argmax(std::optional<std::int64_t> dim, bool keepdim) const { return tg::argmax(*this, dim, keepdim); }
+std::tuple<Tensor, Tensor> Tensor::max(std::int64_t dim, bool keepdim) const {
+  return tg::max(*this, dim, keepdim);
+}
+Tensor Tensor::argmax(std::optional<std::int64_t> dim, bool keepdim) const {
+  return tg::argmax(*this, dim, keepdim);
+}
 Tensor Tensor::var(bool unbiased) const { return tg::var(*this, unbiased); }
 Tensor Tensor::var(IntArrayRef dims, bool unbiased, bool keepdim) const {
   return tg::var(*this, dims, unbiased, keepdim);

@@ -1,5 +1,3 @@
-#include <tapegrad/autograd/ops/shape.hpp>
-
 #include <algorithm>
 #include <numeric>
 
@@ -7,6 +5,7 @@
 #include <tapegrad/autograd/kernels/elementwise.hpp>
 #include <tapegrad/autograd/ops/conversion.hpp>
 #include <tapegrad/autograd/ops/reduction.hpp>
+#include <tapegrad/autograd/ops/shape.hpp>
 #include <tapegrad/autograd/tensor/factories.hpp>
 
 namespace tg {
@@ -29,8 +28,8 @@ Shape infer_sizes(std::string_view op, IntArrayRef sizes, std::int64_t numel, In
     }
   }
   if (infer) {
-    check(known != 0 && numel % known == 0, op, "shape ", sizes, " is invalid for input of shape ", from, " (",
-          numel, " elements)");
+    check(known != 0 && numel % known == 0, op, "shape ", sizes, " is invalid for input of shape ", from,
+          " (", numel, " elements)");
     out[*infer] = numel / known;
   }
   check(shape_numel(out) == numel, op, "shape ", sizes, " is invalid for input of shape ", from, " (", numel,
@@ -72,7 +71,8 @@ Tensor reshape(const Tensor& x, IntArrayRef sizes) {
 Tensor flatten(const Tensor& x, std::int64_t start_dim, std::int64_t end_dim) {
   detail::check_defined("flatten", "input", x);
   if (x.dim() == 0) return reshape(x, {1});
-  const std::int64_t start = wrap_dim("flatten", start_dim, x.dim()), end = wrap_dim("flatten", end_dim, x.dim());
+  const std::int64_t start = wrap_dim("flatten", start_dim, x.dim()),
+                     end = wrap_dim("flatten", end_dim, x.dim());
   check(start <= end, "flatten", "start_dim ", start_dim, " comes after end_dim ", end_dim);
   Shape sizes;
   for (std::int64_t d = 0; d < x.dim(); ++d) {
@@ -134,7 +134,8 @@ Tensor transpose(const Tensor& x, std::int64_t dim0, std::int64_t dim1) {
 
 Tensor t(const Tensor& x) {
   detail::check_defined("t", "input", x);
-  check(x.dim() <= 2, "t", "expects a tensor of rank <= 2, got shape ", x.sizes(), "; use transpose(dim0, dim1)");
+  check(x.dim() <= 2, "t", "expects a tensor of rank <= 2, got shape ", x.sizes(),
+        "; use transpose(dim0, dim1)");
   return x.dim() < 2 ? transpose(x, 0, 0) : transpose(x, 0, 1);
 }
 
@@ -200,8 +201,8 @@ Tensor expand(const Tensor& x, IntArrayRef sizes) {
     }
     const std::int64_t own = x.size(d - lead);
     const std::int64_t want = sizes[i] == -1 ? own : sizes[i];
-    check(own == want || own == 1, "expand", "cannot expand shape ", x.sizes(), " to ", sizes, " (dim ", d, ": ",
-          own, " vs ", want, ")");
+    check(own == want || own == 1, "expand", "cannot expand shape ", x.sizes(), " to ", sizes, " (dim ", d,
+          ": ", own, " vs ", want, ")");
     out_sizes[i] = want;
     out_strides[i] = own == want ? x.stride(d - lead) : 0;
   }
@@ -261,7 +262,8 @@ Tensor select(const Tensor& x, std::int64_t dim, std::int64_t index) {
   check(x.dim() > 0, "select", "cannot select from a 0-d tensor");
   const std::int64_t d = wrap_dim("select", dim, x.dim());
   const std::int64_t n = x.size(d);
-  check(index >= -n && index < n, "select", "index ", index, " is out of range for dim ", dim, " of size ", n);
+  check(index >= -n && index < n, "select", "index ", index, " is out of range for dim ", dim, " of size ",
+        n);
   if (index < 0) index += n;
   Shape sizes = x.sizes(), strides = x.strides();
   sizes.erase(sizes.begin() + d);
@@ -330,7 +332,8 @@ Tensor cat(const tensor_list& tensors, std::int64_t dim) {
   for (std::size_t i = 0; i < tensors.size(); ++i) {
     const Tensor& t = tensors[i];
     detail::check_defined("cat", "a tensor in the list", t);
-    check(t.dtype() == first.dtype(), "cat", "tensor ", i, " is ", t.dtype(), " but tensor 0 is ", first.dtype());
+    check(t.dtype() == first.dtype(), "cat", "tensor ", i, " is ", t.dtype(), " but tensor 0 is ",
+          first.dtype());
     bool same = t.dim() == first.dim();
     for (std::int64_t k = 0; same && k < t.dim(); ++k) same = k == d || t.size(k) == first.size(k);
     check(same, "cat", "tensor ", i, " has shape ", t.sizes(), " which does not match tensor 0's shape ",
@@ -369,7 +372,9 @@ Tensor Tensor::view(IntArrayRef sizes) const { return tg::view(*this, sizes); }
 Tensor Tensor::flatten(std::int64_t start_dim, std::int64_t end_dim) const {
   return tg::flatten(*this, start_dim, end_dim);
 }
-Tensor Tensor::transpose(std::int64_t dim0, std::int64_t dim1) const { return tg::transpose(*this, dim0, dim1); }
+Tensor Tensor::transpose(std::int64_t dim0, std::int64_t dim1) const {
+  return tg::transpose(*this, dim0, dim1);
+}
 Tensor Tensor::t() const { return tg::t(*this); }
 Tensor Tensor::permute(IntArrayRef dims) const { return tg::permute(*this, dims); }
 Tensor Tensor::squeeze() const { return tg::squeeze(*this); }

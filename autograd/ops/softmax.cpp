@@ -1,5 +1,3 @@
-#include <tapegrad/autograd/ops/softmax.hpp>
-
 #include <algorithm>
 #include <cmath>
 
@@ -8,6 +6,7 @@
 #include <tapegrad/autograd/kernels/elementwise.hpp>
 #include <tapegrad/autograd/ops/arithmetic.hpp>
 #include <tapegrad/autograd/ops/reduction.hpp>
+#include <tapegrad/autograd/ops/softmax.hpp>
 #include <tapegrad/autograd/ops/unary.hpp>
 #include <tapegrad/autograd/tensor/factories.hpp>
 
@@ -44,7 +43,8 @@ Tensor softmax_values(const Tensor& x, std::int64_t dim, bool log) {
         const T shift = static_cast<T>(top + std::log(total));
         for (std::int64_t j = 0; j < n; ++j) row[j] -= shift;
       } else {
-        for (std::int64_t j = 0; j < n; ++j) row[j] = static_cast<T>(std::exp(static_cast<double>(row[j] - top)) / total);
+        for (std::int64_t j = 0; j < n; ++j)
+          row[j] = static_cast<T>(std::exp(static_cast<double>(row[j] - top)) / total);
       }
     }
   });

@@ -1,5 +1,3 @@
-#include <tapegrad/autograd/ops/unary.hpp>
-
 #include <cmath>
 #include <numbers>
 
@@ -7,6 +5,7 @@
 #include <tapegrad/autograd/engine/saved_tensor.hpp>
 #include <tapegrad/autograd/kernels/elementwise.hpp>
 #include <tapegrad/autograd/ops/arithmetic.hpp>
+#include <tapegrad/autograd/ops/unary.hpp>
 
 namespace tg {
 using autograd::Node;
@@ -110,7 +109,8 @@ struct ClampBackward final : Node {
   void release_saved() override { x.reset(); }
   tensor_list apply(tensor_list&& g) override {
     const double lo = min.value_or(-INFINITY), hi = max.value_or(INFINITY);
-    Tensor mask = kernels::map("clamp", x.unpack(*this), [lo, hi](auto v) { return v >= lo && v <= hi ? 1 : 0; });
+    Tensor mask =
+        kernels::map("clamp", x.unpack(*this), [lo, hi](auto v) { return v >= lo && v <= hi ? 1 : 0; });
     return {g[0] * mask};
   }
 };
@@ -160,7 +160,9 @@ Tensor Tensor::log() const { return tg::log(*this); }
 Tensor Tensor::sqrt() const { return tg::sqrt(*this); }
 Tensor Tensor::abs() const { return tg::abs(*this); }
 Tensor Tensor::sign() const { return tg::sign(*this); }
-Tensor Tensor::clamp(std::optional<double> min, std::optional<double> max) const { return tg::clamp(*this, min, max); }
+Tensor Tensor::clamp(std::optional<double> min, std::optional<double> max) const {
+  return tg::clamp(*this, min, max);
+}
 Tensor Tensor::clamp_min(double min) const { return tg::clamp_min(*this, min); }
 Tensor Tensor::clamp_max(double max) const { return tg::clamp_max(*this, max); }
 Tensor Tensor::erf() const { return tg::erf(*this); }

@@ -1,9 +1,8 @@
-#include <tapegrad/autograd/tensor/factories.hpp>
-
 #include <cmath>
 #include <cstring>
 
 #include <tapegrad/autograd/kernels/dispatch.hpp>
+#include <tapegrad/autograd/tensor/factories.hpp>
 
 namespace tg {
 namespace {
@@ -14,10 +13,11 @@ Tensor finish(Tensor t, const TensorOptions& options) {
 }
 
 template <class T>
-Tensor from_values(const T* values, std::size_t count, IntArrayRef sizes, TensorOptions options, Dtype natural) {
+Tensor from_values(const T* values, std::size_t count, IntArrayRef sizes, TensorOptions options,
+                   Dtype natural) {
   const Dtype dtype = options.has_dtype() ? options.dtype() : natural;
-  check(shape_numel(sizes) == static_cast<std::int64_t>(count), "tensor", "got ", count,
-        " values for shape ", sizes, " which holds ", shape_numel(sizes));
+  check(shape_numel(sizes) == static_cast<std::int64_t>(count), "tensor", "got ", count, " values for shape ",
+        sizes, " which holds ", shape_numel(sizes));
   Tensor out = detail::make_contiguous(sizes, dtype);
   kernels::dispatch(dtype, [&]<class U>() {
     U* data = out.data_ptr<U>();

@@ -25,16 +25,15 @@ Tensor full_like(const Tensor& other, double value);
 /// Values start, start + step, ... below end. Integer arguments give int64 unless options set a dtype.
 Tensor arange_values(double start, double end, double step, TensorOptions options);
 template <class T>
-  requires std::is_arithmetic_v<T>
-Tensor arange(T end, TensorOptions options = {}) {
+requires std::is_arithmetic_v<T> Tensor arange(T end, TensorOptions options = {}) {
   if (std::is_integral_v<T> && !options.has_dtype()) options = options.dtype(kInt64);
   return arange_values(0, static_cast<double>(end), 1, options);
 }
 template <class T>
-  requires std::is_arithmetic_v<T>
-Tensor arange(T start, T end, T step = 1, TensorOptions options = {}) {
+requires std::is_arithmetic_v<T> Tensor arange(T start, T end, T step = 1, TensorOptions options = {}) {
   if (std::is_integral_v<T> && !options.has_dtype()) options = options.dtype(kInt64);
-  return arange_values(static_cast<double>(start), static_cast<double>(end), static_cast<double>(step), options);
+  return arange_values(static_cast<double>(start), static_cast<double>(end), static_cast<double>(step),
+                       options);
 }
 
 /// Copies values into a new tensor of the given shape. The dtype follows T (float -> float32,
@@ -51,6 +50,7 @@ Tensor tensor(std::initializer_list<double> values, TensorOptions options = {});
 
 /// Wraps memory the caller owns (no copy); the caller keeps it alive while the tensor is used.
 Tensor from_blob(void* data, IntArrayRef sizes, TensorOptions options = {});
-Tensor from_blob(void* data, IntArrayRef sizes, std::function<void(void*)> deleter, TensorOptions options = {});
+Tensor from_blob(void* data, IntArrayRef sizes, std::function<void(void*)> deleter,
+                 TensorOptions options = {});
 
 }  // namespace tg

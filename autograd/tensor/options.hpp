@@ -32,6 +32,8 @@ class TensorOptions {
 
 /// tg::dtype(tg::kFloat64).requires_grad(true), as torch::dtype(...).
 inline TensorOptions dtype(Dtype dtype) { return TensorOptions(dtype); }
-inline TensorOptions requires_grad(bool requires_grad = true) { return TensorOptions().requires_grad(requires_grad); }
+inline TensorOptions requires_grad(bool requires_grad = true) {
+  return TensorOptions().requires_grad(requires_grad);
+}
 
 }  // namespace tg

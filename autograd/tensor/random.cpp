@@ -1,10 +1,9 @@
-#include <tapegrad/autograd/tensor/random.hpp>
-
 #include <cmath>
 #include <numbers>
 #include <random>
 
 #include <tapegrad/autograd/kernels/dispatch.hpp>
+#include <tapegrad/autograd/tensor/random.hpp>
 
 namespace tg {
 namespace {
@@ -43,19 +42,23 @@ double next_normal() {
 }  // namespace detail
 
 Tensor rand(IntArrayRef sizes, TensorOptions options) {
-  check(is_floating_point(options.dtype()), "rand", "dtype must be float32 or float64, got ", options.dtype());
+  check(is_floating_point(options.dtype()), "rand", "dtype must be float32 or float64, got ",
+        options.dtype());
   return fill_with(sizes, options, detail::next_uniform);
 }
 
 Tensor randn(IntArrayRef sizes, TensorOptions options) {
-  check(is_floating_point(options.dtype()), "randn", "dtype must be float32 or float64, got ", options.dtype());
+  check(is_floating_point(options.dtype()), "randn", "dtype must be float32 or float64, got ",
+        options.dtype());
   return fill_with(sizes, options, detail::next_normal);
 }
 
 Tensor randint(std::int64_t low, std::int64_t high, IntArrayRef sizes, TensorOptions options) {
   check(low < high, "randint", "low (", low, ") must be below high (", high, ")");
   const auto range = static_cast<std::uint64_t>(high - low);
-  return fill_with(sizes, options, [&] { return static_cast<double>(low + static_cast<std::int64_t>(generator()() % range)); });
+  return fill_with(sizes, options, [&] {
+    return static_cast<double>(low + static_cast<std::int64_t>(generator()() % range));
+  });
 }
 
 Tensor rand_like(const Tensor& other) { return rand(other.sizes(), other.dtype()); }

@@ -1,8 +1,8 @@
-#include <tapegrad/autograd/tensor/storage.hpp>
-
 #include <atomic>
 #include <cstdlib>
 #include <new>
+
+#include <tapegrad/autograd/tensor/storage.hpp>
 
 namespace tg {
 namespace {

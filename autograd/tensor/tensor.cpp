@@ -1,11 +1,10 @@
-#include <tapegrad/autograd/tensor/tensor.hpp>
-
 #include <memory>
 
 #include <tapegrad/autograd/engine/grad_mode.hpp>
 #include <tapegrad/autograd/engine/node.hpp>
 #include <tapegrad/autograd/kernels/dispatch.hpp>
 #include <tapegrad/autograd/ops/arithmetic.hpp>
+#include <tapegrad/autograd/tensor/tensor.hpp>
 
 namespace tg {
 
@@ -19,15 +18,18 @@ AutogradMeta& TensorImpl::autograd_meta() {
 
 const TensorImpl& Tensor::checked_impl() const {
   if (!impl_) [[unlikely]]
-    throw Error("tensor: this tensor is undefined (default-constructed, or a gradient that was never computed)");
+    throw Error(
+        "tensor: this tensor is undefined (default-constructed, or a gradient that was never computed)");
   return *impl_;
 }
 
 std::int64_t Tensor::size(std::int64_t dim) const {
+  check(this->dim() > 0, "size", "dim ", dim, " is out of range for a 0-d tensor (it has no dims)");
   return sizes()[static_cast<std::size_t>(wrap_dim("size", dim, this->dim()))];
 }
 
 std::int64_t Tensor::stride(std::int64_t dim) const {
+  check(this->dim() > 0, "stride", "dim ", dim, " is out of range for a 0-d tensor (it has no dims)");
   return strides()[static_cast<std::size_t>(wrap_dim("stride", dim, this->dim()))];
 }
 
@@ -44,7 +46,8 @@ bool Tensor::is_contiguous() const {
 
 void* Tensor::raw_data() const {
   const TensorImpl& impl = checked_impl();
-  return static_cast<char*>(impl.storage->data()) + impl.offset * static_cast<std::int64_t>(element_size(impl.dtype));
+  return static_cast<char*>(impl.storage->data()) +
+         impl.offset * static_cast<std::int64_t>(element_size(impl.dtype));
 }
 
 void Tensor::check_element_type(Dtype requested, const char* what) const {
@@ -53,13 +56,14 @@ void Tensor::check_element_type(Dtype requested, const char* what) const {
 
 double Tensor::item_double() const {
   check(numel() == 1, "item", "only one-element tensors can be converted to a scalar, got shape ", sizes());
-  return kernels::dispatch(dtype(), [&]<class T>() { return static_cast<double>(*static_cast<T*>(raw_data())); });
+  return kernels::dispatch(dtype(),
+                           [&]<class T>() { return static_cast<double>(*static_cast<T*>(raw_data())); });
 }
 
 std::int64_t Tensor::item_int() const {
   check(numel() == 1, "item", "only one-element tensors can be converted to a scalar, got shape ", sizes());
-  return kernels::dispatch(dtype(),
-                           [&]<class T>() { return static_cast<std::int64_t>(*static_cast<T*>(raw_data())); });
+  return kernels::dispatch(
+      dtype(), [&]<class T>() { return static_cast<std::int64_t>(*static_cast<T*>(raw_data())); });
 }
 
 std::vector<double> Tensor::to_double_vector() const {
@@ -110,8 +114,8 @@ Tensor& Tensor::mutable_grad() const { return impl_->autograd_meta().grad; }
 
 void Tensor::set_grad(const Tensor& grad) const {
   if (grad.defined())
-    check(grad.sizes() == sizes() && grad.dtype() == dtype(), "set_grad", "gradient of shape ", grad.sizes(), " (",
-          grad.dtype(), ") does not match the tensor's shape ", sizes(), " (", dtype(), ")");
+    check(grad.sizes() == sizes() && grad.dtype() == dtype(), "set_grad", "gradient of shape ", grad.sizes(),
+          " (", grad.dtype(), ") does not match the tensor's shape ", sizes(), " (", dtype(), ")");
   mutable_grad() = grad;
 }
 
@@ -170,9 +174,10 @@ void Tensor::retain_grad() const {
 namespace detail {
 
 Tensor make_contiguous(IntArrayRef sizes, Dtype dtype) {
-  for (auto s : sizes) check(s >= 0, "empty", "sizes must be non-negative, got ", sizes);
+  for (auto s : sizes) check(s >= 0, "tensor", "sizes must be non-negative, got ", sizes);
   auto impl = std::make_shared<TensorImpl>();
-  impl->storage = std::make_shared<Storage>(static_cast<std::size_t>(shape_numel(sizes)) * element_size(dtype));
+  impl->storage =
+      std::make_shared<Storage>(static_cast<std::size_t>(shape_numel(sizes)) * element_size(dtype));
   impl->sizes = sizes.vec();
   impl->strides = contiguous_strides(sizes);
   impl->dtype = dtype;
@@ -191,7 +196,8 @@ Tensor make_view(const Tensor& base, IntArrayRef sizes, IntArrayRef strides, std
 
 void check_floating(std::string_view op, std::string_view argument, const Tensor& tensor) {
   check_defined(op, argument, tensor);
-  check(tensor.is_floating_point(), op, "expected ", argument, " to be float32 or float64, got ", tensor.dtype());
+  check(tensor.is_floating_point(), op, "expected ", argument, " to be float32 or float64, got ",
+        tensor.dtype());
 }
 
 void check_defined(std::string_view op, std::string_view argument, const Tensor& tensor) {

@@ -209,8 +209,9 @@ struct AutogradMeta {
   Tensor grad;
   std::shared_ptr<autograd::Node> grad_fn;
   std::uint32_t output_nr = 0;
-  std::weak_ptr<autograd::Node> grad_accumulator;  // leaves only; the accumulator owns the leaf, not vice versa
-  std::vector<GradHook> hooks;                      // leaves only; non-leaf hooks live on grad_fn
+  std::weak_ptr<autograd::Node>
+      grad_accumulator;         // leaves only; the accumulator owns the leaf, not vice versa
+  std::vector<GradHook> hooks;  // leaves only; non-leaf hooks live on grad_fn
 };
 
 template <class T>

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+
 #include <tapegrad/tapegrad.hpp>
 
 namespace po = boost::program_options;
@@ -57,8 +58,8 @@ int main(int argc, char** argv) {
   double lr = 0.1;
   po::options_description description("Gradchecks a custom Swish op, then trains with it.\nOptions");
   description.add_options()("help,h", "show this help")("steps", po::value(&steps)->default_value(steps),
-                                                         "SGD steps")("lr", po::value(&lr)->default_value(lr),
-                                                                      "learning rate");
+                                                        "SGD steps")("lr", po::value(&lr)->default_value(lr),
+                                                                     "learning rate");
   po::variables_map args;
   try {
     po::store(po::parse_command_line(argc, argv, description), args);

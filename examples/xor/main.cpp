@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <iostream>
 #include <string>
+
 #include <tapegrad/tapegrad.hpp>
 
 namespace po = boost::program_options;
@@ -25,7 +26,8 @@ void show_progress(int epoch, int epochs, double loss) {
   const int width = 30;
   const int filled = width * epoch / epochs;
   if (terminal) {
-    std::printf("\r[%s%s] epoch %5d/%d  loss %.6f", std::string(static_cast<std::size_t>(filled), '#').c_str(),
+    std::printf("\r[%s%s] epoch %5d/%d  loss %.6f",
+                std::string(static_cast<std::size_t>(filled), '#').c_str(),
                 std::string(static_cast<std::size_t>(width - filled), '.').c_str(), epoch, epochs, loss);
     if (epoch == epochs) std::printf("\n");
     std::fflush(stdout);
@@ -84,15 +86,16 @@ int main(int argc, char** argv) {
   }
 
   tg::NoGradGuard no_grad;
-  const auto probabilities = tg::sigmoid(tg::linear(tg::tanh(tg::linear(x, w1, b1)), w2, b2)).to_vector<double>();
+  const auto probabilities =
+      tg::sigmoid(tg::linear(tg::tanh(tg::linear(x, w1, b1)), w2, b2)).to_vector<double>();
   const auto inputs = x.to_vector<double>();
   const auto targets = y.to_vector<double>();
   int correct = 0;
   for (std::size_t i = 0; i < 4; ++i) {
     const bool right = (probabilities[i] > 0.5) == (targets[i] > 0.5);
     correct += right;
-    std::printf("  %g xor %g -> %.4f (target %g)%s\n", inputs[2 * i], inputs[2 * i + 1], probabilities[i], targets[i],
-                right ? "" : "  WRONG");
+    std::printf("  %g xor %g -> %.4f (target %g)%s\n", inputs[2 * i], inputs[2 * i + 1], probabilities[i],
+                targets[i], right ? "" : "  WRONG");
   }
   std::printf("accuracy: %d/4 (%.0f %%)\n", correct, 25.0 * correct);
   return correct == 4 ? 0 : 1;

@@ -6,19 +6,19 @@
 // into backward, and compares every output and every input gradient elementwise. A case present in
 // the file but not in the table (or the reverse) fails, so coverage cannot silently shrink when
 // either side changes.
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <gtest/gtest.h>
 #include <map>
 #include <set>
 #include <sstream>
 #include <stdexcept>
 #include <string>
-#include <tapegrad/tapegrad.hpp>
 #include <vector>
+
+#include <tapegrad/tapegrad.hpp>
 
 #include "support/fixture_reader.hpp"
 

@@ -1,6 +1,7 @@
 // Uses the installed package: one header, one target. Prints "consumer ok" when the gradient is right.
 #include <cmath>
 #include <iostream>
+
 #include <tapegrad/tapegrad.hpp>
 
 int main() {
@@ -8,7 +9,8 @@ int main() {
   tg::Tensor loss = (w * w).sum();  // d/dw = 2w
   loss.backward();
   const auto grad = w.grad().to_vector<double>();
-  const bool ok = std::abs(grad[0] - 2) < 1e-12 && std::abs(grad[1] - 4) < 1e-12 && std::abs(grad[2] - 6) < 1e-12;
+  const bool ok =
+      std::abs(grad[0] - 2) < 1e-12 && std::abs(grad[1] - 4) < 1e-12 && std::abs(grad[2] - 6) < 1e-12;
   std::cout << (ok ? "consumer ok" : "consumer FAILED") << " " << w.grad() << "\n";
   return ok ? 0 : 1;
 }

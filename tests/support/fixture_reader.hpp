@@ -9,8 +9,9 @@
 // compare against PyTorch never need Python or a JSON library.
 #include <cstdint>
 #include <string>
-#include <tapegrad/tapegrad.hpp>
 #include <vector>
+
+#include <tapegrad/tapegrad.hpp>
 
 namespace tapegrad_test {
 

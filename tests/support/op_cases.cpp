@@ -24,116 +24,237 @@ std::vector<OpCase> build_cases() {
   // ---- arithmetic (broadcasting)
   const std::vector<std::vector<Shape>> binary_samples = {
       {{3, 4}, {3, 4}}, {{3, 4}, {4}}, {{2, 1}, {1, 3}}, {{}, {2, 3}}, {{2, 3, 4}, {3, 1}}};
-  add_case({.name = "add", .fn = [](const tensor_list& in) { return in[0] + in[1]; }, .samples = binary_samples,
-            .double_backward = true, .bad = {{{{3, 4}, {5}}, "add: shapes [3, 4] and [5] do not broadcast"}}});
-  add_case({.name = "add_alpha", .fn = [](const tensor_list& in) { return add(in[0], in[1], 2.5); },
-            .samples = binary_samples, .double_backward = true});
-  add_case({.name = "sub", .fn = [](const tensor_list& in) { return in[0] - in[1]; }, .samples = binary_samples,
-            .double_backward = true, .bad = {{{{2, 3}, {3, 2}}, "do not broadcast"}}});
-  add_case({.name = "mul", .fn = [](const tensor_list& in) { return in[0] * in[1]; }, .samples = binary_samples,
-            .double_backward = true, .bad = {{{{3, 4}, {2, 4}}, "mul: shapes [3, 4] and [2, 4] do not broadcast"}}});
-  add_case({.name = "div", .fn = [](const tensor_list& in) { return in[0] / in[1]; }, .samples = binary_samples,
-            .domains = {kAny, kPositive}, .double_backward = true});
-  add_case({.name = "add_scalar", .fn = [](const tensor_list& in) { return in[0] + 2.0; },
-            .samples = {{{3, 4}}, {{}}}, .double_backward = true});
-  add_case({.name = "mul_scalar", .fn = [](const tensor_list& in) { return 3.0 * in[0]; },
-            .samples = {{{3, 4}}, {{}}}, .double_backward = true});
-  add_case({.name = "rsub_scalar", .fn = [](const tensor_list& in) { return 2.0 - in[0]; }, .samples = {{{3, 4}}},
+  add_case({.name = "add",
+            .fn = [](const tensor_list& in) { return in[0] + in[1]; },
+            .samples = binary_samples,
+            .double_backward = true,
+            .bad = {{{{3, 4}, {5}}, "add: shapes [3, 4] and [5] do not broadcast"}}});
+  add_case({.name = "add_alpha",
+            .fn = [](const tensor_list& in) { return add(in[0], in[1], 2.5); },
+            .samples = binary_samples,
             .double_backward = true});
-  add_case({.name = "rdiv_scalar", .fn = [](const tensor_list& in) { return 2.0 / in[0]; }, .samples = {{{3, 4}}},
-            .domains = {kPositive}, .double_backward = true});
+  add_case({.name = "sub",
+            .fn = [](const tensor_list& in) { return in[0] - in[1]; },
+            .samples = binary_samples,
+            .double_backward = true,
+            .bad = {{{{2, 3}, {3, 2}}, "do not broadcast"}}});
+  add_case({.name = "mul",
+            .fn = [](const tensor_list& in) { return in[0] * in[1]; },
+            .samples = binary_samples,
+            .double_backward = true,
+            .bad = {{{{3, 4}, {2, 4}}, "mul: shapes [3, 4] and [2, 4] do not broadcast"}}});
+  add_case({.name = "div",
+            .fn = [](const tensor_list& in) { return in[0] / in[1]; },
+            .samples = binary_samples,
+            .domains = {kAny, kPositive},
+            .double_backward = true});
+  add_case({.name = "add_scalar",
+            .fn = [](const tensor_list& in) { return in[0] + 2.0; },
+            .samples = {{{3, 4}}, {{}}},
+            .double_backward = true});
+  add_case({.name = "mul_scalar",
+            .fn = [](const tensor_list& in) { return 3.0 * in[0]; },
+            .samples = {{{3, 4}}, {{}}},
+            .double_backward = true});
+  add_case({.name = "rsub_scalar",
+            .fn = [](const tensor_list& in) { return 2.0 - in[0]; },
+            .samples = {{{3, 4}}},
+            .double_backward = true});
+  add_case({.name = "rdiv_scalar",
+            .fn = [](const tensor_list& in) { return 2.0 / in[0]; },
+            .samples = {{{3, 4}}},
+            .domains = {kPositive},
+            .double_backward = true});
   add_case({.name = "neg", .fn = unary(neg), .samples = {{{3, 4}}, {{}}}, .double_backward = true});
 
   // ---- element-wise math
-  add_case({.name = "exp", .fn = unary(exp), .samples = {{{3, 4}}, {{}}, {{2, 3, 2}}}, .double_backward = true});
-  add_case({.name = "log", .fn = unary(log), .samples = {{{3, 4}}, {{}}}, .domains = {kPositive},
+  add_case(
+      {.name = "exp", .fn = unary(exp), .samples = {{{3, 4}}, {{}}, {{2, 3, 2}}}, .double_backward = true});
+  add_case({.name = "log",
+            .fn = unary(log),
+            .samples = {{{3, 4}}, {{}}},
+            .domains = {kPositive},
             .double_backward = true});
-  add_case({.name = "sqrt", .fn = unary(sqrt), .samples = {{{3, 4}}}, .domains = {kPositive},
+  add_case({.name = "sqrt",
+            .fn = unary(sqrt),
+            .samples = {{{3, 4}}},
+            .domains = {kPositive},
             .double_backward = true});
-  add_case({.name = "abs", .fn = unary(abs), .samples = {{{3, 4}}}, .domains = {kKinks}, .double_backward = true});
-  add_case({.name = "pow_2", .fn = [](const tensor_list& in) { return pow(in[0], 2.0); }, .samples = {{{3, 4}}},
+  add_case(
+      {.name = "abs", .fn = unary(abs), .samples = {{{3, 4}}}, .domains = {kKinks}, .double_backward = true});
+  add_case({.name = "pow_2",
+            .fn = [](const tensor_list& in) { return pow(in[0], 2.0); },
+            .samples = {{{3, 4}}},
             .double_backward = true});
-  add_case({.name = "pow_3", .fn = [](const tensor_list& in) { return pow(in[0], 3.0); }, .samples = {{{3, 4}}},
+  add_case({.name = "pow_3",
+            .fn = [](const tensor_list& in) { return pow(in[0], 3.0); },
+            .samples = {{{3, 4}}},
             .double_backward = true});
-  add_case({.name = "pow_half", .fn = [](const tensor_list& in) { return pow(in[0], 0.5); }, .samples = {{{3, 4}}},
-            .domains = {kPositive}, .double_backward = true});
-  add_case({.name = "pow_minus_1", .fn = [](const tensor_list& in) { return pow(in[0], -1.0); },
-            .samples = {{{3, 4}}}, .domains = {kPositive}, .double_backward = true});
-  add_case({.name = "clamp", .fn = [](const tensor_list& in) { return clamp(in[0], -0.5, 0.5); },
-            .samples = {{{4, 5}}}, .domains = {kKinks}, .double_backward = true});
-  add_case({.name = "clamp_min", .fn = [](const tensor_list& in) { return clamp_min(in[0], 0.5); },
-            .samples = {{{4, 5}}}, .domains = {kKinks}});
+  add_case({.name = "pow_half",
+            .fn = [](const tensor_list& in) { return pow(in[0], 0.5); },
+            .samples = {{{3, 4}}},
+            .domains = {kPositive},
+            .double_backward = true});
+  add_case({.name = "pow_minus_1",
+            .fn = [](const tensor_list& in) { return pow(in[0], -1.0); },
+            .samples = {{{3, 4}}},
+            .domains = {kPositive},
+            .double_backward = true});
+  add_case({.name = "clamp",
+            .fn = [](const tensor_list& in) { return clamp(in[0], -0.5, 0.5); },
+            .samples = {{{4, 5}}},
+            .domains = {kKinks},
+            .double_backward = true});
+  add_case({.name = "clamp_min",
+            .fn = [](const tensor_list& in) { return clamp_min(in[0], 0.5); },
+            .samples = {{{4, 5}}},
+            .domains = {kKinks}});
   add_case({.name = "erf", .fn = unary(erf), .samples = {{{3, 4}}}, .double_backward = true});
 
   // ---- linear algebra
-  add_case({.name = "matmul", .fn = binary(matmul),
-            .samples = {{{3, 4}, {4, 5}}, {{1, 4}, {4, 1}}, {{2, 3, 4}, {2, 4, 5}}, {{2, 3, 4}, {4, 2}},
-                        {{3, 4}, {2, 4, 2}}, {{1, 3, 4}, {2, 4, 2}}, {{4}, {4, 3}}, {{3, 4}, {4}}, {{4}, {4}}},
+  add_case(
+      {.name = "matmul",
+       .fn = binary(matmul),
+       .samples = {{{3, 4}, {4, 5}},
+                   {{1, 4}, {4, 1}},
+                   {{2, 3, 4}, {2, 4, 5}},
+                   {{2, 3, 4}, {4, 2}},
+                   {{3, 4}, {2, 4, 2}},
+                   {{1, 3, 4}, {2, 4, 2}},
+                   {{4}, {4, 3}},
+                   {{3, 4}, {4}},
+                   {{4}, {4}}},
+       .double_backward = true,
+       .bad = {{{{2, 3}, {4, 5}}, "matmul: cannot multiply [2, 3] by [4, 5]: inner sizes 3 and 4 differ"},
+               {{{2, 3, 4}, {3, 4, 5}}, "batch sizes"}}});
+  add_case({.name = "mm",
+            .fn = binary(mm),
+            .samples = {{{3, 4}, {4, 5}}},
             .double_backward = true,
-            .bad = {{{{2, 3}, {4, 5}}, "matmul: cannot multiply [2, 3] by [4, 5]: inner sizes 3 and 4 differ"},
-                    {{{2, 3, 4}, {3, 4, 5}}, "batch sizes"}}});
-  add_case({.name = "mm", .fn = binary(mm), .samples = {{{3, 4}, {4, 5}}}, .double_backward = true,
             .bad = {{{{2, 3, 4}, {4, 5}}, "mm: expects two 2-D tensors"}}});
   add_case({.name = "bmm", .fn = binary(bmm), .samples = {{{2, 3, 4}, {2, 4, 5}}}, .double_backward = true});
-  add_case({.name = "linear", .fn = [](const tensor_list& in) { return linear(in[0], in[1], in[2]); },
+  add_case({.name = "linear",
+            .fn = [](const tensor_list& in) { return linear(in[0], in[1], in[2]); },
             .samples = {{{5, 4}, {3, 4}, {3}}, {{2, 3, 4}, {3, 4}, {3}}, {{4}, {2, 4}, {2}}},
             .double_backward = true,
-            .bad = {{{{5, 4}, {3, 5}, {3}}, "linear: input of shape [5, 4] has 4 features but weight of shape [3, 5]"},
+            .bad = {{{{5, 4}, {3, 5}, {3}},
+                     "linear: input of shape [5, 4] has 4 features but weight of shape [3, 5]"},
                     {{{5, 4}, {3, 4}, {4}}, "linear: bias must have shape [3]"}}});
-  add_case({.name = "linear_no_bias", .fn = [](const tensor_list& in) { return linear(in[0], in[1]); },
-            .samples = {{{5, 4}, {3, 4}}}, .double_backward = true});
+  add_case({.name = "linear_no_bias",
+            .fn = [](const tensor_list& in) { return linear(in[0], in[1]); },
+            .samples = {{{5, 4}, {3, 4}}},
+            .double_backward = true});
 
   // ---- shape
-  add_case({.name = "reshape", .fn = [](const tensor_list& in) { return in[0].reshape({-1, 2}); },
-            .samples = {{{3, 4}}, {{2, 3, 2}}}, .double_backward = true,
+  add_case({.name = "reshape",
+            .fn =
+                [](const tensor_list& in) {
+                  return in[0].reshape({-1, 2});
+                },
+            .samples = {{{3, 4}}, {{2, 3, 2}}},
+            .double_backward = true,
             .bad = {{{{3, 3}}, "reshape: shape [-1, 2] is invalid for input of shape [3, 3]"}}});
-  add_case({.name = "view", .fn = [](const tensor_list& in) { return in[0].contiguous().view({4, 3}); },
-            .samples = {{{3, 4}}}, .double_backward = true});
-  add_case({.name = "flatten", .fn = [](const tensor_list& in) { return in[0].flatten(1); },
-            .samples = {{{2, 3, 2}}}, .double_backward = true});
-  add_case({.name = "transpose", .fn = [](const tensor_list& in) { return in[0].transpose(0, -1) * 1.5; },
-            .samples = {{{3, 4}}, {{2, 3, 4}}}, .double_backward = true});
-  add_case({.name = "t", .fn = [](const tensor_list& in) { return in[0].t(); }, .samples = {{{3, 4}}},
-            .double_backward = true, .bad = {{{{2, 3, 4}}, "t: expects a tensor of rank <= 2"}}});
-  add_case({.name = "permute", .fn = [](const tensor_list& in) { return in[0].permute({2, 0, 1}); },
-            .samples = {{{2, 3, 4}}}, .double_backward = true,
+  add_case({.name = "view",
+            .fn =
+                [](const tensor_list& in) {
+                  return in[0].contiguous().view({4, 3});
+                },
+            .samples = {{{3, 4}}},
+            .double_backward = true});
+  add_case({.name = "flatten",
+            .fn = [](const tensor_list& in) { return in[0].flatten(1); },
+            .samples = {{{2, 3, 2}}},
+            .double_backward = true});
+  add_case({.name = "transpose",
+            .fn = [](const tensor_list& in) { return in[0].transpose(0, -1) * 1.5; },
+            .samples = {{{3, 4}}, {{2, 3, 4}}},
+            .double_backward = true});
+  add_case({.name = "t",
+            .fn = [](const tensor_list& in) { return in[0].t(); },
+            .samples = {{{3, 4}}},
+            .double_backward = true,
+            .bad = {{{{2, 3, 4}}, "t: expects a tensor of rank <= 2"}}});
+  add_case({.name = "permute",
+            .fn =
+                [](const tensor_list& in) {
+                  return in[0].permute({2, 0, 1});
+                },
+            .samples = {{{2, 3, 4}}},
+            .double_backward = true,
             .bad = {{{{2, 3}}, "permute: got 3 dims"}}});
-  add_case({.name = "squeeze", .fn = [](const tensor_list& in) { return in[0].squeeze(); },
-            .samples = {{{3, 1, 4}}}, .double_backward = true});
-  add_case({.name = "squeeze_dim", .fn = [](const tensor_list& in) { return in[0].squeeze(1); },
-            .samples = {{{3, 1, 4}}}, .double_backward = true});
-  add_case({.name = "unsqueeze", .fn = [](const tensor_list& in) { return in[0].unsqueeze(-1); },
-            .samples = {{{3, 4}}, {{}}}, .double_backward = true});
-  add_case({.name = "expand", .fn = [](const tensor_list& in) { return in[0].expand({2, 3, 4}); },
-            .samples = {{{3, 1}}, {{1, 4}}}, .double_backward = true,
+  add_case({.name = "squeeze",
+            .fn = [](const tensor_list& in) { return in[0].squeeze(); },
+            .samples = {{{3, 1, 4}}},
+            .double_backward = true});
+  add_case({.name = "squeeze_dim",
+            .fn = [](const tensor_list& in) { return in[0].squeeze(1); },
+            .samples = {{{3, 1, 4}}},
+            .double_backward = true});
+  add_case({.name = "unsqueeze",
+            .fn = [](const tensor_list& in) { return in[0].unsqueeze(-1); },
+            .samples = {{{3, 4}}, {{}}},
+            .double_backward = true});
+  add_case({.name = "expand",
+            .fn =
+                [](const tensor_list& in) {
+                  return in[0].expand({2, 3, 4});
+                },
+            .samples = {{{3, 1}}, {{1, 4}}},
+            .double_backward = true,
             .bad = {{{{3, 2}}, "expand: cannot expand shape [3, 2] to [2, 3, 4]"}}});
-  add_case({.name = "slice", .fn = [](const tensor_list& in) { return in[0].slice(1, 1, 5, 2); },
-            .samples = {{{3, 6}}}, .double_backward = true});
-  add_case({.name = "narrow", .fn = [](const tensor_list& in) { return in[0].narrow(0, 1, 2); },
-            .samples = {{{4, 3}}}, .double_backward = true,
+  add_case({.name = "slice",
+            .fn = [](const tensor_list& in) { return in[0].slice(1, 1, 5, 2); },
+            .samples = {{{3, 6}}},
+            .double_backward = true});
+  add_case({.name = "narrow",
+            .fn = [](const tensor_list& in) { return in[0].narrow(0, 1, 2); },
+            .samples = {{{4, 3}}},
+            .double_backward = true,
             .bad = {{{{1, 3}}, "narrow: start 1 and length 2 are out of range"}}});
-  add_case({.name = "select", .fn = [](const tensor_list& in) { return in[0].select(1, -1); },
-            .samples = {{{3, 4}}}, .double_backward = true});
-  add_case({.name = "cat", .fn = [](const tensor_list& in) { return cat({in[0], in[1]}, 1); },
-            .samples = {{{2, 3}, {2, 2}}}, .double_backward = true,
+  add_case({.name = "select",
+            .fn = [](const tensor_list& in) { return in[0].select(1, -1); },
+            .samples = {{{3, 4}}},
+            .double_backward = true});
+  add_case({.name = "cat",
+            .fn =
+                [](const tensor_list& in) {
+                  return cat({in[0], in[1]}, 1);
+                },
+            .samples = {{{2, 3}, {2, 2}}},
+            .double_backward = true,
             .bad = {{{{2, 3}, {3, 2}}, "cat: tensor 1 has shape [3, 2] which does not match"}}});
-  add_case({.name = "stack", .fn = [](const tensor_list& in) { return stack({in[0], in[1]}, 1); },
-            .samples = {{{2, 3}, {2, 3}}}, .double_backward = true,
+  add_case({.name = "stack",
+            .fn =
+                [](const tensor_list& in) {
+                  return stack({in[0], in[1]}, 1);
+                },
+            .samples = {{{2, 3}, {2, 3}}},
+            .double_backward = true,
             .bad = {{{{2, 3}, {3, 2}}, "stack: tensor 1 has shape [3, 2]"}}});
   add_case({.name = "index_select",
-            .fn = [](const tensor_list& in) { return in[0].index_select(0, tensor(std::vector<std::int64_t>{2, 0, 2})); },
-            .samples = {{{3, 4}}}, .double_backward = true,
+            .fn =
+                [](const tensor_list& in) {
+                  return in[0].index_select(0, tensor(std::vector<std::int64_t>{2, 0, 2}));
+                },
+            .samples = {{{3, 4}}},
+            .double_backward = true,
             .bad = {{{{2, 4}}, "index_select: index 2 at position 0 is out of range"}}});
   add_case({.name = "gather",
-            .fn = [](const tensor_list& in) {
-              return in[0].gather(1, tensor(std::vector<std::int64_t>{0, 2, 2, 1, 0, 0}, {3, 2}));
-            },
-            .samples = {{{3, 4}}}, .double_backward = true,
+            .fn =
+                [](const tensor_list& in) {
+                  return in[0].gather(1, tensor(std::vector<std::int64_t>{0, 2, 2, 1, 0, 0}, {3, 2}));
+                },
+            .samples = {{{3, 4}}},
+            .double_backward = true,
             .bad = {{{{3, 2}}, "gather: index 2 at position 1 is out of range"}}});
-  add_case({.name = "clone", .fn = [](const tensor_list& in) { return in[0].clone(); }, .samples = {{{3, 4}}},
+  add_case({.name = "clone",
+            .fn = [](const tensor_list& in) { return in[0].clone(); },
+            .samples = {{{3, 4}}},
             .double_backward = true});
-  add_case({.name = "contiguous", .fn = [](const tensor_list& in) { return in[0].t().contiguous(); },
-            .samples = {{{3, 4}}}, .double_backward = true});
+  add_case({.name = "contiguous",
+            .fn = [](const tensor_list& in) { return in[0].t().contiguous(); },
+            .samples = {{{3, 4}}},
+            .double_backward = true});
   add_case({.name = "to_float32_and_back",
             .fn = [](const tensor_list& in) { return (in[0].to(kFloat32) * 2.0).to(kFloat64); },
             .samples = {{{3, 4}}},
@@ -141,69 +262,120 @@ std::vector<OpCase> build_cases() {
             .keeps_dtype = false});
 
   // ---- reductions
-  add_case({.name = "sum", .fn = [](const tensor_list& in) { return in[0].sum(); },
-            .samples = {{{3, 4}}, {{}}, {{2, 3, 4}}}, .double_backward = true});
-  add_case({.name = "sum_dims", .fn = [](const tensor_list& in) { return in[0].sum({0, 2}); },
-            .samples = {{{2, 3, 4}}}, .double_backward = true,
+  add_case({.name = "sum",
+            .fn = [](const tensor_list& in) { return in[0].sum(); },
+            .samples = {{{3, 4}}, {{}}, {{2, 3, 4}}},
+            .double_backward = true});
+  add_case({.name = "sum_dims",
+            .fn =
+                [](const tensor_list& in) {
+                  return in[0].sum({0, 2});
+                },
+            .samples = {{{2, 3, 4}}},
+            .double_backward = true,
             .bad = {{{{2, 3}}, "sum: dim 2 is out of range for a tensor of rank 2"}}});
-  add_case({.name = "sum_keepdim", .fn = [](const tensor_list& in) { return in[0].sum(1, true); },
-            .samples = {{{3, 4}}}, .double_backward = true});
-  add_case({.name = "mean", .fn = [](const tensor_list& in) { return in[0].mean(); },
-            .samples = {{{3, 4}}, {{}}}, .double_backward = true});
-  add_case({.name = "mean_dims", .fn = [](const tensor_list& in) { return in[0].mean({-1}, true); },
-            .samples = {{{2, 3, 4}}}, .double_backward = true});
-  add_case({.name = "max", .fn = [](const tensor_list& in) { return in[0].max(); }, .samples = {{{3, 4}}},
+  add_case({.name = "sum_keepdim",
+            .fn = [](const tensor_list& in) { return in[0].sum(1, true); },
+            .samples = {{{3, 4}}},
             .double_backward = true});
-  add_case({.name = "max_dim", .fn = [](const tensor_list& in) { return std::get<0>(in[0].max(1)); },
-            .samples = {{{3, 4}}, {{2, 3, 4}}}, .double_backward = true});
-  add_case({.name = "max_dim_keepdim", .fn = [](const tensor_list& in) { return std::get<0>(in[0].max(0, true)); },
-            .samples = {{{3, 4}}}, .double_backward = true});
-  add_case({.name = "var", .fn = [](const tensor_list& in) { return in[0].var(); }, .samples = {{{3, 4}}},
+  add_case({.name = "mean",
+            .fn = [](const tensor_list& in) { return in[0].mean(); },
+            .samples = {{{3, 4}}, {{}}},
             .double_backward = true});
-  add_case({.name = "var_dims_biased", .fn = [](const tensor_list& in) { return in[0].var({1}, false, true); },
-            .samples = {{{3, 4}}, {{2, 3, 4}}}, .double_backward = true});
+  add_case({.name = "mean_dims",
+            .fn = [](const tensor_list& in) { return in[0].mean({-1}, true); },
+            .samples = {{{2, 3, 4}}},
+            .double_backward = true});
+  add_case({.name = "max",
+            .fn = [](const tensor_list& in) { return in[0].max(); },
+            .samples = {{{3, 4}}},
+            .double_backward = true});
+  add_case({.name = "max_dim",
+            .fn = [](const tensor_list& in) { return std::get<0>(in[0].max(1)); },
+            .samples = {{{3, 4}}, {{2, 3, 4}}},
+            .double_backward = true});
+  add_case({.name = "max_dim_keepdim",
+            .fn = [](const tensor_list& in) { return std::get<0>(in[0].max(0, true)); },
+            .samples = {{{3, 4}}},
+            .double_backward = true});
+  add_case({.name = "var",
+            .fn = [](const tensor_list& in) { return in[0].var(); },
+            .samples = {{{3, 4}}},
+            .double_backward = true});
+  add_case({.name = "var_dims_biased",
+            .fn = [](const tensor_list& in) { return in[0].var({1}, false, true); },
+            .samples = {{{3, 4}}, {{2, 3, 4}}},
+            .double_backward = true});
 
   // ---- activations
-  add_case({.name = "relu", .fn = unary(relu), .samples = {{{3, 4}}, {{}}}, .domains = {kKinks},
+  add_case({.name = "relu",
+            .fn = unary(relu),
+            .samples = {{{3, 4}}, {{}}},
+            .domains = {kKinks},
             .double_backward = true});
-  add_case({.name = "leaky_relu", .fn = [](const tensor_list& in) { return leaky_relu(in[0], 0.1); },
-            .samples = {{{3, 4}}}, .domains = {kKinks}, .double_backward = true});
+  add_case({.name = "leaky_relu",
+            .fn = [](const tensor_list& in) { return leaky_relu(in[0], 0.1); },
+            .samples = {{{3, 4}}},
+            .domains = {kKinks},
+            .double_backward = true});
   add_case({.name = "sigmoid", .fn = unary(sigmoid), .samples = {{{3, 4}}}, .double_backward = true});
   add_case({.name = "tanh", .fn = unary(tanh), .samples = {{{3, 4}}, {{}}}, .double_backward = true});
-  add_case({.name = "gelu", .fn = [](const tensor_list& in) { return gelu(in[0]); }, .samples = {{{3, 4}}},
+  add_case({.name = "gelu",
+            .fn = [](const tensor_list& in) { return gelu(in[0]); },
+            .samples = {{{3, 4}}},
             .double_backward = true});
-  add_case({.name = "gelu_tanh", .fn = [](const tensor_list& in) { return gelu(in[0], "tanh"); },
-            .samples = {{{3, 4}}}, .double_backward = true});
+  add_case({.name = "gelu_tanh",
+            .fn = [](const tensor_list& in) { return gelu(in[0], "tanh"); },
+            .samples = {{{3, 4}}},
+            .double_backward = true});
   add_case({.name = "silu", .fn = unary(silu), .samples = {{{3, 4}}}, .double_backward = true});
-  add_case({.name = "softmax", .fn = [](const tensor_list& in) { return softmax(in[0], 1); },
-            .samples = {{{3, 4}}, {{2, 3, 4}}}, .double_backward = true,
+  add_case({.name = "softmax",
+            .fn = [](const tensor_list& in) { return softmax(in[0], 1); },
+            .samples = {{{3, 4}}, {{2, 3, 4}}},
+            .double_backward = true,
             .bad = {{{{3}}, "softmax: dim 1 is out of range"}}});
-  add_case({.name = "softmax_dim0", .fn = [](const tensor_list& in) { return softmax(in[0], 0); },
-            .samples = {{{3, 4}}}, .double_backward = true});
-  add_case({.name = "log_softmax", .fn = [](const tensor_list& in) { return log_softmax(in[0], -1); },
-            .samples = {{{3, 4}}, {{2, 3, 4}}}, .double_backward = true});
+  add_case({.name = "softmax_dim0",
+            .fn = [](const tensor_list& in) { return softmax(in[0], 0); },
+            .samples = {{{3, 4}}},
+            .double_backward = true});
+  add_case({.name = "log_softmax",
+            .fn = [](const tensor_list& in) { return log_softmax(in[0], -1); },
+            .samples = {{{3, 4}}, {{2, 3, 4}}},
+            .double_backward = true});
 
   // ---- losses
-  for (auto [suffix, reduction] : {std::pair{"mean", kMean}, std::pair{"sum", kSum}, std::pair{"none", kNone}}) {
+  for (auto [suffix, reduction] :
+       {std::pair{"mean", kMean}, std::pair{"sum", kSum}, std::pair{"none", kNone}}) {
     const Reduction r = reduction;
     const std::string s = suffix;
-    add_case({.name = "mse_loss_" + s, .fn = [r](const tensor_list& in) { return mse_loss(in[0], in[1], r); },
-              .samples = {{{3, 4}, {3, 4}}}, .double_backward = true,
+    add_case({.name = "mse_loss_" + s,
+              .fn = [r](const tensor_list& in) { return mse_loss(in[0], in[1], r); },
+              .samples = {{{3, 4}, {3, 4}}},
+              .double_backward = true,
               .bad = {{{{3, 4}, {4}}, "mse_loss: input shape [3, 4] and target shape [4] differ"}}});
     add_case({.name = "cross_entropy_" + s,
               .fn = [r](const tensor_list& in) { return cross_entropy(in[0], in[1], r); },
-              .samples = {{{5, 4}, {5}}, {{4}, {}}}, .domains = {kAny, kClasses}, .double_backward = true,
+              .samples = {{{5, 4}, {5}}, {{4}, {}}},
+              .domains = {kAny, kClasses},
+              .double_backward = true,
               .bad = {{{{5, 4}, {4}}, "cross_entropy: target shape [4] does not match input shape [5, 4]"}}});
     add_case({.name = "nll_loss_" + s,
               .fn = [r](const tensor_list& in) { return nll_loss(log_softmax(in[0], 1), in[1], r); },
-              .samples = {{{5, 4}, {5}}}, .domains = {kAny, kClasses}, .double_backward = true});
-    add_case({.name = "bce_with_logits_" + s,
-              .fn = [r](const tensor_list& in) { return binary_cross_entropy_with_logits(in[0] * 3.0, in[1], r); },
-              .samples = {{{3, 4}, {3, 4}}}, .domains = {kAny, kProbability}, .double_backward = true});
+              .samples = {{{5, 4}, {5}}},
+              .domains = {kAny, kClasses},
+              .double_backward = true});
+    add_case(
+        {.name = "bce_with_logits_" + s,
+         .fn = [r](const tensor_list& in) { return binary_cross_entropy_with_logits(in[0] * 3.0, in[1], r); },
+         .samples = {{{3, 4}, {3, 4}}},
+         .domains = {kAny, kProbability},
+         .double_backward = true});
   }
   add_case({.name = "bce_with_logits_target_grad",
             .fn = [](const tensor_list& in) { return binary_cross_entropy_with_logits(in[0], in[1]); },
-            .samples = {{{3, 4}, {3, 4}}}, .domains = {kAny, kAny}, .double_backward = true});
+            .samples = {{{3, 4}, {3, 4}}},
+            .domains = {kAny, kAny},
+            .double_backward = true});
   return cases;
 }
 
@@ -231,7 +403,8 @@ const std::vector<OpCase>& op_cases() {
   return cases;
 }
 
-tensor_list make_inputs(const OpCase& op, const std::vector<Shape>& shapes, bool non_contiguous, Dtype dtype) {
+tensor_list make_inputs(const OpCase& op, const std::vector<Shape>& shapes, bool non_contiguous,
+                        Dtype dtype) {
   std::mt19937_64 engine(42);
   tensor_list inputs;
   for (std::size_t i = 0; i < shapes.size(); ++i) {

@@ -28,7 +28,7 @@ struct BadInput {
 struct OpCase {
   std::string name;
   std::function<Tensor(const tensor_list&)> fn;
-  std::vector<std::vector<Shape>> samples;  // each: one shape per input
+  std::vector<std::vector<Shape>> samples;      // each: one shape per input
   std::vector<Domain> domains = {Domain::Any};  // per input; the last entry repeats
   bool double_backward = false;
   std::vector<BadInput> bad = {};

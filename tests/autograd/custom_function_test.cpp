@@ -1,0 +1,449 @@
+// Custom ops written as tg::autograd::Function<Derived>, checked with gradcheck / gradgradcheck.
+#include <cmath>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <string>
+#include <vector>
+
+#include <tapegrad/autograd/gradcheck_gtest.hpp>
+#include <tapegrad/tapegrad.hpp>
+
+namespace {
+
+using ::testing::DoubleNear;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Pointwise;
+using tg::Tensor;
+using tg::tensor_list;
+using tg::autograd::AutogradContext;
+
+std::vector<double> values(const Tensor& t) { return t.to_vector<double>(); }
+
+Tensor f64(std::initializer_list<double> v, tg::IntArrayRef sizes, bool requires_grad = true) {
+  return tg::tensor(v, sizes, tg::dtype(tg::kFloat64).requires_grad(requires_grad));
+}
+
+template <class F>
+std::string error_message(F&& fn) {
+  try {
+    fn();
+  } catch (const tg::Error& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "expected a tg::Error";
+  return {};
+}
+
+// y = scale * x * sigmoid(beta * x): Swish with a learnable beta (any shape that broadcasts to x) and
+// a non-tensor scale.
+struct ScaledSwish : tg::autograd::Function<ScaledSwish> {
+  static Tensor forward(AutogradContext* ctx, const Tensor& x, const Tensor& beta, double scale) {
+    ctx->save_for_backward({x, beta});
+    ctx->saved_data["scale"] = scale;
+    return x * tg::sigmoid(beta * x) * scale;
+  }
+  static tensor_list backward(AutogradContext* ctx, tensor_list grad_outputs) {
+    const tensor_list saved = ctx->saved_tensors();
+    const Tensor& x = saved[0];
+    const Tensor& beta = saved[1];
+    const double scale = ctx->saved_data["scale"].toDouble();
+    const Tensor s = tg::sigmoid(beta * x);
+    const Tensor g = grad_outputs[0] * scale;
+    Tensor dx, dbeta;
+    if (ctx->needs_input_grad(0)) dx = g * (s + x * beta * s * (1.0 - s));
+    if (ctx->needs_input_grad(1)) dbeta = tg::sum_to(g * x * x * s * (1.0 - s), beta.sizes());
+    return {dx, dbeta, Tensor()};  // nothing for the double
+  }
+};
+
+// The same function from built-in ops, as a reference.
+Tensor reference_swish(const Tensor& x, const Tensor& beta, double scale) {
+  return x * tg::sigmoid(beta * x) * scale;
+}
+
+// exp, saving its own output for backward.
+struct MyExp : tg::autograd::Function<MyExp> {
+  static Tensor forward(AutogradContext* ctx, const Tensor& x) {
+    Tensor y = x.exp();
+    ctx->save_for_backward({y});
+    return y;
+  }
+  static tensor_list backward(AutogradContext* ctx, tensor_list grad_outputs) {
+    return {grad_outputs[0] * ctx->saved_tensors()[0]};
+  }
+};
+
+// a * b with a wrong gradient for b (it should be g * a).
+struct WrongMul : tg::autograd::Function<WrongMul> {
+  static Tensor forward(AutogradContext* ctx, const Tensor& a, const Tensor& b) {
+    ctx->save_for_backward({a, b});
+    return a * b;
+  }
+  static tensor_list backward(AutogradContext* ctx, tensor_list grad_outputs) {
+    const tensor_list saved = ctx->saved_tensors();
+    return {grad_outputs[0] * saved[1], grad_outputs[0] * saved[1]};
+  }
+};
+
+// Returns one gradient for two inputs.
+struct TooFewGradients : tg::autograd::Function<TooFewGradients> {
+  static Tensor forward(AutogradContext*, const Tensor& a, const Tensor& b) { return a * b; }
+  static tensor_list backward(AutogradContext*, tensor_list grad_outputs) { return {grad_outputs[0]}; }
+};
+
+// Returns a gradient of the wrong shape / dtype.
+struct WrongShapeGradient : tg::autograd::Function<WrongShapeGradient> {
+  static Tensor forward(AutogradContext*, const Tensor& x) { return x * 2.0; }
+  static tensor_list backward(AutogradContext*, tensor_list) { return {tg::ones({5}, tg::kFloat64)}; }
+};
+struct WrongDtypeGradient : tg::autograd::Function<WrongDtypeGradient> {
+  static Tensor forward(AutogradContext*, const Tensor& x) { return x * 2.0; }
+  static tensor_list backward(AutogradContext*, tensor_list g) { return {g[0].to(tg::kFloat32)}; }
+};
+
+// k * a * b with the non-tensor k in the middle; records what needs_input_grad said.
+struct ScaledProduct : tg::autograd::Function<ScaledProduct> {
+  inline static std::vector<bool> forward_needs, backward_needs;
+  inline static bool forward_grad_mode = true;
+  static Tensor forward(AutogradContext* ctx, const Tensor& a, double k, const Tensor& b) {
+    forward_needs = {ctx->needs_input_grad(0), ctx->needs_input_grad(1), ctx->needs_input_grad(2),
+                     ctx->needs_input_grad(3)};
+    forward_grad_mode = tg::GradMode::is_enabled();
+    ctx->save_for_backward({a, b});
+    ctx->saved_data["k"] = k;
+    return a * b * k;
+  }
+  static tensor_list backward(AutogradContext* ctx, tensor_list grad_outputs) {
+    backward_needs = {ctx->needs_input_grad(0), ctx->needs_input_grad(1), ctx->needs_input_grad(2)};
+    const tensor_list saved = ctx->saved_tensors();
+    const double k = ctx->saved_data["k"].toDouble();
+    Tensor da, db;
+    if (ctx->needs_input_grad(0)) da = grad_outputs[0] * saved[1] * k;
+    if (ctx->needs_input_grad(2)) db = grad_outputs[0] * saved[0] * k;
+    return {da, Tensor(), db};
+  }
+};
+
+// Two outputs {2x, 3x}; records which output gradients arrived defined.
+struct TwoOutputs : tg::autograd::Function<TwoOutputs> {
+  inline static std::vector<bool> defined_grads;
+  static tensor_list forward(AutogradContext* ctx, const Tensor& x, bool materialize) {
+    ctx->set_materialize_grads(materialize);
+    return {x * 2.0, x * 3.0};
+  }
+  static tensor_list backward(AutogradContext*, tensor_list g) {
+    defined_grads = {g[0].defined(), g[1].defined()};
+    Tensor grad;
+    if (g[0].defined()) grad = g[0] * 2.0;
+    if (g[1].defined()) grad = grad.defined() ? grad + g[1] * 3.0 : g[1] * 3.0;
+    return {grad, Tensor()};
+  }
+};
+
+// Values with their (non-differentiable) int64 indices and a float mask marked non-differentiable.
+struct WithNonDifferentiable : tg::autograd::Function<WithNonDifferentiable> {
+  static tensor_list forward(AutogradContext* ctx, const Tensor& x) {
+    Tensor doubled = x * 2.0;
+    Tensor indices = tg::argmax(x);
+    Tensor mask = x.sign();
+    ctx->mark_non_differentiable({mask});
+    return {doubled, indices, mask};
+  }
+  static tensor_list backward(AutogradContext*, tensor_list g) { return {g[0] * 2.0}; }
+};
+
+// Returns its input unchanged.
+struct Identity : tg::autograd::Function<Identity> {
+  static Tensor forward(AutogradContext*, const Tensor& x) { return x; }
+  static tensor_list backward(AutogradContext*, tensor_list g) { return {g[0]}; }
+};
+
+// Saves one value of every SavedValue kind and checks them in backward.
+struct SavesEverything : tg::autograd::Function<SavesEverything> {
+  inline static bool checked = false;
+  static Tensor forward(AutogradContext* ctx, const Tensor& x) {
+    ctx->saved_data["double"] = 0.25;
+    ctx->saved_data["int"] = std::int64_t{7};
+    ctx->saved_data["small int"] = 3;
+    ctx->saved_data["bool"] = true;
+    ctx->saved_data["string"] = "hello";
+    ctx->saved_data["ints"] = std::vector<std::int64_t>{1, 2, 3};
+    ctx->saved_data["tensor"] = tg::full({2}, 4.0, tg::kFloat64);
+    return x * 1.0;
+  }
+  static tensor_list backward(AutogradContext* ctx, tensor_list g) {
+    auto& data = ctx->saved_data;
+    EXPECT_DOUBLE_EQ(data["double"].toDouble(), 0.25);
+    EXPECT_EQ(data["int"].toInt(), 7);
+    EXPECT_EQ(data["small int"].toInt(), 3);
+    EXPECT_TRUE(data["bool"].toBool());
+    EXPECT_EQ(data["string"].toStringRef(), "hello");
+    EXPECT_THAT(data["ints"].toIntVector(), ElementsAre(1, 2, 3));
+    EXPECT_THAT(values(data["tensor"].toTensor()), ElementsAre(4.0, 4.0));
+    checked = true;
+    return {g[0] * data["tensor"].toTensor()};
+  }
+};
+
+// ---------------------------------------------------------------- forward and backward
+
+TEST(CustomFunction, SwishForwardAndBackwardMatchBuiltInOps) {
+  tg::manual_seed(11);
+  Tensor x = tg::randn({3, 4}, tg::kFloat64).requires_grad_();
+  Tensor beta = tg::full({1}, 0.7, tg::dtype(tg::kFloat64).requires_grad(true));
+
+  Tensor y = ScaledSwish::apply(x, beta, 1.5);
+  EXPECT_THAT(y.grad_fn_name(), HasSubstr("ScaledSwishBackward"));
+  EXPECT_FALSE(y.is_leaf());
+  EXPECT_THAT(values(y), Pointwise(DoubleNear(1e-12), values(reference_swish(x, beta, 1.5))));
+
+  // Mixed with built-in ops on both sides.
+  (ScaledSwish::apply(x.tanh(), beta, 1.5).pow(2.0).sum() + x.sum()).backward();
+  const auto custom_dx = values(x.grad()), custom_dbeta = values(beta.grad());
+  x.set_grad(Tensor());
+  beta.set_grad(Tensor());
+  (reference_swish(x.tanh(), beta, 1.5).pow(2.0).sum() + x.sum()).backward();
+  EXPECT_THAT(custom_dx, Pointwise(DoubleNear(1e-12), values(x.grad())));
+  EXPECT_THAT(custom_dbeta, Pointwise(DoubleNear(1e-12), values(beta.grad())));
+  EXPECT_THAT(beta.grad().sizes(), ElementsAre(1));
+}
+
+TEST(CustomFunction, SwishGradcheck) {
+  tg::manual_seed(12);
+  Tensor x = tg::randn({2, 3}, tg::kFloat64).requires_grad_();
+  Tensor beta = tg::tensor({0.8, -1.2, 0.3}, tg::dtype(tg::kFloat64).requires_grad(true));  // per column
+  Tensor scalar_beta = tg::full({1}, 1.1, tg::dtype(tg::kFloat64).requires_grad(true));
+  auto fn = [](const tensor_list& in) { return ScaledSwish::apply(in[0], in[1], 1.5); };
+  EXPECT_GRADCHECK(fn, {x, beta});
+  EXPECT_GRADCHECK(fn, {x, scalar_beta});
+  EXPECT_GRADGRADCHECK(fn, {x, beta});
+  EXPECT_GRADGRADCHECK(fn, {x, scalar_beta});
+  // Only one of the inputs requiring grad.
+  EXPECT_GRADCHECK(fn, {x, beta.detach()});
+  EXPECT_GRADCHECK(fn, {x.detach(), beta});
+  // Composed with built-in ops.
+  auto composed = [](const tensor_list& in) {
+    return (ScaledSwish::apply(in[0].tanh(), in[1], -0.5) * in[0]).sum(tg::IntArrayRef{1});
+  };
+  EXPECT_GRADCHECK(composed, {x, beta});
+  EXPECT_GRADGRADCHECK(composed, {x, beta});
+}
+
+TEST(CustomFunction, SavingAnOutput) {
+  Tensor x = f64({0.5, -1.0, 2.0}, {3});
+  Tensor y = MyExp::apply(x);
+  EXPECT_THAT(y.grad_fn_name(), HasSubstr("MyExpBackward"));
+  y.sum().backward();
+  EXPECT_THAT(values(x.grad()), Pointwise(DoubleNear(1e-12), values(x.exp())));
+  auto fn = [](const tensor_list& in) { return MyExp::apply(in[0]); };
+  EXPECT_GRADCHECK(fn, {x});
+  EXPECT_GRADGRADCHECK(fn, {x});  // the saved output carries its history again under create_graph
+  // d2/dx2 exp(x) = exp(x)
+  Tensor g = tg::autograd::grad({MyExp::apply(x).sum()}, {x}, {}, std::nullopt, true)[0];
+  Tensor g2 = tg::autograd::grad({g.sum()}, {x})[0];
+  EXPECT_THAT(values(g2), Pointwise(DoubleNear(1e-12), values(x.exp())));
+}
+
+TEST(CustomFunction, SavedOutputMakesNoReferenceCycle) {
+  Tensor x = f64({0.5, -1.0}, {2});
+  const std::int64_t before = tg::Storage::live_count();
+  {
+    Tensor y = MyExp::apply(x);
+    Tensor z = MyExp::apply(y * 2.0);
+  }  // never backwarded
+  EXPECT_EQ(tg::Storage::live_count(), before);
+  {
+    Tensor y = MyExp::apply(x);
+    y.sum().backward();
+  }
+  x.set_grad(Tensor());
+  EXPECT_EQ(tg::Storage::live_count(), before);
+}
+
+TEST(CustomFunction, SavedData) {
+  Tensor x = f64({1.0, 2.0}, {2});
+  SavesEverything::checked = false;
+  SavesEverything::apply(x).sum().backward();
+  EXPECT_TRUE(SavesEverything::checked);
+  EXPECT_THAT(values(x.grad()), ElementsAre(4.0, 4.0));
+
+  tg::autograd::SavedValue value(2.5);
+  EXPECT_DOUBLE_EQ(value.toDouble(), 2.5);
+  EXPECT_THAT(error_message([&] { value.toInt(); }), HasSubstr("saved_data: the saved value is not a int"));
+  EXPECT_THAT(error_message([] { tg::autograd::SavedValue().toTensor(); }),
+              HasSubstr("the saved value is not a tensor"));
+}
+
+TEST(CustomFunction, NeedsInputGradCountsEveryArgument) {
+  Tensor a = f64({1.0, 2.0}, {2});
+  Tensor b = f64({3.0, 4.0}, {2}, /*requires_grad=*/false);
+  Tensor y = ScaledProduct::apply(a, 0.5, b);
+  EXPECT_FALSE(ScaledProduct::forward_grad_mode);  // forward runs without recording
+  EXPECT_TRUE(tg::GradMode::is_enabled());
+  EXPECT_THAT(ScaledProduct::forward_needs, ElementsAre(true, false, false, false));
+  y.sum().backward();
+  EXPECT_THAT(ScaledProduct::backward_needs, ElementsAre(true, false, false));
+  EXPECT_THAT(values(a.grad()), ElementsAre(1.5, 2.0));
+  EXPECT_FALSE(b.grad().defined());
+
+  Tensor c = f64({1.0, 1.0}, {2});
+  ScaledProduct::apply(b, 2.0, c).sum().backward();
+  EXPECT_THAT(ScaledProduct::forward_needs, ElementsAre(false, false, true, false));
+  EXPECT_THAT(ScaledProduct::backward_needs, ElementsAre(false, false, true));
+  EXPECT_THAT(values(c.grad()), ElementsAre(6.0, 8.0));
+}
+
+TEST(CustomFunction, NothingRecordedWhenNoInputRequiresGrad) {
+  Tensor a = f64({1.0, 2.0}, {2}, false);
+  Tensor y = ScaledProduct::apply(a, 3.0, a);
+  EXPECT_FALSE(y.requires_grad());
+  EXPECT_EQ(y.grad_fn(), nullptr);
+  EXPECT_THAT(values(y), ElementsAre(3.0, 12.0));
+
+  Tensor w = f64({1.0, 2.0}, {2});
+  tg::NoGradGuard no_grad;
+  EXPECT_FALSE(ScaledProduct::apply(w, 3.0, w).requires_grad());
+}
+
+TEST(CustomFunction, WrongNumberOfGradientsThrows) {
+  Tensor a = f64({1.0}, {1});
+  Tensor b = f64({2.0}, {1});
+  const std::string message = error_message([&] { TooFewGradients::apply(a, b).backward(); });
+  EXPECT_THAT(message, HasSubstr("TooFewGradientsBackward returned 1 gradients; expected 2"));
+  EXPECT_THAT(message, HasSubstr("one per forward argument"));
+}
+
+TEST(CustomFunction, GradientOfWrongShapeOrDtypeThrows) {
+  Tensor x = f64({1.0, 2.0, 3.0}, {3});
+  EXPECT_THAT(error_message([&] { WrongShapeGradient::apply(x).sum().backward(); }),
+              HasSubstr("returned a gradient of shape [5] for input 0; expected [3]"));
+  EXPECT_THAT(error_message([&] { WrongDtypeGradient::apply(x).sum().backward(); }),
+              HasSubstr("returned a float32 gradient for input 0; expected float64"));
+}
+
+TEST(CustomFunction, SavedTensorsAreCheckedLikeBuiltInOnes) {
+  Tensor x = f64({1.0, 2.0}, {2}, /*requires_grad=*/false);
+  Tensor beta = tg::full({1}, 0.5, tg::dtype(tg::kFloat64).requires_grad(true));
+  Tensor y = ScaledSwish::apply(x, beta, 1.0);
+  x.mul_(3.0);
+  const std::string modified = error_message([&] { y.sum().backward(); });
+  EXPECT_THAT(modified, HasSubstr("modified by an in-place operation"));
+  EXPECT_THAT(modified, HasSubstr("ScaledSwishBackward"));
+
+  Tensor z = ScaledSwish::apply(x, beta, 1.0).sum();
+  z.backward();
+  EXPECT_THAT(error_message([&] { z.backward(); }), HasSubstr("retain_graph"));
+}
+
+TEST(CustomFunction, MultipleOutputsAndMaterializedGradients) {
+  Tensor x = f64({1.0, 2.0}, {2});
+  tensor_list outs = TwoOutputs::apply(x, true);
+  ASSERT_EQ(outs.size(), 2u);
+  EXPECT_EQ(outs[0].output_nr(), 0u);
+  EXPECT_EQ(outs[1].output_nr(), 1u);
+  EXPECT_EQ(outs[0].grad_fn(), outs[1].grad_fn());
+  (outs[0] * outs[1]).sum().backward();  // d(6x^2)/dx = 12x
+  EXPECT_THAT(TwoOutputs::defined_grads, ElementsAre(true, true));
+  EXPECT_THAT(values(x.grad()), ElementsAre(12.0, 24.0));
+
+  x.set_grad(Tensor());
+  TwoOutputs::apply(x, true)[1].sum().backward();  // output 0 unused: its gradient arrives as zeros
+  EXPECT_THAT(TwoOutputs::defined_grads, ElementsAre(true, true));
+  EXPECT_THAT(values(x.grad()), ElementsAre(3.0, 3.0));
+
+  x.set_grad(Tensor());
+  TwoOutputs::apply(x, false)[1].sum().backward();  // ... or undefined without materialization
+  EXPECT_THAT(TwoOutputs::defined_grads, ElementsAre(false, true));
+  EXPECT_THAT(values(x.grad()), ElementsAre(3.0, 3.0));
+
+  auto fn = [](const tensor_list& in) { return TwoOutputs::apply(in[0], true); };
+  EXPECT_GRADCHECK(fn, {x});
+  EXPECT_GRADGRADCHECK(fn, {x});
+}
+
+TEST(CustomFunction, NonDifferentiableOutputs) {
+  Tensor x = f64({-1.0, 3.0, 2.0}, {3});
+  tensor_list outs = WithNonDifferentiable::apply(x);
+  ASSERT_EQ(outs.size(), 3u);
+  EXPECT_TRUE(outs[0].requires_grad());
+  EXPECT_FALSE(outs[1].requires_grad());  // int64
+  EXPECT_EQ(outs[1].item<std::int64_t>(), 1);
+  EXPECT_FALSE(outs[2].requires_grad());  // marked
+  EXPECT_EQ(outs[2].grad_fn(), nullptr);
+  EXPECT_THAT(values(outs[2]), ElementsAre(-1.0, 1.0, 1.0));
+  (outs[0] * outs[2]).sum().backward();
+  EXPECT_THAT(values(x.grad()), ElementsAre(-2.0, 2.0, 2.0));
+}
+
+TEST(CustomFunction, ReturningAnInputKeepsTheInputALeaf) {
+  Tensor x = f64({1.0, 2.0}, {2});
+  Tensor y = Identity::apply(x);
+  EXPECT_TRUE(x.is_leaf());
+  EXPECT_EQ(x.grad_fn(), nullptr);
+  EXPECT_FALSE(y.is_leaf());
+  EXPECT_THAT(y.grad_fn_name(), HasSubstr("IdentityBackward"));
+  EXPECT_EQ(y.raw_data(), x.raw_data());  // same memory, new autograd identity
+  (y * 3.0).sum().backward();
+  EXPECT_THAT(values(x.grad()), ElementsAre(3.0, 3.0));
+}
+
+// ---------------------------------------------------------------- gradcheck catches a wrong backward
+
+TEST(CustomFunction, GradcheckReportsWrongBackward) {
+  // WrongMul's gradient for b is g * b instead of g * a: it is wrong exactly where a != b.
+  Tensor a = f64({1.0, 2.0, 3.0, 4.0}, {2, 2});
+  Tensor b = f64({1.0, 2.0, 3.0, 7.0}, {2, 2});
+  auto fn = [](const tensor_list& in) { return WrongMul::apply(in[0], in[1]); };
+
+  tg::autograd::GradcheckOptions options;
+  options.raise_exception = false;
+  tg::autograd::GradcheckResult result = tg::autograd::gradcheck(fn, {a, b}, options);
+  EXPECT_FALSE(result.ok);
+  EXPECT_FALSE(static_cast<bool>(result));
+  EXPECT_THAT(result.message, HasSubstr("Jacobian mismatch for output 0 element [1, 1] (shape [2, 2])"));
+  EXPECT_THAT(result.message, HasSubstr("with respect to input 1 element [1, 1] (shape [2, 2])"));
+  EXPECT_THAT(result.message, HasSubstr("analytical 7, numerical 4"));
+  EXPECT_THAT(result.message, HasSubstr("1 Jacobian entry differ"));
+
+  // A wrong gradient everywhere is reported at its first element, with the count.
+  Tensor c = f64({5.0, 6.0, 7.0, 8.0}, {2, 2});
+  result = tg::autograd::gradcheck(fn, {a, c}, options);
+  EXPECT_FALSE(result.ok);
+  EXPECT_THAT(result.message, HasSubstr("with respect to input 1 element [0, 0]"));
+  EXPECT_THAT(result.message, HasSubstr("analytical 5, numerical 1"));
+  EXPECT_THAT(result.message, HasSubstr("4 Jacobian entries differ"));
+
+  // Input 0 alone is fine.
+  EXPECT_TRUE(tg::autograd::gradcheck(fn, {a, b.detach()}, options).ok);
+  EXPECT_TRUE(result.message.find("input 0 element") == std::string::npos);
+
+  // The GoogleTest helper fails with the same report.
+  ::testing::AssertionResult assertion = tg::testing::gradcheck_passes(fn, {a, b});
+  EXPECT_FALSE(assertion);
+  EXPECT_THAT(assertion.message(), HasSubstr("input 1 element [1, 1]"));
+}
+
+TEST(CustomFunction, GradcheckThrowsByDefault) {
+  Tensor a = f64({1.0, 2.0}, {2});
+  Tensor b = f64({3.0, 5.0}, {2});
+  auto fn = [](const tensor_list& in) { return WrongMul::apply(in[0], in[1]); };
+  const std::string message = error_message([&] { tg::autograd::gradcheck(fn, {a, b}); });
+  EXPECT_THAT(message, HasSubstr("with respect to input 1 element [0]"));
+  EXPECT_THROW(tg::autograd::gradcheck(fn, {a, b}), std::runtime_error);
+}
+
+TEST(CustomFunction, GradcheckRequiresFloat64) {
+  Tensor x = tg::tensor({1.0, 2.0}, tg::requires_grad());
+  auto fn = [](const tensor_list& in) { return MyExp::apply(in[0]); };
+  tg::autograd::GradcheckOptions options;
+  options.raise_exception = false;
+  auto result = tg::autograd::gradcheck(fn, {x}, options);
+  EXPECT_FALSE(result.ok);
+  EXPECT_THAT(result.message, HasSubstr("input 0 is float32; finite differences need float64 inputs"));
+  result = tg::autograd::gradcheck(fn, {x.detach().to(tg::kFloat64)}, options);
+  EXPECT_FALSE(result.ok);
+  EXPECT_THAT(result.message, HasSubstr("no input requires grad"));
+}
+
+}  // namespace
