@@ -10,7 +10,13 @@
 
 namespace tg {
 
-using Shape = boost::container::small_vector<std::int64_t, 6>;
+/// Sizes or strides of a tensor. A class of its own (not an alias) so that printing and comparison
+/// helpers in namespace tg are found from any namespace.
+class Shape : public boost::container::small_vector<std::int64_t, 6> {
+ public:
+  using small_vector::small_vector;
+  Shape() = default;
+};
 
 /// A borrowed list of sizes or dims, as in libtorch: accepts {2, 3}, a std::vector, a Shape or one integer.
 class IntArrayRef {

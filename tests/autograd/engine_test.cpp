@@ -517,6 +517,9 @@ TEST(HigherOrder, BackwardWithCreateGraph) {
   EXPECT_TRUE(x.grad().requires_grad());
   tg::Tensor g2 = tg::autograd::grad({x.grad().sum()}, {x})[0];
   EXPECT_DOUBLE_EQ(g2.item<double>(), 12.0);  // 6x
+  // As in PyTorch, backward(create_graph=true) makes a cycle x -> x.grad -> its graph -> x; clearing
+  // the gradient breaks it (autograd::grad avoids it altogether).
+  x.mutable_grad() = tg::Tensor();
 }
 
 TEST(HigherOrder, GradientPenalty) {
