@@ -1,0 +1,17 @@
+#pragma once
+// Functional activations (the same functions as tg::relu etc., under the libtorch F:: names).
+#include <tapegrad/autograd/ops/activation.hpp>
+#include <tapegrad/autograd/ops/softmax.hpp>
+
+namespace tg::nn::functional {
+
+using tg::gelu;
+using tg::leaky_relu;
+using tg::log_softmax;
+using tg::relu;
+using tg::sigmoid;
+using tg::silu;
+using tg::softmax;
+using tg::tanh;
+
+}  // namespace tg::nn::functional
