@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tapegrad's one entry point for a fresh Debian machine.
-#   ./build.sh train   install what is missing, build (release), train the example model
+#   ./build.sh train   install what is missing, build (release), train the digits MLP (progress, checkpoint, plot)
 #   ./build.sh test    install what is missing, build release and asan, run the whole suite in both
 #   ./build.sh setup   only install what is missing (idempotent; silent when everything is present)
 set -euo pipefail
@@ -10,8 +10,11 @@ packages=(
   cmake g++ make
   libblis-dev libblis-openmp-dev libblis4-openmp  # GEMMs, OpenMP-threaded BLIS
   libboost-dev libboost-program-options-dev        # small_vector for shapes, CLI options in examples
+  libboost-iostreams-dev                           # gzip-compressed data files (nn/data)
+  nlohmann-json3-dev                               # safetensors checkpoint headers (nn/serialize)
   libgtest-dev libgmock-dev                        # tests
   libbenchmark-dev                                 # bench/
+  gnuplot-nox                                      # the training-curve plot of examples/digits
 )
 
 setup() {
@@ -46,7 +49,7 @@ case "${1:-}" in
   train)
     setup
     build release
-    ./build/release/examples/xor/xor "${@:2}"
+    ./build/release/examples/digits/digits --output-dir build/digits_output "${@:2}"
     ;;
   test)
     setup

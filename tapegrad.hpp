@@ -24,6 +24,11 @@
 #include <tapegrad/autograd/tensor/random.hpp>
 #include <tapegrad/autograd/tensor/tensor.hpp>
 #include <tapegrad/nn/activation.hpp>
+#include <tapegrad/nn/data/csv.hpp>
+#include <tapegrad/nn/data/data_loader.hpp>
+#include <tapegrad/nn/data/dataset.hpp>
+#include <tapegrad/nn/data/digits.hpp>
+#include <tapegrad/nn/data/mnist.hpp>
 #include <tapegrad/nn/dropout.hpp>
 #include <tapegrad/nn/embedding.hpp>
 #include <tapegrad/nn/flatten.hpp>
@@ -40,3 +45,11 @@
 #include <tapegrad/nn/module_holder.hpp>
 #include <tapegrad/nn/ordered_dict.hpp>
 #include <tapegrad/nn/sequential.hpp>
+#include <tapegrad/nn/serialize/checkpoint.hpp>
+#include <tapegrad/nn/serialize/safetensors.hpp>
+#include <tapegrad/optim/adam.hpp>
+#include <tapegrad/optim/clip_grad.hpp>
+#include <tapegrad/optim/lr_scheduler.hpp>
+#include <tapegrad/optim/optimizer.hpp>
+#include <tapegrad/optim/rmsprop.hpp>
+#include <tapegrad/optim/sgd.hpp>

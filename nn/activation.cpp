@@ -6,7 +6,9 @@ namespace tg::nn {
 
 Tensor ReLUImpl::forward(const Tensor& input) { return relu(input); }
 Tensor LeakyReLUImpl::forward(const Tensor& input) { return leaky_relu(input, negative_slope); }
-void LeakyReLUImpl::pretty_print(std::ostream& out) const { out << "LeakyReLU(negative_slope=" << negative_slope << ")"; }
+void LeakyReLUImpl::pretty_print(std::ostream& out) const {
+  out << "LeakyReLU(negative_slope=" << negative_slope << ")";
+}
 Tensor SigmoidImpl::forward(const Tensor& input) { return sigmoid(input); }
 Tensor TanhImpl::forward(const Tensor& input) { return tanh(input); }
 

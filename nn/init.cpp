@@ -1,4 +1,5 @@
 #include <cmath>
+
 #include <tapegrad/autograd/engine/grad_mode.hpp>
 #include <tapegrad/autograd/ops/arithmetic.hpp>
 #include <tapegrad/autograd/tensor/random.hpp>
@@ -7,10 +8,13 @@
 namespace tg::nn::init {
 namespace {
 
-void check_floating_tensor(std::string_view op, const Tensor& tensor) { detail::check_floating(op, "tensor", tensor); }
+void check_floating_tensor(std::string_view op, const Tensor& tensor) {
+  detail::check_floating(op, "tensor", tensor);
+}
 
 double fan(std::string_view op, const Tensor& tensor, std::string_view mode) {
-  check(mode == "fan_in" || mode == "fan_out", op, "mode must be \"fan_in\" or \"fan_out\", got \"", mode, "\"");
+  check(mode == "fan_in" || mode == "fan_out", op, "mode must be \"fan_in\" or \"fan_out\", got \"", mode,
+        "\"");
   auto [fan_in, fan_out] = calculate_fan_in_and_fan_out(tensor);
   return static_cast<double>(mode == "fan_in" ? fan_in : fan_out);
 }
@@ -80,7 +84,8 @@ const Tensor& kaiming_uniform_(const Tensor& tensor, double a, std::string_view 
   return uniform_(tensor, -bound, bound);
 }
 
-const Tensor& kaiming_normal_(const Tensor& tensor, double a, std::string_view mode, std::string_view nonlinearity) {
+const Tensor& kaiming_normal_(const Tensor& tensor, double a, std::string_view mode,
+                              std::string_view nonlinearity) {
   const double std = calculate_gain(nonlinearity, a) / std::sqrt(fan("kaiming_normal_", tensor, mode));
   return normal_(tensor, 0.0, std);
 }

@@ -1,4 +1,5 @@
 #include <cmath>
+
 #include <tapegrad/autograd/ops/linear.hpp>
 #include <tapegrad/autograd/tensor/factories.hpp>
 #include <tapegrad/nn/init.hpp>
@@ -7,8 +8,8 @@
 namespace tg::nn {
 
 LinearImpl::LinearImpl(const LinearOptions& options) : options(options) {
-  check(options.in_features >= 0 && options.out_features >= 0, "Linear", "feature counts must be non-negative, got ",
-        options.in_features, " and ", options.out_features);
+  check(options.in_features >= 0 && options.out_features >= 0, "Linear",
+        "feature counts must be non-negative, got ", options.in_features, " and ", options.out_features);
   weight = register_parameter("weight", empty({options.out_features, options.in_features}));
   if (options.with_bias) bias = register_parameter("bias", empty({options.out_features}));
   reset_parameters();
@@ -17,7 +18,8 @@ LinearImpl::LinearImpl(const LinearOptions& options) : options(options) {
 void LinearImpl::reset_parameters() {
   init::kaiming_uniform_(weight, std::sqrt(5.0));
   if (bias.defined()) {
-    const double bound = options.in_features > 0 ? 1.0 / std::sqrt(static_cast<double>(options.in_features)) : 0.0;
+    const double bound =
+        options.in_features > 0 ? 1.0 / std::sqrt(static_cast<double>(options.in_features)) : 0.0;
     init::uniform_(bias, -bound, bound);
   }
 }

@@ -6,7 +6,8 @@
 namespace tg::nn {
 
 struct LinearOptions {
-  LinearOptions(std::int64_t in_features, std::int64_t out_features) : in_features(in_features), out_features(out_features) {}
+  LinearOptions(std::int64_t in_features, std::int64_t out_features)
+      : in_features(in_features), out_features(out_features) {}
   LinearOptions& bias(bool with_bias) {
     this->with_bias = with_bias;
     return *this;
@@ -18,7 +19,8 @@ struct LinearOptions {
 
 class LinearImpl : public Module {
  public:
-  LinearImpl(std::int64_t in_features, std::int64_t out_features) : LinearImpl(LinearOptions(in_features, out_features)) {}
+  LinearImpl(std::int64_t in_features, std::int64_t out_features)
+      : LinearImpl(LinearOptions(in_features, out_features)) {}
   explicit LinearImpl(const LinearOptions& options);
 
   Tensor forward(const Tensor& input);

@@ -23,8 +23,8 @@ class NLLLossImpl : public LossImpl<functional::NLLLossFuncOptions, functional::
 class MSELossImpl : public LossImpl<functional::MSELossFuncOptions, functional::mse_loss> {
   using LossImpl::LossImpl;
 };
-class BCEWithLogitsLossImpl
-    : public LossImpl<functional::BinaryCrossEntropyWithLogitsFuncOptions, functional::binary_cross_entropy_with_logits> {
+class BCEWithLogitsLossImpl : public LossImpl<functional::BinaryCrossEntropyWithLogitsFuncOptions,
+                                              functional::binary_cross_entropy_with_logits> {
   using LossImpl::LossImpl;
 };
 

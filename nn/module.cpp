@@ -2,10 +2,11 @@
 
 #include <cstdlib>
 #include <sstream>
+#include <typeinfo>
+
 #include <tapegrad/autograd/engine/grad_mode.hpp>
 #include <tapegrad/autograd/ops/conversion.hpp>
 #include <tapegrad/nn/module.hpp>
-#include <typeinfo>
 
 namespace tg::nn {
 namespace {
@@ -43,32 +44,34 @@ void Module::pretty_print(std::ostream& out) const { out << name(); }
 Tensor& Module::register_parameter(std::string name, Tensor tensor, bool requires_grad) {
   check_name("register_parameter", name);
   detail::check_defined("register_parameter", "tensor", tensor);
-  check(!parameters_.contains(name) && !buffers_.contains(name) && !children_.contains(name), "register_parameter",
-        "\"", name, "\" is already registered in ", this->name());
+  check(!parameters_.contains(name) && !buffers_.contains(name) && !children_.contains(name),
+        "register_parameter", "\"", name, "\" is already registered in ", this->name());
   if (requires_grad) tensor.requires_grad_(true);
   return parameters_.insert(std::move(name), std::move(tensor));
 }
 
 Tensor& Module::register_buffer(std::string name, Tensor tensor) {
   check_name("register_buffer", name);
-  check(!parameters_.contains(name) && !buffers_.contains(name) && !children_.contains(name), "register_buffer",
-        "\"", name, "\" is already registered in ", this->name());
+  check(!parameters_.contains(name) && !buffers_.contains(name) && !children_.contains(name),
+        "register_buffer", "\"", name, "\" is already registered in ", this->name());
   return buffers_.insert(std::move(name), std::move(tensor));
 }
 
 void Module::add_child(std::string name, std::shared_ptr<Module> child) {
   check_name("register_module", name);
   check(child != nullptr, "register_module", "submodule \"", name, "\" is null");
-  check(!parameters_.contains(name) && !buffers_.contains(name) && !children_.contains(name), "register_module",
-        "\"", name, "\" is already registered in ", this->name());
+  check(!parameters_.contains(name) && !buffers_.contains(name) && !children_.contains(name),
+        "register_module", "\"", name, "\" is already registered in ", this->name());
   children_.insert(std::move(name), std::move(child));
 }
 
-void Module::collect(const std::string& prefix, bool parameters, bool recurse, OrderedDict<Tensor>& out) const {
+void Module::collect(const std::string& prefix, bool parameters, bool recurse,
+                     OrderedDict<Tensor>& out) const {
   for (const auto& item : parameters ? parameters_ : buffers_)
     if (item.value().defined()) out.insert(prefix + item.key(), item.value());
   if (!recurse) return;
-  for (const auto& child : children_) child.value()->collect(prefix + child.key() + ".", parameters, true, out);
+  for (const auto& child : children_)
+    child.value()->collect(prefix + child.key() + ".", parameters, true, out);
 }
 
 OrderedDict<Tensor> Module::named_parameters(bool recurse) const {
@@ -144,7 +147,8 @@ void Module::print(std::ostream& out, int indent) const {
     out << std::string(static_cast<std::size_t>(indent + 2), ' ') << '(' << child.key() << "): ";
     child.value()->print(out, indent + 2);
     const std::int64_t count = child.value()->parameter_count();
-    if (count > 0 && child.value()->children_.empty()) out << "  # " << with_thousands(count) << " parameters";
+    if (count > 0 && child.value()->children_.empty())
+      out << "  # " << with_thousands(count) << " parameters";
     out << '\n';
   }
   out << std::string(static_cast<std::size_t>(indent), ' ') << ')';

@@ -18,19 +18,16 @@ class ModuleHolder {
   using ContainedType = Impl;
 
   /// Default-constructs the module (when Impl has a default constructor).
-  ModuleHolder()
-    requires std::default_initializable<Impl>
-      : impl_(std::make_shared<Impl>()) {}
+  ModuleHolder() requires std::default_initializable<Impl> : impl_(std::make_shared<Impl>()) {}
   /// An empty handle, to be assigned later.
   ModuleHolder(std::nullptr_t) {}
   ModuleHolder(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
   /// Builds the module from Impl's constructor arguments.
   template <class First, class... Rest>
-    requires(!std::is_same_v<std::remove_cvref_t<First>, ModuleHolder> &&
-             !std::is_same_v<std::remove_cvref_t<First>, std::nullptr_t> &&
-             !std::is_same_v<std::remove_cvref_t<First>, std::shared_ptr<Impl>> &&
-             std::constructible_from<Impl, First, Rest...>)
-  explicit ModuleHolder(First&& first, Rest&&... rest)
+  requires(!std::is_same_v<std::remove_cvref_t<First>, ModuleHolder> &&
+           !std::is_same_v<std::remove_cvref_t<First>, std::nullptr_t> &&
+           !std::is_same_v<std::remove_cvref_t<First>, std::shared_ptr<Impl>> &&
+           std::constructible_from<Impl, First, Rest...>) explicit ModuleHolder(First&& first, Rest&&... rest)
       : impl_(std::make_shared<Impl>(std::forward<First>(first), std::forward<Rest>(rest)...)) {}
 
   Impl* operator->() const { return checked(); }

@@ -11,7 +11,8 @@ Tensor SequentialImpl::forward(const Tensor& input) {
 }
 
 std::shared_ptr<Module> SequentialImpl::operator[](std::size_t index) const {
-  check(index < steps_.size(), "Sequential", "index ", index, " is out of range for ", steps_.size(), " modules");
+  check(index < steps_.size(), "Sequential", "index ", index, " is out of range for ", steps_.size(),
+        " modules");
   return steps_[index].module;
 }
 
@@ -30,7 +31,8 @@ void append_activation(SequentialImpl& net, const std::string& activation) {
   else if (activation == "leaky_relu")
     net.push_back(LeakyReLU());
   else
-    throw Error("MLP: unknown activation \"" + activation + "\" (use relu, tanh, sigmoid, gelu, silu or leaky_relu)");
+    throw Error("MLP: unknown activation \"" + activation +
+                "\" (use relu, tanh, sigmoid, gelu, silu or leaky_relu)");
 }
 }  // namespace
 

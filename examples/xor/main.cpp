@@ -1,56 +1,26 @@
-// XOR with a 2-8-1 MLP written with the raw autograd API: leaf tensors, linear, tanh, a fused
-// sigmoid + binary cross-entropy loss, backward(), and a hand-written SGD step under NoGradGuard.
-#include <unistd.h>
-
+// The classic 2-2-1 XOR network: tg::nn::Sequential(Linear(2, 2), Tanh(), Linear(2, 1)) trained with
+// SGD on binary cross-entropy until it classifies all four inputs.
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <iostream>
-#include <string>
 
 #include <tapegrad/tapegrad.hpp>
 
+#include "common/progress_bar.hpp"
+
 namespace po = boost::program_options;
 
-namespace {
-
-struct Options {
-  int epochs = 2000;
-  double lr = 0.5;
-  std::int64_t hidden = 8;
-  std::uint64_t seed = 0;
-};
-
-// A live bar on a terminal; one plain line every tenth of the run otherwise (CI logs).
-void show_progress(int epoch, int epochs, double loss) {
-  static const bool terminal = isatty(fileno(stdout)) != 0;
-  const int width = 30;
-  const int filled = width * epoch / epochs;
-  if (terminal) {
-    std::printf("\r[%s%s] epoch %5d/%d  loss %.6f",
-                std::string(static_cast<std::size_t>(filled), '#').c_str(),
-                std::string(static_cast<std::size_t>(width - filled), '.').c_str(), epoch, epochs, loss);
-    if (epoch == epochs) std::printf("\n");
-    std::fflush(stdout);
-  } else if (epoch % std::max(1, epochs / 10) == 0 || epoch == epochs) {
-    std::printf("epoch %5d/%d  loss %.6f\n", epoch, epochs, loss);
-  }
-}
-
-tg::Tensor parameter(tg::IntArrayRef sizes, double scale) {
-  tg::Tensor p = tg::randn(sizes) * scale;
-  return p.requires_grad_();
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
-  Options options;
-  po::options_description description("Trains a 2-hidden-1 MLP on XOR with SGD.\nOptions");
-  description.add_options()("help,h", "show this help")(
-      "epochs", po::value(&options.epochs)->default_value(options.epochs), "full-batch SGD steps")(
-      "lr", po::value(&options.lr)->default_value(options.lr), "learning rate")(
-      "hidden", po::value(&options.hidden)->default_value(options.hidden), "hidden units")(
-      "seed", po::value(&options.seed)->default_value(options.seed), "random seed");
+  int epochs = 2000;
+  double lr = 0.1, momentum = 0.9;
+  // A 2-2-1 net has local minima: a few seeds (e.g. 1) leave it at 50 %; seed 0 reaches 100 %.
+  std::uint64_t seed = 0;
+  po::options_description description("Trains a 2-2-1 MLP on XOR with SGD.\nOptions");
+  description.add_options()("help,h", "show this help")("epochs", po::value(&epochs)->default_value(epochs),
+                                                        "full-batch SGD steps")(
+      "lr", po::value(&lr)->default_value(lr), "learning rate")(
+      "momentum", po::value(&momentum)->default_value(momentum), "SGD momentum")(
+      "seed", po::value(&seed)->default_value(seed), "random seed");
   po::variables_map args;
   try {
     po::store(po::parse_command_line(argc, argv, description), args);
@@ -64,30 +34,26 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  tg::manual_seed(options.seed);
+  tg::manual_seed(seed);
   const tg::Tensor x = tg::tensor({0, 0, 0, 1, 1, 0, 1, 1}, {4, 2});
   const tg::Tensor y = tg::tensor({0, 1, 1, 0}, {4, 1});
-  tg::Tensor w1 = parameter({options.hidden, 2}, 1.0), b1 = parameter({options.hidden}, 0.1);
-  tg::Tensor w2 = parameter({1, options.hidden}, 1.0), b2 = parameter({1}, 0.1);
-  const tg::tensor_list params{w1, b1, w2, b2};
+  tg::nn::Sequential net(tg::nn::Linear(2, 2), tg::nn::Tanh(), tg::nn::Linear(2, 1));
+  tg::optim::SGD optimizer(net->parameters(), tg::optim::SGDOptions(lr).momentum(momentum));
 
-  for (int epoch = 1; epoch <= options.epochs; ++epoch) {
-    tg::Tensor logits = tg::linear(tg::tanh(tg::linear(x, w1, b1)), w2, b2);
-    tg::Tensor loss = tg::binary_cross_entropy_with_logits(logits, y);
+  examples::ProgressBar bar("training", epochs);
+  char status[64];
+  for (int epoch = 1; epoch <= epochs; ++epoch) {
+    optimizer.zero_grad();
+    tg::Tensor loss = tg::binary_cross_entropy_with_logits(net(x), y);
     loss.backward();
-    {
-      tg::NoGradGuard no_grad;
-      for (const tg::Tensor& p : params) {
-        p.sub_(p.grad(), options.lr);
-        p.grad().zero_();
-      }
-    }
-    show_progress(epoch, options.epochs, loss.item<double>());
+    optimizer.step();
+    std::snprintf(status, sizeof status, "loss %.6f", loss.item<double>());
+    bar.update(epoch, status);
   }
+  bar.finish(status);
 
   tg::NoGradGuard no_grad;
-  const auto probabilities =
-      tg::sigmoid(tg::linear(tg::tanh(tg::linear(x, w1, b1)), w2, b2)).to_vector<double>();
+  const auto probabilities = tg::sigmoid(net(x)).to_vector<double>();
   const auto inputs = x.to_vector<double>();
   const auto targets = y.to_vector<double>();
   int correct = 0;

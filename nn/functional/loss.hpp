@@ -22,7 +22,8 @@ struct NLLLossFuncOptions : ReductionOptions<NLLLossFuncOptions> {};
 struct MSELossFuncOptions : ReductionOptions<MSELossFuncOptions> {};
 struct BinaryCrossEntropyWithLogitsFuncOptions : ReductionOptions<BinaryCrossEntropyWithLogitsFuncOptions> {};
 
-inline Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntropyFuncOptions& options = {}) {
+inline Tensor cross_entropy(const Tensor& input, const Tensor& target,
+                            const CrossEntropyFuncOptions& options = {}) {
   return tg::cross_entropy(input, target, options.reduction());
 }
 inline Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossFuncOptions& options = {}) {

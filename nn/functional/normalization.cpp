@@ -17,8 +17,8 @@ Tensor layer_norm(const Tensor& input, IntArrayRef normalized_shape, const Tenso
         " does not end with normalized_shape ", normalized_shape);
   for (const Tensor* affine : {&weight, &bias})
     if (affine->defined())
-      check(affine->sizes() == normalized_shape, "layer_norm", "weight and bias must have shape ", normalized_shape,
-            ", got ", affine->sizes());
+      check(affine->sizes() == normalized_shape, "layer_norm", "weight and bias must have shape ",
+            normalized_shape, ", got ", affine->sizes());
   Shape dims;
   for (std::int64_t d = input.dim() - k; d < input.dim(); ++d) dims.push_back(d);
   Tensor centered = input - mean(input, dims, /*keepdim=*/true);

@@ -1,8 +1,8 @@
 // Module, ModuleHolder, Sequential/MLP, layers, initializers and loss modules.
-#include <gtest/gtest.h>
-
 #include <cmath>
+#include <gtest/gtest.h>
 #include <sstream>
+
 #include <tapegrad/autograd/gradcheck_gtest.hpp>
 #include <tapegrad/tapegrad.hpp>
 
@@ -13,7 +13,8 @@ namespace nn = tg::nn;
 
 // A user-defined module, written the way the README's tutorial shows.
 struct EncoderImpl : nn::Module {
-  EncoderImpl() : fc1(register_module("fc1", nn::Linear(4, 3))), fc2(register_module("fc2", nn::Linear(3, 2))) {
+  EncoderImpl()
+      : fc1(register_module("fc1", nn::Linear(4, 3))), fc2(register_module("fc2", nn::Linear(3, 2))) {
     register_buffer("calls", tg::zeros({1}));
   }
   Tensor forward(const Tensor& x) { return fc2(tg::tanh(fc1(x))); }
@@ -22,7 +23,8 @@ struct EncoderImpl : nn::Module {
 using Encoder = nn::ModuleHolder<EncoderImpl>;
 
 struct AutoencoderImpl : nn::Module {
-  AutoencoderImpl() : encoder(register_module("encoder", Encoder())), head(register_module("head", nn::Linear(2, 4))) {}
+  AutoencoderImpl()
+      : encoder(register_module("encoder", Encoder())), head(register_module("head", nn::Linear(2, 4))) {}
   Tensor forward(const Tensor& x) { return head(encoder(x)); }
   Encoder encoder;
   nn::Linear head;
@@ -96,7 +98,8 @@ TEST(Module, PrintsStructureAndParameterCounts) {
             "parameters: 101,770");
   std::ostringstream custom;
   custom << Autoencoder();
-  EXPECT_NE(custom.str().find("Autoencoder(\n  (encoder): Encoder(\n    (fc1): Linear(in_features=4"), std::string::npos)
+  EXPECT_NE(custom.str().find("Autoencoder(\n  (encoder): Encoder(\n    (fc1): Linear(in_features=4"),
+            std::string::npos)
       << custom.str();
 }
 
@@ -127,7 +130,8 @@ TEST(Linear, ShapesAndDefaultInitMatchPyTorch) {
     }
     EXPECT_LE(largest, bound);
     EXPECT_GT(largest, 0.95 * bound);
-    EXPECT_NEAR(sum_squares / static_cast<double>(values.size()), bound * bound / 3, 0.1 * bound * bound / 3 + 1e-9);
+    EXPECT_NEAR(sum_squares / static_cast<double>(values.size()), bound * bound / 3,
+                0.1 * bound * bound / 3 + 1e-9);
   }
   EXPECT_FALSE(nn::Linear(nn::LinearOptions(3, 2).bias(false))->bias.defined());
 }
@@ -207,7 +211,8 @@ TEST(Embedding, LooksUpRowsAndScatterAddsGradients) {
     table(tg::tensor(std::vector<std::int64_t>{1, 5}));
     FAIL();
   } catch (const tg::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("embedding: index 5 at position 1 is outside [0, 5)"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("embedding: index 5 at position 1 is outside [0, 5)"),
+              std::string::npos);
   }
   EXPECT_THROW(table(tg::zeros({2})), tg::Error);  // float indices
 }
@@ -267,17 +272,21 @@ TEST(Init, FormulasAndErrors) {
 TEST(Losses, ModulesMatchFunctions) {
   Tensor logits = tg::randn({4, 3});
   Tensor classes = tg::tensor(std::vector<std::int64_t>{0, 2, 1, 2});
-  EXPECT_EQ(nn::CrossEntropyLoss()(logits, classes).item<float>(), tg::cross_entropy(logits, classes).item<float>());
+  EXPECT_EQ(nn::CrossEntropyLoss()(logits, classes).item<float>(),
+            tg::cross_entropy(logits, classes).item<float>());
   nn::CrossEntropyLoss summed(nn::functional::CrossEntropyFuncOptions().reduction(tg::kSum));
-  EXPECT_FLOAT_EQ(summed(logits, classes).item<float>(), tg::cross_entropy(logits, classes, tg::kSum).item<float>());
+  EXPECT_FLOAT_EQ(summed(logits, classes).item<float>(),
+                  tg::cross_entropy(logits, classes, tg::kSum).item<float>());
   EXPECT_EQ(nn::NLLLoss()(tg::log_softmax(logits, 1), classes).item<float>(),
             tg::nll_loss(tg::log_softmax(logits, 1), classes).item<float>());
   Tensor target = tg::rand({4, 3});
   EXPECT_EQ(nn::MSELoss()(logits, target).item<float>(), tg::mse_loss(logits, target).item<float>());
   EXPECT_EQ(nn::BCEWithLogitsLoss()(logits, target).item<float>(),
             tg::binary_cross_entropy_with_logits(logits, target).item<float>());
-  EXPECT_EQ(nn::functional::mse_loss(logits, target, nn::functional::MSELossFuncOptions().reduction(tg::kNone)).sizes(),
-            (tg::Shape{4, 3}));
+  EXPECT_EQ(
+      nn::functional::mse_loss(logits, target, nn::functional::MSELossFuncOptions().reduction(tg::kNone))
+          .sizes(),
+      (tg::Shape{4, 3}));
 }
 
 }  // namespace

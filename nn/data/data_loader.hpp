@@ -1,0 +1,115 @@
+#pragma once
+// DataLoader: mini-batches of a TensorDataset for range-for loops, optionally in a seeded order that
+// changes every epoch.
+#include <cstddef>
+#include <cstdint>
+#include <iterator>
+
+#include <tapegrad/nn/data/dataset.hpp>
+
+namespace tg::data {
+
+/// Options of a DataLoader, chained as in libtorch:
+/// DataLoaderOptions().batch_size(64).shuffle(true).seed(0).drop_last(false).
+class DataLoaderOptions {
+ public:
+  DataLoaderOptions() = default;
+  /// Examples per batch (default 1); the last batch is smaller when it does not divide the dataset.
+  DataLoaderOptions& batch_size(std::int64_t value) {
+    batch_size_ = value;
+    return *this;
+  }
+  /// Visit the examples in a new random order every epoch (default false: dataset order).
+  DataLoaderOptions& shuffle(bool value) {
+    shuffle_ = value;
+    return *this;
+  }
+  /// Seed of the shuffling orders (default 0).
+  DataLoaderOptions& seed(std::uint64_t value) {
+    seed_ = value;
+    return *this;
+  }
+  /// Skip the last batch when it would be smaller than batch_size (default false).
+  DataLoaderOptions& drop_last(bool value) {
+    drop_last_ = value;
+    return *this;
+  }
+  std::int64_t batch_size() const { return batch_size_; }
+  bool shuffle() const { return shuffle_; }
+  std::uint64_t seed() const { return seed_; }
+  bool drop_last() const { return drop_last_; }
+
+ private:
+  std::int64_t batch_size_ = 1;
+  bool shuffle_ = false;
+  std::uint64_t seed_ = 0;
+  bool drop_last_ = false;
+};
+
+/// Iterates over a TensorDataset in batches:
+///
+///   tg::data::DataLoader loader(train, tg::data::DataLoaderOptions().batch_size(64).shuffle(true));
+///   for (int epoch = 0; epoch < 10; ++epoch)
+///     for (const tg::data::Example& batch : loader) step(batch.data, batch.target);
+///
+/// Each batch holds copies of its examples, gathered with one index_select per tensor (inputs
+/// [batch, ...], targets [batch, ...]). Every begin() starts a new epoch. With shuffle, epoch e visits the
+/// examples in a permutation drawn from the loader's own std::mt19937_64 seeded with (seed, e); the global
+/// generator of tg::manual_seed is neither used nor advanced, so the orders depend only on the seed and the
+/// epoch number (set_epoch() lets a resumed run continue where it stopped).
+class DataLoader {
+ public:
+  class Iterator {
+   public:
+    using iterator_category = std::input_iterator_tag;
+    using value_type = Example;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const Example*;
+    using reference = const Example&;
+
+    Iterator() = default;
+    const Example& operator*() const;
+    const Example* operator->() const { return &**this; }
+    Iterator& operator++();
+    void operator++(int) { ++*this; }
+    friend bool operator==(const Iterator& a, const Iterator& b) { return a.batch_ == b.batch_; }
+
+   private:
+    friend class DataLoader;
+    Iterator(const DataLoader* loader, Tensor order, std::int64_t batch)
+        : loader_(loader), order_(std::move(order)), batch_(batch) {}
+
+    const DataLoader* loader_ = nullptr;
+    Tensor order_;  // this epoch's example order (int64 [size]); kept here so a later epoch cannot change it
+    std::int64_t batch_ = 0;
+    mutable Example current_;  // gathered on first access
+  };
+
+  /// Throws tg::Error unless batch_size > 0.
+  explicit DataLoader(TensorDataset dataset, DataLoaderOptions options = {});
+
+  /// Starts the next epoch (drawing its order when shuffling) at its first batch.
+  Iterator begin();
+  Iterator end() const;
+
+  /// The number of batches per epoch: ceil(size / batch_size), or floor with drop_last.
+  std::int64_t size() const;
+  /// The number of epochs started so far (the next begin() starts epoch number epoch()).
+  std::int64_t epoch() const { return epoch_; }
+  /// Makes the next begin() start epoch `epoch`, e.g. to resume a run with the same orders.
+  void set_epoch(std::int64_t epoch);
+  /// The example order of epoch `epoch` (int64 [dataset size]); the identity without shuffle.
+  Tensor order(std::int64_t epoch) const;
+
+  const TensorDataset& dataset() const { return dataset_; }
+  const DataLoaderOptions& options() const { return options_; }
+
+ private:
+  Example batch(const Tensor& order, std::int64_t batch) const;
+
+  TensorDataset dataset_;
+  DataLoaderOptions options_;
+  std::int64_t epoch_ = 0;
+};
+
+}  // namespace tg::data

@@ -1,0 +1,127 @@
+#include <sstream>
+#include <string_view>
+#include <vector>
+
+#include <tapegrad/autograd/engine/grad_mode.hpp>
+#include <tapegrad/nn/serialize/checkpoint.hpp>
+#include <tapegrad/nn/serialize/safetensors.hpp>
+#include <tapegrad/optim/optimizer.hpp>
+
+namespace tg {
+namespace {
+
+constexpr const char* kContentKey = "tapegrad.content";
+constexpr std::size_t kMaxListed = 20;  // names listed per kind of mismatch before "... and N more"
+
+std::string in_quotes(std::string_view text) {
+  std::string out;  // appended piece by piece: "\"" + text + "\"" trips GCC 12's -Wrestrict
+  out.reserve(text.size() + 2);
+  out.append(1, '"').append(text).append(1, '"');
+  return out;
+}
+
+// The parameters and buffers of a module under their dotted names, as torch's state_dict():
+// undefined buffers (registered as placeholders) are left out.
+OrderedDict<Tensor> module_state(const nn::Module& module, std::string_view op) {
+  OrderedDict<Tensor> state;
+  for (const auto& item : module.named_parameters()) state.insert(item.key(), item.value());
+  for (const auto& item : module.named_buffers()) {
+    if (!item.value().defined()) continue;
+    check(!state.contains(item.key()), op, "the buffer ", in_quotes(item.key()),
+          " has the name of a parameter");
+    state.insert(item.key(), item.value());
+  }
+  return state;
+}
+
+// Refuses a file that says it holds another kind of checkpoint (files without the key, such as
+// those PyTorch writes, are accepted).
+void check_content(const SafetensorsFile& file, const std::string& path, std::string_view expected) {
+  const auto found = file.metadata.find(kContentKey);
+  if (found == file.metadata.end() || found->second == expected) return;
+  check(false, "load", in_quotes(path), " holds a checkpoint of ", in_quotes(found->second), ", not of ",
+        in_quotes(expected), " (its metadata \"", kContentKey, "\" says so)");
+}
+
+void append_list(std::ostringstream& out, std::string_view label, const std::vector<std::string>& items) {
+  if (items.empty()) return;
+  out << "; " << label << " (" << items.size() << "): ";
+  for (std::size_t i = 0; i < items.size() && i < kMaxListed; ++i) out << (i ? ", " : "") << items[i];
+  if (items.size() > kMaxListed) out << ", ... and " << items.size() - kMaxListed << " more";
+}
+
+std::string describe(const Tensor& tensor) {
+  std::ostringstream out;
+  out << tensor.sizes() << " " << tensor.dtype();
+  return out.str();
+}
+
+}  // namespace
+
+void save(const nn::Module& module, const std::string& path) {
+  save_safetensors(module_state(module, "save"), path, {{"format", "pt"}, {kContentKey, "module"}});
+}
+
+void load(nn::Module& module, const std::string& path) {
+  const SafetensorsFile file = load_safetensors(path);
+  check_content(file, path, "module");
+  const OrderedDict<Tensor> state = module_state(module, "load");
+
+  std::vector<std::string> missing, unexpected, mismatched;
+  for (const auto& item : state) {
+    const Tensor* saved = file.tensors.find(item.key());
+    if (saved == nullptr) {
+      missing.push_back(in_quotes(item.key()));
+    } else if (saved->sizes() != item.value().sizes() || saved->dtype() != item.value().dtype()) {
+      mismatched.push_back(in_quotes(item.key()) + " is " + describe(*saved) + " in the checkpoint but " +
+                           describe(item.value()) + " in the module");
+    }
+  }
+  for (const auto& item : file.tensors)
+    if (!state.contains(item.key())) unexpected.push_back(in_quotes(item.key()));
+  if (!missing.empty() || !unexpected.empty() || !mismatched.empty()) {
+    std::ostringstream message;
+    message << in_quotes(path) << " does not fit the module (nothing was loaded)";
+    append_list(message, "missing from the checkpoint", missing);
+    append_list(message, "not in the module", unexpected);
+    append_list(message, "shape or dtype differs", mismatched);
+    check(false, "load", message.str());
+  }
+
+  NoGradGuard no_grad;
+  for (const auto& item : state) item.value().copy_(file.tensors[item.key()]);
+}
+
+void save(const optim::Optimizer& optimizer, const std::string& path) {
+  save_safetensors(optimizer.state_dict(), path, {{kContentKey, "optimizer"}});
+}
+
+void load(optim::Optimizer& optimizer, const std::string& path) {
+  const SafetensorsFile file = load_safetensors(path);
+  check_content(file, path, "optimizer");
+  std::map<std::string, Tensor> state;
+  for (const auto& item : file.tensors) state.emplace(item.key(), item.value());
+  try {
+    optimizer.load_state_dict(state);
+  } catch (const Error& error) {
+    throw Error("load: " + in_quotes(path) + ": " + error.what());
+  }
+}
+
+void save(const std::map<std::string, Tensor>& tensors, const std::string& path) {
+  save_safetensors(tensors, path);
+}
+
+void save(const OrderedDict<Tensor>& tensors, const std::string& path) { save_safetensors(tensors, path); }
+
+void load(std::map<std::string, Tensor>& tensors, const std::string& path) {
+  SafetensorsFile file = load_safetensors(path);
+  tensors.clear();
+  for (const auto& item : file.tensors) tensors.emplace(item.key(), item.value());
+}
+
+void load(OrderedDict<Tensor>& tensors, const std::string& path) {
+  tensors = std::move(load_safetensors(path).tensors);
+}
+
+}  // namespace tg

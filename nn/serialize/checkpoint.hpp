@@ -1,0 +1,69 @@
+#pragma once
+// Checkpoints as safetensors files (safetensors.hpp), with libtorch's entry points:
+//
+//   tg::save(net, "model.safetensors");        tg::load(net, "model.safetensors");
+//   tg::save(optimizer, "optim.safetensors");  tg::load(optimizer, "optim.safetensors");
+//
+// A module is saved as its parameters and buffers under their dotted PyTorch names ("0.weight",
+// "fc1.bias"), the names torch's state_dict() uses, so checkpoints move between tapegrad and
+// PyTorch (write or read the file with the safetensors package, or by hand). An optimizer is saved
+// as its flat state_dict() ("state.0.exp_avg", "param_groups.0.lr", ...). Saving is atomic (see
+// save_safetensors). Each file records what it holds in its metadata ("tapegrad.content": "module"
+// or "optimizer"; modules also get "format": "pt"), and loading one kind into the other is refused.
+#include <concepts>
+#include <map>
+#include <memory>
+#include <string>
+
+#include <tapegrad/autograd/tensor/tensor.hpp>
+#include <tapegrad/nn/module.hpp>
+#include <tapegrad/nn/module_holder.hpp>
+#include <tapegrad/nn/ordered_dict.hpp>
+
+namespace tg {
+
+namespace optim {
+class Optimizer;
+}
+
+/// Saves the module's parameters and buffers (recursively, by dotted name).
+void save(const nn::Module& module, const std::string& path);
+/// Copies a checkpoint's values into the module's existing parameters and buffers, in place and
+/// under NoGradGuard, so handles to them (and an optimizer over them) stay valid. Every name must
+/// match (none missing, none unexpected) and every shape and dtype must be equal; otherwise it
+/// throws tg::Error listing all mismatches, and the module is left unchanged.
+void load(nn::Module& module, const std::string& path);
+
+template <class Impl>
+void save(const nn::ModuleHolder<Impl>& module, const std::string& path) {
+  save(static_cast<const nn::Module&>(*module), path);
+}
+template <class Impl>
+void load(const nn::ModuleHolder<Impl>& module, const std::string& path) {
+  load(static_cast<nn::Module&>(*module), path);
+}
+template <std::derived_from<nn::Module> M>
+void save(const std::shared_ptr<M>& module, const std::string& path) {
+  check(module != nullptr, "save", "the module pointer is null");
+  save(static_cast<const nn::Module&>(*module), path);
+}
+template <std::derived_from<nn::Module> M>
+void load(const std::shared_ptr<M>& module, const std::string& path) {
+  check(module != nullptr, "load", "the module pointer is null");
+  load(static_cast<nn::Module&>(*module), path);
+}
+
+/// Saves optimizer.state_dict().
+void save(const optim::Optimizer& optimizer, const std::string& path);
+/// optimizer.load_state_dict() with the file's tensors: the next step() continues the saved run
+/// exactly (given the same parameter values, e.g. restored with load(module, ...)).
+void load(optim::Optimizer& optimizer, const std::string& path);
+
+/// Named tensors as they are.
+void save(const std::map<std::string, Tensor>& tensors, const std::string& path);
+void save(const OrderedDict<Tensor>& tensors, const std::string& path);
+/// Replaces `tensors` with the file's tensors.
+void load(std::map<std::string, Tensor>& tensors, const std::string& path);
+void load(OrderedDict<Tensor>& tensors, const std::string& path);
+
+}  // namespace tg

@@ -1,0 +1,146 @@
+// LR scheduler behaviour beyond the PyTorch value comparison in torch_optim_fixture_test.cpp:
+// epoch-0 values, initial_lr shared between schedulers, state_dict round trip, and errors.
+#include <cmath>
+#include <gtest/gtest.h>
+#include <numbers>
+#include <vector>
+
+#include <tapegrad/tapegrad.hpp>
+
+#include "optim/optim_test_helpers.hpp"
+
+namespace {
+
+using namespace tg::optim;
+
+tg::Tensor param() { return tg::zeros({2}, tg::kFloat64).requires_grad_(); }
+
+TEST(LRScheduler, ConstructionSetsTheEpochZeroLearningRate) {
+  const tg::Tensor p = param();
+  SGD optimizer({p}, SGDOptions(0.3));
+  LinearLR warmup(optimizer, 0.5, 1.0, 2);
+  EXPECT_EQ(warmup.last_epoch(), 0);
+  EXPECT_EQ(warmup.get_last_lr(), (std::vector<double>{0.15}));
+  EXPECT_EQ(optimizer.param_groups()[0].options->lr(), 0.15);
+  EXPECT_EQ(warmup.base_lrs(), (std::vector<double>{0.3}));
+  warmup.step();
+  EXPECT_DOUBLE_EQ(warmup.get_last_lr()[0], 0.225);
+  warmup.step();
+  EXPECT_DOUBLE_EQ(warmup.get_last_lr()[0], 0.3);
+  warmup.step();
+  EXPECT_DOUBLE_EQ(warmup.get_last_lr()[0], 0.3);
+  EXPECT_EQ(warmup.last_epoch(), 3);
+}
+
+TEST(LRScheduler, WorksWithAnyOptimizer) {
+  const tg::Tensor p = param();
+  Adam adam({p}, AdamOptions(0.01));
+  StepLR schedule(adam, 2, 0.5);
+  adam.step();
+  schedule.step();
+  adam.step();
+  schedule.step();
+  EXPECT_DOUBLE_EQ(adam.param_groups()[0].options->lr(), 0.005);
+  RMSprop rmsprop({param()});
+  ExponentialLR decay(rmsprop, 0.5);
+  decay.step();
+  EXPECT_DOUBLE_EQ(rmsprop.param_groups()[0].options->lr(), 0.005);
+}
+
+// As PyTorch: the first scheduler stores initial_lr in each group; a second scheduler takes its
+// base lrs from there, not from the lr the first one already changed.
+TEST(LRScheduler, LaterSchedulersStartFromInitialLr) {
+  const tg::Tensor p = param();
+  SGD optimizer({p}, SGDOptions(0.3));
+  LinearLR warmup(optimizer, 0.5, 1.0, 4);
+  ASSERT_EQ(optimizer.param_groups()[0].options->initial_lr(), 0.3);
+  CosineAnnealingLR cosine(optimizer, 10);
+  EXPECT_EQ(cosine.base_lrs(), (std::vector<double>{0.3}));
+  // initial_lr is part of the optimizer's state_dict once set.
+  EXPECT_EQ(optimizer.state_dict().at("param_groups.0.initial_lr").item<double>(), 0.3);
+}
+
+TEST(LRScheduler, CosineAnnealingIsTheClosedForm) {
+  const tg::Tensor p = param();
+  SGD optimizer({p}, SGDOptions(1.0));
+  CosineAnnealingLR cosine(optimizer, 8, 0.1);
+  for (int epoch = 1; epoch <= 20; ++epoch) {
+    cosine.step();
+    const double expected = 0.1 + (1.0 - 0.1) * (1 + std::cos(std::numbers::pi * epoch / 8)) / 2;
+    EXPECT_DOUBLE_EQ(cosine.get_last_lr()[0], expected) << "epoch " << epoch;
+  }
+}
+
+TEST(LRScheduler, MultiStepCountsRepeatedMilestones) {
+  const tg::Tensor p = param();
+  SGD optimizer({p}, SGDOptions(1.0));
+  MultiStepLR schedule(optimizer, {2, 2, 3}, 0.5);
+  schedule.step();
+  EXPECT_EQ(schedule.get_last_lr()[0], 1.0);
+  schedule.step();
+  EXPECT_EQ(schedule.get_last_lr()[0], 0.25);
+  schedule.step();
+  EXPECT_EQ(schedule.get_last_lr()[0], 0.125);
+}
+
+TEST(LRScheduler, StateDictRoundTripContinuesTheSchedule) {
+  const tg::Tensor p = param();
+  SGD optimizer({OptimizerParamGroup({p}), OptimizerParamGroup({param()}, SGDOptions(0.05))},
+                SGDOptions(0.1));
+  StepLR schedule(optimizer, 3, 0.5);
+  for (int epoch = 0; epoch < 5; ++epoch) schedule.step();
+  const auto saved_optimizer = optimizer.state_dict();
+  const auto saved_schedule = schedule.state_dict();
+  std::vector<double> expected;
+  for (int epoch = 0; epoch < 7; ++epoch) {
+    schedule.step();
+    expected.push_back(schedule.get_last_lr()[0]);
+    expected.push_back(schedule.get_last_lr()[1]);
+  }
+
+  SGD resumed_optimizer({OptimizerParamGroup({param()}), OptimizerParamGroup({param()})}, SGDOptions(0.7));
+  StepLR resumed(resumed_optimizer, 3, 0.5);
+  resumed_optimizer.load_state_dict(saved_optimizer);
+  resumed.load_state_dict(saved_schedule);
+  EXPECT_EQ(resumed.last_epoch(), 5);
+  EXPECT_EQ(resumed.base_lrs(), (std::vector<double>{0.1, 0.05}));
+  std::vector<double> actual;
+  for (int epoch = 0; epoch < 7; ++epoch) {
+    resumed.step();
+    actual.push_back(resumed.get_last_lr()[0]);
+    actual.push_back(resumed.get_last_lr()[1]);
+  }
+  EXPECT_EQ(actual, expected);
+}
+
+template <class F>
+void expect_error(F&& f, const std::string& substring) {
+  try {
+    f();
+    ADD_FAILURE() << "no tg::Error thrown; expected one containing '" << substring << "'";
+  } catch (const tg::Error& e) {
+    EXPECT_NE(std::string(e.what()).find(substring), std::string::npos) << "message: " << e.what();
+  }
+}
+
+TEST(LRScheduler, BadArgumentsThrow) {
+  const tg::Tensor p = param();
+  SGD optimizer({p}, SGDOptions(0.1));
+  expect_error([&] { StepLR(optimizer, 0); }, "StepLR: step_size must be positive, got 0");
+  expect_error([&] { CosineAnnealingLR(optimizer, 0); }, "CosineAnnealingLR: T_max must be positive");
+  expect_error([&] { LinearLR(optimizer, 0.0); }, "LinearLR: start_factor must be in (0, 1]");
+  expect_error([&] { LinearLR(optimizer, 1.5); }, "start_factor must be in (0, 1]");
+  expect_error([&] { LinearLR(optimizer, 0.5, 1.5); }, "LinearLR: end_factor must be in [0, 1]");
+  StepLR schedule(optimizer, 2);
+  auto state = schedule.state_dict();
+  state["base_lrs"] = tg::tensor(std::vector<double>{0.1, 0.2}, {2}, tg::kFloat64);
+  expect_error([&] { schedule.load_state_dict(state); }, "'base_lrs' holds 2 lrs but the optimizer had 1");
+  state = schedule.state_dict();
+  state.erase("last_epoch");
+  expect_error([&] { schedule.load_state_dict(state); }, "missing key 'last_epoch'");
+  state = schedule.state_dict();
+  state["gamma"] = tg::scalar_tensor(0.1);
+  expect_error([&] { schedule.load_state_dict(state); }, "unexpected key 'gamma'");
+}
+
+}  // namespace

@@ -1,0 +1,321 @@
+// Compares optimizers, LR schedulers and gradient clipping with PyTorch, recorded in
+// tests/fixtures/torch_optim.txt by tests/fixtures/make_optim_fixtures.py (no Python at test time).
+//
+// A case's name stands for its hyperparameters: the tables below hold one row per name that
+// builds the same optimizer (or schedulers) as the Python script. Trajectories over 20 steps and
+// the final state_dict must agree to 1e-6 relative; a case on only one side fails the coverage test.
+#include <algorithm>
+#include <functional>
+#include <gtest/gtest.h>
+#include <limits>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <tapegrad/tapegrad.hpp>
+
+#include "optim/optim_test_helpers.hpp"
+#include "support/fixture_reader.hpp"
+
+namespace {
+
+using tapegrad_test::FixtureCase;
+using tapegrad_test::FixtureRole;
+using tapegrad_test::FixtureTensor;
+using namespace tg::optim;
+
+constexpr int kSteps = 20;
+constexpr int kEpochs = 30;
+
+// ---------------------------------------------------------------- the case tables
+
+using OptimizerFactory =
+    std::function<std::unique_ptr<Optimizer>(const tg::Tensor& W, const tg::Tensor& b, const tg::Tensor& u)>;
+
+template <class Opt, class Options>
+OptimizerFactory all_params(Options options) {
+  return
+      [options](const tg::Tensor& W, const tg::Tensor& b, const tg::Tensor& u) -> std::unique_ptr<Optimizer> {
+        return std::make_unique<Opt>(tg::tensor_list{W, b, u}, options);
+      };
+}
+
+const std::map<std::string, OptimizerFactory>& optimizer_table() {
+  static const std::map<std::string, OptimizerFactory> table = {
+      {"sgd", all_params<SGD>(SGDOptions(0.1))},
+      {"sgd_momentum", all_params<SGD>(SGDOptions(0.05).momentum(0.9))},
+      {"sgd_dampening", all_params<SGD>(SGDOptions(0.05).momentum(0.9).dampening(0.3))},
+      {"sgd_nesterov", all_params<SGD>(SGDOptions(0.05).momentum(0.9).nesterov(true))},
+      {"sgd_weight_decay", all_params<SGD>(SGDOptions(0.1).weight_decay(0.05))},
+      {"sgd_nesterov_weight_decay",
+       all_params<SGD>(SGDOptions(0.05).momentum(0.8).nesterov(true).weight_decay(0.1))},
+      {"sgd_groups",
+       [](const tg::Tensor& W, const tg::Tensor& b, const tg::Tensor& u) -> std::unique_ptr<Optimizer> {
+         return std::make_unique<SGD>(
+             std::vector<OptimizerParamGroup>{OptimizerParamGroup({W}, SGDOptions(0.1).momentum(0.9)),
+                                              OptimizerParamGroup({b, u})},
+             SGDOptions(0.01));
+       }},
+      {"adam", all_params<Adam>(AdamOptions(0.05))},
+      {"adam_amsgrad", all_params<Adam>(AdamOptions(0.05).amsgrad(true))},
+      {"adam_weight_decay",
+       all_params<Adam>(AdamOptions(0.05).betas({0.8, 0.99}).eps(1e-6).weight_decay(0.1))},
+      {"adam_groups",
+       [](const tg::Tensor& W, const tg::Tensor& b, const tg::Tensor& u) -> std::unique_ptr<Optimizer> {
+         return std::make_unique<Adam>(
+             std::vector<OptimizerParamGroup>{OptimizerParamGroup({W}, AdamOptions(0.05)),
+                                              OptimizerParamGroup({b, u}, AdamOptions(0.01).amsgrad(true))},
+             AdamOptions(0.01));
+       }},
+      {"adamw", all_params<AdamW>(AdamWOptions(0.05).weight_decay(0.1))},
+      {"adamw_amsgrad", all_params<AdamW>(AdamWOptions(0.05).amsgrad(true))},
+      {"rmsprop", all_params<RMSprop>(RMSpropOptions(0.01))},
+      {"rmsprop_centered", all_params<RMSprop>(RMSpropOptions(0.01).centered(true))},
+      {"rmsprop_momentum", all_params<RMSprop>(RMSpropOptions(0.01).momentum(0.9))},
+      {"rmsprop_all",
+       all_params<RMSprop>(
+           RMSpropOptions(0.005).alpha(0.9).eps(1e-6).weight_decay(0.1).momentum(0.5).centered(true))},
+  };
+  return table;
+}
+
+using Schedulers = std::vector<std::unique_ptr<LRScheduler>>;
+using SchedulerFactory = std::function<Schedulers(Optimizer&)>;
+
+template <class S>
+Schedulers schedulers(std::unique_ptr<S> scheduler) {
+  Schedulers list;
+  list.push_back(std::move(scheduler));
+  return list;
+}
+
+const std::map<std::string, SchedulerFactory>& scheduler_table() {
+  static const std::map<std::string, SchedulerFactory> table = {
+      {"step_lr", [](Optimizer& o) { return schedulers(std::make_unique<StepLR>(o, 7, 0.5)); }},
+      {"step_lr_default_gamma", [](Optimizer& o) { return schedulers(std::make_unique<StepLR>(o, 4)); }},
+      {"multistep_lr",
+       [](Optimizer& o) {
+         return schedulers(std::make_unique<MultiStepLR>(o, std::vector<std::int64_t>{5, 12, 12, 20}, 0.3));
+       }},
+      {"exponential_lr", [](Optimizer& o) { return schedulers(std::make_unique<ExponentialLR>(o, 0.9)); }},
+      {"cosine_lr",
+       [](Optimizer& o) { return schedulers(std::make_unique<CosineAnnealingLR>(o, 10, 0.001)); }},
+      {"cosine_lr_no_min",
+       [](Optimizer& o) { return schedulers(std::make_unique<CosineAnnealingLR>(o, 30)); }},
+      {"linear_lr", [](Optimizer& o) { return schedulers(std::make_unique<LinearLR>(o)); }},
+      {"linear_lr_custom",
+       [](Optimizer& o) { return schedulers(std::make_unique<LinearLR>(o, 0.25, 0.9, 10)); }},
+      {"linear_then_exponential",
+       [](Optimizer& o) {
+         // Built one after the other: the order of construction matters (function arguments
+         // would be evaluated in an unspecified order).
+         Schedulers list;
+         list.push_back(std::make_unique<LinearLR>(o, 0.5, 1.0, 4));
+         list.push_back(std::make_unique<ExponentialLR>(o, 0.9));
+         return list;
+       }},
+  };
+  return table;
+}
+
+// Clipping cases need no table: their arguments are inputs of the case.
+bool is_clip_case(const std::string& name) { return name.starts_with("clip_"); }
+
+// ---------------------------------------------------------------- loading the fixture file
+
+struct LoadedFixtures {
+  std::vector<FixtureCase> cases;
+  std::string error;
+};
+
+const LoadedFixtures& fixtures() {
+  static const LoadedFixtures loaded = [] {
+    LoadedFixtures result;
+    try {
+      result.cases =
+          tapegrad_test::read_fixture_file(std::string(TAPEGRAD_FIXTURES_DIR) + "/torch_optim.txt");
+    } catch (const std::exception& e) {
+      result.error = e.what();
+    }
+    return result;
+  }();
+  return loaded;
+}
+
+constexpr const char* kUnreadable = "unreadable_fixture_file";
+
+std::vector<std::string> case_names(const std::function<bool(const std::string&)>& keep) {
+  if (!fixtures().error.empty() || fixtures().cases.empty()) return {kUnreadable};
+  std::vector<std::string> names;
+  for (const FixtureCase& c : fixtures().cases)
+    if (keep(c.name)) names.push_back(c.name);
+  return names;
+}
+
+const FixtureCase& fixture_case(const std::string& name) {
+  static const FixtureCase missing;
+  for (const FixtureCase& c : fixtures().cases)
+    if (c.name == name) return c;
+  return missing;
+}
+
+tg::Tensor input(const FixtureCase& fixture, const std::string& label) {
+  const FixtureTensor* tensor = fixture.find(FixtureRole::Input, label);
+  if (tensor == nullptr) throw std::runtime_error("fixture case " + fixture.name + " has no input " + label);
+  return tensor->to_tensor();
+}
+
+const FixtureTensor& output(const FixtureCase& fixture, const std::string& label) {
+  const FixtureTensor* tensor = fixture.find(FixtureRole::Output, label);
+  if (tensor == nullptr) throw std::runtime_error("fixture case " + fixture.name + " has no output " + label);
+  return *tensor;
+}
+
+::testing::AssertionResult matches(const tg::Tensor& actual, const FixtureTensor& expected) {
+  if (expected.dtype == tg::kInt64) {
+    if (actual.dtype() != tg::kInt64) return ::testing::AssertionFailure() << "dtype " << actual.dtype();
+    const std::vector<std::int64_t> values = actual.to_vector<std::int64_t>();
+    if (values == expected.int_values) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << "int64 values differ";
+  }
+  if (actual.dtype() != expected.dtype) return ::testing::AssertionFailure() << "dtype " << actual.dtype();
+  return optim_test::all_close(actual, expected.values, expected.sizes);
+}
+
+// ---------------------------------------------------------------- optimizers
+
+class TorchOptimizer : public testing::TestWithParam<std::string> {};
+
+TEST_P(TorchOptimizer, TrajectoryAndStateMatchPyTorch) {
+  ASSERT_TRUE(fixtures().error.empty()) << fixtures().error;
+  const FixtureCase& fixture = fixture_case(GetParam());
+  ASSERT_EQ(fixture.name, GetParam());
+  SCOPED_TRACE("torch_optim.txt line " + std::to_string(fixture.line));
+  const auto row = optimizer_table().find(fixture.name);
+  ASSERT_TRUE(row != optimizer_table().end()) << "no row in optimizer_table()";
+
+  const tg::Tensor X = input(fixture, "X"), Y = input(fixture, "Y");
+  const tg::Tensor W = input(fixture, "W0").requires_grad_(), b = input(fixture, "b0").requires_grad_(),
+                   u = input(fixture, "u0").requires_grad_();
+  std::unique_ptr<Optimizer> optimizer = row->second(W, b, u);
+  std::map<std::string, tg::tensor_list> trajectory;
+  for (int step = 0; step < kSteps; ++step) {
+    optimizer->zero_grad();
+    tg::mse_loss(tg::linear(X, W, b), Y).backward();
+    optimizer->step();
+    trajectory["W"].push_back(W.detach().clone());
+    trajectory["b"].push_back(b.detach().clone());
+    trajectory["u"].push_back(u.detach().clone());
+  }
+  for (const auto& [label, values] : trajectory)
+    EXPECT_TRUE(matches(tg::stack(values), output(fixture, label))) << "trajectory of " << label;
+
+  // The state_dict holds exactly PyTorch's keys (restricted to what tapegrad keeps) and values.
+  const std::map<std::string, tg::Tensor> state = optimizer->state_dict();
+  std::set<std::string> expected_keys;
+  for (const FixtureTensor* tensor : fixture.with_role(FixtureRole::Output)) {
+    if (trajectory.count(tensor->label)) continue;
+    expected_keys.insert(tensor->label);
+    const auto actual = state.find(tensor->label);
+    if (actual == state.end()) {
+      ADD_FAILURE() << "state_dict lacks PyTorch's '" << tensor->label << "'";
+      continue;
+    }
+    EXPECT_TRUE(matches(actual->second, *tensor)) << "state_dict entry " << tensor->label;
+  }
+  for (const auto& [key, value] : state)
+    EXPECT_TRUE(expected_keys.count(key)) << "state_dict has '" << key << "', which PyTorch's does not";
+}
+
+INSTANTIATE_TEST_SUITE_P(Torch, TorchOptimizer, testing::ValuesIn(case_names([](const std::string& name) {
+                           return optimizer_table().count(name) > 0;
+                         })),
+                         [](const testing::TestParamInfo<std::string>& info) { return info.param; });
+
+// ---------------------------------------------------------------- LR schedulers
+
+class TorchScheduler : public testing::TestWithParam<std::string> {};
+
+TEST_P(TorchScheduler, LearningRatesMatchPyTorch) {
+  ASSERT_TRUE(fixtures().error.empty()) << fixtures().error;
+  const FixtureCase& fixture = fixture_case(GetParam());
+  ASSERT_EQ(fixture.name, GetParam());
+  const auto row = scheduler_table().find(fixture.name);
+  ASSERT_TRUE(row != scheduler_table().end()) << "no row in scheduler_table()";
+
+  const tg::Tensor W = tg::zeros({2}, tg::kFloat64).requires_grad_();
+  const tg::Tensor b = tg::zeros({1}, tg::kFloat64).requires_grad_();
+  SGD optimizer({OptimizerParamGroup({W}), OptimizerParamGroup({b}, SGDOptions(0.02))}, SGDOptions(0.1));
+  const Schedulers schedulers = row->second(optimizer);
+  std::vector<double> lrs = schedulers.back()->get_last_lr();
+  for (int epoch = 0; epoch < kEpochs; ++epoch) {
+    optimizer.step();
+    for (const auto& scheduler : schedulers) scheduler->step();
+    const std::vector<double>& last = schedulers.back()->get_last_lr();
+    lrs.insert(lrs.end(), last.begin(), last.end());
+    // get_last_lr() is what the optimizer's groups now use.
+    ASSERT_EQ(last[0], optimizer.param_groups()[0].options->lr());
+    ASSERT_EQ(last[1], optimizer.param_groups()[1].options->lr());
+  }
+  EXPECT_TRUE(matches(tg::tensor(lrs, {kEpochs + 1, 2}, tg::kFloat64), output(fixture, "lr")));
+}
+
+INSTANTIATE_TEST_SUITE_P(Torch, TorchScheduler, testing::ValuesIn(case_names([](const std::string& name) {
+                           return scheduler_table().count(name) > 0;
+                         })),
+                         [](const testing::TestParamInfo<std::string>& info) { return info.param; });
+
+// ---------------------------------------------------------------- gradient clipping
+
+class TorchClip : public testing::TestWithParam<std::string> {};
+
+TEST_P(TorchClip, ClippedGradientsMatchPyTorch) {
+  ASSERT_TRUE(fixtures().error.empty()) << fixtures().error;
+  const FixtureCase& fixture = fixture_case(GetParam());
+  ASSERT_EQ(fixture.name, GetParam());
+  tg::tensor_list params;
+  for (const std::string label : {"grad0", "grad1"}) {
+    const tg::Tensor grad = input(fixture, label);
+    params.push_back(tg::zeros_like(grad).requires_grad_());
+    optim_test::set_grad(params.back(), grad);
+  }
+  // A parameter without a gradient is skipped (it must not count towards the norm).
+  params.push_back(tg::zeros({4}, tg::kFloat64).requires_grad_());
+
+  if (fixture.find(FixtureRole::Input, "clip_value") != nullptr) {
+    tg::nn::utils::clip_grad_value_(params, input(fixture, "clip_value").item<double>());
+  } else {
+    const double total = tg::nn::utils::clip_grad_norm_(params, input(fixture, "max_norm").item<double>(),
+                                                        input(fixture, "norm_type").item<double>());
+    EXPECT_TRUE(matches(tg::scalar_tensor(total, tg::kFloat64), output(fixture, "total_norm")));
+  }
+  EXPECT_TRUE(matches(params[0].grad(), output(fixture, "grad0")));
+  EXPECT_TRUE(matches(params[1].grad(), output(fixture, "grad1")));
+  EXPECT_FALSE(params[2].grad().defined());
+}
+
+INSTANTIATE_TEST_SUITE_P(Torch, TorchClip, testing::ValuesIn(case_names(is_clip_case)),
+                         [](const testing::TestParamInfo<std::string>& info) { return info.param; });
+
+// Coverage guard: every fixture case has a table row (or is a clip case) and every row a case.
+TEST(TorchOptimCoverage, FileAndTablesListTheSameCases) {
+  ASSERT_TRUE(fixtures().error.empty()) << fixtures().error;
+  std::set<std::string> in_file;
+  for (const FixtureCase& c : fixtures().cases) {
+    in_file.insert(c.name);
+    EXPECT_TRUE(optimizer_table().count(c.name) + scheduler_table().count(c.name) == 1 ||
+                is_clip_case(c.name))
+        << "fixture case '" << c.name << "' has no table row";
+  }
+  for (const auto& [name, row] : optimizer_table())
+    EXPECT_TRUE(in_file.count(name)) << "optimizer row '" << name
+                                     << "' has no fixture case; rerun the script";
+  for (const auto& [name, row] : scheduler_table())
+    EXPECT_TRUE(in_file.count(name)) << "scheduler row '" << name
+                                     << "' has no fixture case; rerun the script";
+  EXPECT_GE(in_file.size(), 30u);
+}
+
+}  // namespace
