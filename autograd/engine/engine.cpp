@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <atomic>
 #include <queue>
 #include <unordered_map>
 #include <unordered_set>
@@ -22,14 +23,22 @@ struct Capture {
 // One backward call: dependency counts, gradient buffers, and (for grad()) what to capture.
 // Follows PyTorch's engine: a node runs once all its consumers have passed their gradients on,
 // newest node first. Everything is iterative so that long chains cannot overflow the stack.
+std::atomic<std::uint64_t> next_task_id{1};
+
+// True when nobody but the engine can see `t`, so adding into it in place is invisible.
+bool exclusively_owned(const Tensor& t) {
+  return t.impl_ptr().use_count() == 1 && t.impl()->storage.use_count() == 1 && !t.requires_grad();
+}
+
 class GraphTask {
  public:
   GraphTask(bool retain_graph, bool create_graph)
-      : retain_graph_(retain_graph), create_graph_(create_graph) {}
+      : retain_graph_(retain_graph), create_graph_(create_graph), id_(next_task_id++) {}
 
   void add_root(const Edge& edge, Tensor grad) {
     keep_alive_.push_back(edge.function);  // a leaf's accumulator may exist only through this edge
     roots_.push_back(edge.function.get());
+    claim(edge.function.get());
     accumulate(edge.function.get(), edge.input_nr, std::move(grad));
   }
 
@@ -44,9 +53,12 @@ class GraphTask {
     count_dependencies();
     if (capture_only_) mark_needed_nodes();
     std::priority_queue<std::pair<std::uint64_t, Node*>> ready;
-    std::unordered_set<Node*> seeded;
-    for (Node* root : roots_)
-      if (dependencies_[root] == 0 && seeded.insert(root).second) ready.push({root->sequence_nr(), root});
+    for (std::size_t i = 0; i < roots_.size(); ++i) {
+      Node* root = roots_[i];
+      const bool repeated = std::find(roots_.begin(), roots_.begin() + static_cast<std::ptrdiff_t>(i),
+                                      root) != roots_.begin() + static_cast<std::ptrdiff_t>(i);
+      if (!repeated && root->engine_scratch().dependencies == 0) ready.push({root->sequence_nr(), root});
+    }
     AutoGradMode mode(create_graph_);
     while (!ready.empty()) {
       Node* node = ready.top().second;
@@ -67,24 +79,33 @@ class GraphTask {
         if (next == nullptr || (capture_only_ && !needed_.contains(next))) continue;
         if (i < input_grads.size() && input_grads[i].defined())
           accumulate(next, edges[i].input_nr, std::move(input_grads[i]));
-        if (--dependencies_[next] == 0) ready.push({next->sequence_nr(), next});
+        if (--next->engine_scratch().dependencies == 0) ready.push({next->sequence_nr(), next});
       }
     }
     return std::move(captured_);
   }
 
  private:
+  // Resets a node's scratch for this backward; false when this backward already claimed it.
+  bool claim(Node* node) {
+    EngineScratch& scratch = node->engine_scratch();
+    if (scratch.task == id_) return false;
+    scratch.task = id_;
+    scratch.dependencies = 0;
+    scratch.buffer.clear();
+    return true;
+  }
+
   void count_dependencies() {
     std::vector<Node*> stack(roots_.begin(), roots_.end());
-    std::unordered_set<Node*> seen(roots_.begin(), roots_.end());
     while (!stack.empty()) {
       Node* node = stack.back();
       stack.pop_back();
       for (const Edge& edge : node->next_edges()) {
         if (!edge.valid()) continue;
         Node* next = edge.function.get();
-        ++dependencies_[next];
-        if (seen.insert(next).second) stack.push_back(next);
+        if (claim(next)) stack.push_back(next);
+        ++next->engine_scratch().dependencies;
       }
     }
   }
@@ -118,18 +139,25 @@ class GraphTask {
     return executes_.contains(node) && dynamic_cast<AccumulateGrad*>(node) == nullptr;
   }
 
+  // Sums the gradients a node receives from all its consumers: in place when the running sum is
+  // private to the engine and no graph is being recorded, else out of place.
   void accumulate(Node* node, std::uint32_t input_nr, Tensor grad) {
-    tensor_list& buffer = buffers_[node];
+    tensor_list& buffer = node->engine_scratch().buffer;
     if (buffer.size() < node->num_outputs()) buffer.resize(node->num_outputs());
     Tensor& slot = buffer.at(input_nr);
-    slot = slot.defined() ? slot + grad : std::move(grad);
+    if (!slot.defined()) {
+      slot = std::move(grad);
+    } else if (!create_graph_ && slot.sizes() == grad.sizes() && slot.dtype() == grad.dtype() &&
+               slot.is_contiguous() && exclusively_owned(slot)) {
+      slot.add_(grad);
+    } else {
+      slot = slot + grad;
+    }
   }
 
-  tensor_list take_buffer(Node* node) {
-    auto found = buffers_.find(node);
-    if (found == buffers_.end()) return tensor_list(node->num_outputs());
-    tensor_list grads = std::move(found->second);
-    buffers_.erase(found);
+  static tensor_list take_buffer(Node* node) {
+    tensor_list grads = std::move(node->engine_scratch().buffer);
+    node->engine_scratch().buffer.clear();
     grads.resize(node->num_outputs());
     return grads;
   }
@@ -176,11 +204,10 @@ class GraphTask {
 
   bool retain_graph_;
   bool create_graph_;
+  std::uint64_t id_;
   bool capture_only_ = false;
   std::vector<std::shared_ptr<Node>> keep_alive_;
   std::vector<Node*> roots_;
-  std::unordered_map<Node*, int> dependencies_;
-  std::unordered_map<Node*, tensor_list> buffers_;
   std::unordered_map<Node*, std::vector<Capture>> captures_;
   std::unordered_set<Node*> needed_;
   std::unordered_set<Node*> executes_;

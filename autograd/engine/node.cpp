@@ -35,12 +35,11 @@ Node::~Node() {
   nodes_to_destroy = nullptr;
 }
 
-void Node::set_inputs(const tensor_list& inputs) {
+void Node::set_inputs(const TensorRefs& inputs) {
   next_edges_.clear();
   input_meta_.clear();
-  next_edges_.reserve(inputs.size());
-  input_meta_.reserve(inputs.size());
-  for (const Tensor& input : inputs) {
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const Tensor& input = inputs[i];
     if (input.defined() && input.requires_grad())
       next_edges_.push_back(gradient_edge(input));
     else
@@ -69,10 +68,10 @@ Edge gradient_edge(const Tensor& tensor) {
   return Edge{grad_accumulator(tensor), 0};
 }
 
-bool any_requires_grad(const tensor_list& inputs) {
+bool any_requires_grad(const TensorRefs& inputs) {
   if (!GradMode::is_enabled()) return false;
-  for (const Tensor& input : inputs)
-    if (input.defined() && input.requires_grad()) return true;
+  for (std::size_t i = 0; i < inputs.size(); ++i)
+    if (inputs[i].defined() && inputs[i].requires_grad()) return true;
   return false;
 }
 

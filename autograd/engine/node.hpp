@@ -1,7 +1,10 @@
 #pragma once
 // Node: one recorded operation of the tape. Its apply() maps the gradients of the op's outputs to
 // gradients of its inputs; next_edges() point to the nodes that produced those inputs.
+#include <boost/container/small_vector.hpp>
 #include <cstdint>
+#include <functional>
+#include <initializer_list>
 #include <memory>
 #include <string_view>
 #include <utility>
@@ -26,6 +29,34 @@ struct InputMeta {
   Dtype dtype = kFloat32;
 };
 
+/// A borrowed list of tensors, `{a, b}` or a tensor_list, passed to record() without copying
+/// handles or allocating (this is on the path of every op).
+class TensorRefs {
+ public:
+  TensorRefs(std::initializer_list<std::reference_wrapper<const Tensor>> tensors) {
+    for (const Tensor& t : tensors) pointers_.push_back(&t);
+  }
+  TensorRefs(const tensor_list& tensors) {
+    for (const Tensor& t : tensors) pointers_.push_back(&t);
+  }
+  std::size_t size() const { return pointers_.size(); }
+  const Tensor& operator[](std::size_t i) const { return *pointers_[i]; }
+
+ private:
+  boost::container::small_vector<const Tensor*, 4> pointers_;
+};
+
+/// Per-backward bookkeeping the engine keeps on each node it visits (valid while `task` matches the
+/// running backward's id): incoming-edge count and the gradients summed so far.
+struct EngineScratch {
+  std::uint64_t task = 0;
+  std::int64_t dependencies = 0;
+  tensor_list buffer;
+};
+
+using EdgeList = boost::container::small_vector<Edge, 2>;
+using InputMetaList = boost::container::small_vector<InputMeta, 2>;
+
 class Node : public std::enable_shared_from_this<Node> {
  public:
   Node();
@@ -41,8 +72,8 @@ class Node : public std::enable_shared_from_this<Node> {
   /// Drops saved tensors after a backward without retain_graph. See Note [Saved tensor lifetime].
   virtual void release_saved() {}
 
-  const std::vector<Edge>& next_edges() const { return next_edges_; }
-  const std::vector<InputMeta>& input_meta() const { return input_meta_; }
+  const EdgeList& next_edges() const { return next_edges_; }
+  const InputMetaList& input_meta() const { return input_meta_; }
   bool needs_input_grad(std::size_t input) const {
     return input < next_edges_.size() && next_edges_[input].valid();
   }
@@ -51,16 +82,20 @@ class Node : public std::enable_shared_from_this<Node> {
   std::uint32_t num_outputs() const { return num_outputs_; }
 
   /// Connects the node to the producers of `inputs` and records their metadata.
-  void set_inputs(const tensor_list& inputs);
+  void set_inputs(const TensorRefs& inputs);
   void set_num_outputs(std::uint32_t n) { num_outputs_ = n; }
 
   /// Hooks registered on non-leaf outputs: run on the gradient of output `output_nr` before apply().
   void add_output_hook(std::uint32_t output_nr, GradHook hook);
   const std::vector<std::pair<std::uint32_t, GradHook>>& output_hooks() const { return output_hooks_; }
 
+  /// The engine's bookkeeping for this node (see EngineScratch); not for users.
+  EngineScratch& engine_scratch() { return scratch_; }
+
  private:
-  std::vector<Edge> next_edges_;
-  std::vector<InputMeta> input_meta_;
+  EdgeList next_edges_;
+  InputMetaList input_meta_;
+  EngineScratch scratch_;
   std::vector<std::pair<std::uint32_t, GradHook>> output_hooks_;
   std::uint64_t sequence_nr_;
   std::uint32_t num_outputs_ = 1;
@@ -72,12 +107,12 @@ Edge gradient_edge(const Tensor& tensor);
 std::shared_ptr<Node> grad_accumulator(const Tensor& leaf);
 
 /// True when grad mode is on and any input requires grad: the op must record a node.
-bool any_requires_grad(const tensor_list& inputs);
+bool any_requires_grad(const TensorRefs& inputs);
 
 /// Records node type NodeT for an op with the given inputs and outputs when any input requires grad.
 /// Returns the node (to fill in what backward needs) or nullptr when nothing is recorded.
 template <class NodeT>
-NodeT* record(const tensor_list& inputs, const tensor_list& outputs) {
+NodeT* record(const TensorRefs& inputs, const TensorRefs& outputs) {
   if (!any_requires_grad(inputs)) return nullptr;
   auto node = std::make_shared<NodeT>();
   node->set_inputs(inputs);

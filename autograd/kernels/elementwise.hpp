@@ -83,8 +83,20 @@ Tensor zip(std::string_view op, const Tensor& a, const Tensor& b, F f) {
                       const T* ra = pa + offsets[0];
                       const T* rb = pb + offsets[1];
                       T* ro = po + offsets[2];
-                      for (std::int64_t i = 0; i < count; ++i)
-                        ro[i] = static_cast<T>(f(ra[i * step[0]], rb[i * step[1]]));
+                      // The common broadcast rows ([N, C] + [C], [N, C] * [N, 1]) get loops the
+                      // compiler can vectorize; anything else takes the strided loop.
+                      if (step[0] == 1 && step[1] == 1) {
+                        for (std::int64_t i = 0; i < count; ++i) ro[i] = static_cast<T>(f(ra[i], rb[i]));
+                      } else if (step[0] == 1 && step[1] == 0) {
+                        const T b = *rb;
+                        for (std::int64_t i = 0; i < count; ++i) ro[i] = static_cast<T>(f(ra[i], b));
+                      } else if (step[0] == 0 && step[1] == 1) {
+                        const T a = *ra;
+                        for (std::int64_t i = 0; i < count; ++i) ro[i] = static_cast<T>(f(a, rb[i]));
+                      } else {
+                        for (std::int64_t i = 0; i < count; ++i)
+                          ro[i] = static_cast<T>(f(ra[i * step[0]], rb[i * step[1]]));
+                      }
                     });
   });
   return out;

@@ -1,6 +1,7 @@
 #include <cmath>
 #include <numbers>
 
+#include <tapegrad/autograd/engine/grad_mode.hpp>
 #include <tapegrad/autograd/engine/node.hpp>
 #include <tapegrad/autograd/engine/saved_tensor.hpp>
 #include <tapegrad/autograd/kernels/elementwise.hpp>
@@ -26,7 +27,12 @@ struct ReluBackward final : Node {
   std::string_view name() const override { return "ReluBackward"; }
   void release_saved() override { y.reset(); }
   tensor_list apply(tensor_list&& g) override {
-    return {g[0] * kernels::map("relu", y.unpack(*this), [](auto v) { return v > 0 ? 1 : 0; })};
+    Tensor out = y.unpack(*this);
+    // One fused pass when no graph is recorded; the differentiable form serves create_graph.
+    if (!GradMode::is_enabled())
+      return {kernels::zip("relu_backward", g[0], out,
+                           [](auto grad, auto value) { return value > 0 ? grad : 0; })};
+    return {g[0] * kernels::map("relu", out, [](auto v) { return v > 0 ? 1 : 0; })};
   }
 };
 

@@ -1,5 +1,6 @@
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include <tapegrad/autograd/engine/grad_mode.hpp>
 #include <tapegrad/autograd/engine/node.hpp>
@@ -80,6 +81,53 @@ Tensor sum_kernel(const ReductionPlan& plan, Dtype dtype) {
   return out;
 }
 
+// Reducing the leading dims of a contiguous tensor (a bias gradient, a batch sum) adds whole rows into
+// one accumulator row: no reordering copy, and the inner loop runs over contiguous memory.
+std::optional<Tensor> sum_leading_dims(const Tensor& x, IntArrayRef dims, bool keepdim) {
+  if (!x.is_contiguous() || dims.empty() || x.dim() < 2) return std::nullopt;
+  const std::int64_t rank = x.dim();
+  std::vector<bool> reduced(static_cast<std::size_t>(rank), false);
+  for (std::int64_t d : dims) {
+    if (d < -rank || d >= rank) return std::nullopt;  // the general path reports the error
+    const auto w = static_cast<std::size_t>(d < 0 ? d + rank : d);
+    if (reduced[w]) return std::nullopt;
+    reduced[w] = true;
+  }
+  const std::int64_t prefix = static_cast<std::int64_t>(dims.size());
+  for (std::int64_t d = 0; d < rank; ++d)
+    if (reduced[static_cast<std::size_t>(d)] != (d < prefix)) return std::nullopt;
+  if (prefix == rank) return std::nullopt;
+  std::int64_t rows = 1, columns = 1;
+  Shape out_sizes;
+  for (std::int64_t d = 0; d < rank; ++d) {
+    if (d < prefix) {
+      rows *= x.size(d);
+      if (keepdim) out_sizes.push_back(1);
+    } else {
+      columns *= x.size(d);
+      out_sizes.push_back(x.size(d));
+    }
+  }
+  Tensor out = detail::make_contiguous(out_sizes, x.dtype());
+  kernels::dispatch_floating("sum", x.dtype(), [&]<class T>() {
+    const T* in = static_cast<const T*>(x.raw_data());
+    T* result = out.data_ptr<T>();
+    constexpr std::int64_t kBlock = 256;  // columns per task: each thread owns whole columns
+    const std::int64_t blocks = (columns + kBlock - 1) / kBlock;
+#pragma omp parallel for if (rows * columns >= kernels::kParallelThreshold && blocks > 1) schedule(static)
+    for (std::int64_t block = 0; block < blocks; ++block) {
+      const std::int64_t begin = block * kBlock, end = std::min(columns, begin + kBlock);
+      double total[kBlock] = {};
+      for (std::int64_t i = 0; i < rows; ++i) {
+        const T* row = in + i * columns;
+        for (std::int64_t j = begin; j < end; ++j) total[j - begin] += row[j];
+      }
+      for (std::int64_t j = begin; j < end; ++j) result[j] = static_cast<T>(total[j - begin]);
+    }
+  });
+  return out;
+}
+
 // Values and first indices of the maximum of each row.
 std::tuple<Tensor, Tensor> max_kernel(std::string_view op, const ReductionPlan& plan, Dtype dtype) {
   check(plan.inner > 0, op, "cannot take the maximum of an empty dimension");
@@ -130,9 +178,18 @@ struct SumBackward final : Node {
 
 Tensor sum(const Tensor& x, IntArrayRef dims, bool keepdim) {
   detail::check_floating("sum", "input", x);
-  ReductionPlan plan = plan_reduction("sum", x, dims, keepdim);
-  Tensor out = sum_kernel(plan, x.dtype());
-  if (auto* node = record<SumBackward>({x}, {out})) node->keep_sizes = plan.keep_sizes;
+  Tensor out;
+  Shape keep_sizes;
+  if (auto fast = sum_leading_dims(x, dims, keepdim)) {
+    out = std::move(*fast);
+    keep_sizes = x.sizes();
+    for (std::size_t d = 0; d < dims.size(); ++d) keep_sizes[d] = 1;
+  } else {
+    ReductionPlan plan = plan_reduction("sum", x, dims, keepdim);
+    out = sum_kernel(plan, x.dtype());
+    keep_sizes = plan.keep_sizes;
+  }
+  if (auto* node = record<SumBackward>({x}, {out})) node->keep_sizes = keep_sizes;
   return out;
 }
 
