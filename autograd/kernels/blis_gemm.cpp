@@ -1,12 +1,245 @@
 #include <blis.h>
+#include <omp.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 
 #include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <type_traits>
 
 #include <tapegrad/autograd/core/error.hpp>
 #include <tapegrad/autograd/kernels/blis_gemm.hpp>
 
 namespace tg::kernels {
 namespace {
+
+// Note [BLIS kernel choice]
+// BLIS 0.9.0 picks its kernel set ("sub-configuration") once, at its first call, from the
+// environment variable BLIS_ARCH_TYPE (an arch_t id, read with strtol) or else from cpuid. Its
+// cpuid table predates Zen4/Zen5: on Zen5 it falls back to `generic`, 15 % of peak, while `skx`
+// (AVX-512) reaches 75-86 %. On Zen4 (AMD family 25) it already picks `zen3`, which measured
+// better there than `skx`. So before BLIS's first call (the first GEMM, or set_num_threads) we set
+// BLIS_ARCH_TYPE ourselves from the CPU's features:
+//   AMD family 25 (Zen3, Zen4)        -> zen3
+//   AVX-512 F/DQ/BW/VL (Zen5, Intel)  -> skx
+//   AVX2 + FMA                        -> zen3 on AMD, haswell otherwise
+//   anything else                     -> BLIS's own choice
+// A BLIS_ARCH_TYPE set by the user is never replaced. 0.9.0 reads only numbers (a name such as
+// "zen3" reads as 0, i.e. skx), so a name that BLIS knows is rewritten to its number, keeping the
+// user's choice. The numbers, measurements and thread/sup policy are in bench/notes/gemm_choices.md.
+
+struct Cpu {
+  bool amd = false;
+  bool intel = false;
+  unsigned family = 0;
+  bool avx512 = false;    // F, DQ, BW and VL: what BLIS's skx kernels and its own skx test need
+  bool avx2_fma = false;  // what the haswell/zen kernels need
+};
+
+Cpu detect_cpu() {
+  Cpu cpu;
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_cpu_init();
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  if (__get_cpuid(1, &eax, &ebx, &ecx, &edx)) {
+    cpu.family = (eax >> 8) & 0xf;
+    if (cpu.family == 0xf) cpu.family += (eax >> 20) & 0xff;
+  }
+  cpu.amd = __builtin_cpu_is("amd");
+  cpu.intel = __builtin_cpu_is("intel");
+  // __builtin_cpu_supports also checks that the OS saves the wide registers (XGETBV).
+  cpu.avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+               __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
+  cpu.avx2_fma = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#endif
+  return cpu;
+}
+
+std::string describe(const Cpu& cpu) {
+  const char* vendor = cpu.amd ? "AMD" : cpu.intel ? "Intel" : "x86";
+  return std::string(vendor) + " family " + std::to_string(cpu.family);
+}
+
+// Only ids whose configuration this BLIS was built with: any other id makes BLIS abort.
+constexpr bool built_with(arch_t id) {
+  switch (id) {
+#ifdef BLIS_CONFIG_SKX
+    case BLIS_ARCH_SKX:
+      return true;
+#endif
+#ifdef BLIS_CONFIG_ZEN3
+    case BLIS_ARCH_ZEN3:
+      return true;
+#endif
+#ifdef BLIS_CONFIG_HASWELL
+    case BLIS_ARCH_HASWELL:
+      return true;
+#endif
+    default:
+      return false;
+  }
+}
+
+struct Choice {
+  int id = -1;  // -1: let BLIS decide
+  std::string reason;
+};
+
+Choice choose_for(const Cpu& cpu) {
+  const std::string where = describe(cpu);
+  if (cpu.amd && cpu.family == 25 && cpu.avx2_fma) return {BLIS_ARCH_ZEN3, where};
+  if (cpu.avx512) return {BLIS_ARCH_SKX, "AVX-512F, " + where};
+  if (cpu.avx2_fma) return {cpu.amd ? BLIS_ARCH_ZEN3 : BLIS_ARCH_HASWELL, "AVX2+FMA, " + where};
+  return {-1, "chosen by BLIS, no AVX2 on " + where};
+}
+
+bool is_number(const char* text) {
+  char* end = nullptr;
+  std::strtol(text, &end, 10);
+  return end != text && *end == '\0';
+}
+
+// The BLIS id of an arch name ("zen3"), or -1.
+int arch_id_of(const char* name) {
+  for (int id = 0; id < BLIS_NUM_ARCHS; ++id)
+    if (std::strcmp(bli_arch_string(static_cast<arch_t>(id)), name) == 0) return id;
+  return -1;
+}
+
+struct KernelSet {
+  std::string name;
+  bool has_sup = false;  // the set has a small-matrix ("sup") path
+};
+
+KernelSet& kernel_set() {
+  static KernelSet set;
+  return set;
+}
+
+bool verbose() {
+  const char* value = std::getenv("TG_VERBOSE");
+  return value != nullptr && *value != '\0' && std::strcmp(value, "0") != 0;
+}
+
+// Runs once per process, before any other BLIS call. See Note [BLIS kernel choice].
+void choose_kernels() {
+  std::string reason;
+  int wanted = -1;
+  const char* user = std::getenv("BLIS_ARCH_TYPE");
+  if (user != nullptr && *user != '\0') {
+    const std::string value = user;
+    reason = "BLIS_ARCH_TYPE=" + value + " from the environment";
+    if (!is_number(user)) {
+      if (const int id = arch_id_of(user); id >= 0)
+        setenv("BLIS_ARCH_TYPE", std::to_string(id).c_str(), 1);
+      else
+        std::fprintf(stderr,
+                     "tapegrad: BLIS_ARCH_TYPE=%s is neither a BLIS arch id nor a name; BLIS reads it as 0\n",
+                     user);
+    }
+  } else {
+    const Choice choice = choose_for(detect_cpu());
+    reason = choice.reason;
+    if (choice.id >= 0 && built_with(static_cast<arch_t>(choice.id))) {
+      wanted = choice.id;
+      setenv("BLIS_ARCH_TYPE", std::to_string(choice.id).c_str(), 1);
+    } else {
+      unsetenv("BLIS_ARCH_TYPE");  // an empty value would read as 0
+    }
+  }
+  bli_init();
+  KernelSet& set = kernel_set();
+  const arch_t id = bli_arch_query_id();
+  set.name = bli_arch_string(id);
+  if (wanted >= 0 && wanted != static_cast<int>(id))  // something called BLIS before tapegrad did
+    reason += "; wanted " + std::string(bli_arch_string(static_cast<arch_t>(wanted))) +
+              " but BLIS had already chosen";
+  cntx_t* context = bli_gks_query_cntx();
+  set.has_sup = bli_cntx_get_l3_sup_thresh_dt(BLIS_FLOAT, BLIS_MT, context) > 0 ||
+                bli_cntx_get_l3_sup_thresh_dt(BLIS_DOUBLE, BLIS_MT, context) > 0;
+  if (verbose()) std::fprintf(stderr, "tapegrad: BLIS kernels %s (%s)\n", set.name.c_str(), reason.c_str());
+}
+
+void ensure_kernels_chosen() {
+  static std::once_flag once;
+  std::call_once(once, choose_kernels);
+}
+
+// ---- per-call policy (measurements: bench/notes/gemm_choices.md)
+
+// Up to this many multiply-adds (16³) a plain loop beats BLIS, whose fixed cost per call is ~2.6 µs
+// with skx and ~0.8 µs with zen3 (a 16³ loop takes 0.7-1.2 µs, a 4³ one 0.05-0.08 µs).
+constexpr double kTinyGemmMacs = 16.0 * 16.0 * 16.0;
+
+// Below this many flops (2·m·n·k) a GEMM runs on one thread. On a quiet VM two threads pay from ~80³,
+// but waking an idle worker, or one that shares its core with another process, costs up to milliseconds
+// there; from 128³ the second thread wins 1.5x even so.
+constexpr double kParallelGemmFlops = 2.0 * 128 * 128 * 128;
+
+std::atomic<int> max_gemm_threads{0};  // 0: not set by set_gemm_threads
+
+int default_gemm_threads() {
+  static const int threads = [] {
+    if (const char* blis = std::getenv("BLIS_NUM_THREADS"); blis != nullptr && std::atoi(blis) > 0)
+      return std::atoi(blis);
+    return omp_get_max_threads();
+  }();
+  return threads;
+}
+
+int gemm_threads(double flops) {
+  if (omp_in_parallel() || flops < kParallelGemmFlops) return 1;
+  const int threads = max_gemm_threads.load(std::memory_order_relaxed);
+  return threads > 0 ? threads : default_gemm_threads();
+}
+
+// Kernel sets with a small-matrix ("sup") path (zen3, haswell, zen2, zen; not skx or generic) use it
+// when a size is below their thresholds (zen3 float: M < 512, N < 200 or K < 240). It wins clearly on
+// small or skinny problems (N = 10: 2-6x) but not on medium ones with every size in the hundreds
+// (0-30 % slower), nor when only K is tiny under a large M x N (1.6x slower).
+constexpr double kSupMaxFlops = 2.0 * 128 * 128 * 128;  // sup for any shape below this (cubes up to 128³)
+
+bool use_sup(std::int64_t m, std::int64_t n, std::int64_t k, double flops) {
+  if (!kernel_set().has_sup) return false;
+  const std::int64_t smaller = std::min(m, n);
+  if (k < 32 && smaller >= 128) return false;
+  return smaller < 128 || flops < kSupMaxFlops;
+}
+
+template <class T>
+void tiny_gemm(T alpha, const MatrixView& a, const MatrixView& b, T beta, const MatrixView& c) {
+  const T* pa = static_cast<const T*>(a.data);
+  const T* pb = static_cast<const T*>(b.data);
+  T* pc = const_cast<T*>(static_cast<const T*>(c.data));
+  if (b.col_stride == 1 && c.col_stride == 1) {  // rows of B and C are contiguous: axpy over j vectorizes
+    for (std::int64_t i = 0; i < c.rows; ++i) {
+      T* c_row = pc + i * c.row_stride;
+      for (std::int64_t j = 0; j < c.cols; ++j)
+        c_row[j] = beta == T(0) ? T(0) : beta * c_row[j];  // beta 0 overwrites
+      for (std::int64_t p = 0; p < a.cols; ++p) {
+        const T scaled = alpha * pa[i * a.row_stride + p * a.col_stride];
+        const T* b_row = pb + p * b.row_stride;
+        for (std::int64_t j = 0; j < c.cols; ++j) c_row[j] += scaled * b_row[j];
+      }
+    }
+    return;
+  }
+  for (std::int64_t i = 0; i < c.rows; ++i)  // dot products over p
+    for (std::int64_t j = 0; j < c.cols; ++j) {
+      T sum = 0;
+      for (std::int64_t p = 0; p < a.cols; ++p)
+        sum += pa[i * a.row_stride + p * a.col_stride] * pb[p * b.row_stride + j * b.col_stride];
+      T& out = pc[i * c.row_stride + j * c.col_stride];
+      out = beta == T(0) ? alpha * sum : alpha * sum + beta * out;  // beta 0 overwrites, as BLIS does
+    }
+}
 
 // BLIS validates strides and aborts the process on a violation; size-1 dims have meaningless
 // strides (often 0 after expand), so give them values BLIS accepts. See gemm_accepts.
@@ -31,16 +264,28 @@ MatrixView normalized(MatrixView view) {
 template <class T>
 void typed_gemm(double alpha, const MatrixView& a, const MatrixView& b, double beta, const MatrixView& c) {
   T alpha_t = static_cast<T>(alpha), beta_t = static_cast<T>(beta);
+  const double macs = static_cast<double>(c.rows) * static_cast<double>(c.cols) * static_cast<double>(a.cols);
+  if (macs <= kTinyGemmMacs) return tiny_gemm<T>(alpha_t, a, b, beta_t, c);
+  const double flops = 2.0 * macs;
   const MatrixView na = normalized(a), nb = normalized(b), nc = normalized(c);
   auto* pa = const_cast<T*>(static_cast<const T*>(na.data));
   auto* pb = const_cast<T*>(static_cast<const T*>(nb.data));
   auto* pc = const_cast<T*>(static_cast<const T*>(nc.data));
+  rntm_t rntm;
+  bli_rntm_init_from_global(&rntm);
+  bli_rntm_set_num_threads(gemm_threads(flops), &rntm);
+  if (use_sup(c.rows, c.cols, a.cols, flops))
+    bli_rntm_enable_l3_sup(&rntm);
+  else
+    bli_rntm_disable_l3_sup(&rntm);
   if constexpr (std::is_same_v<T, float>) {
-    bli_sgemm(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, c.rows, c.cols, a.cols, &alpha_t, pa, na.row_stride,
-              na.col_stride, pb, nb.row_stride, nb.col_stride, &beta_t, pc, nc.row_stride, nc.col_stride);
+    bli_sgemm_ex(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, c.rows, c.cols, a.cols, &alpha_t, pa, na.row_stride,
+                 na.col_stride, pb, nb.row_stride, nb.col_stride, &beta_t, pc, nc.row_stride, nc.col_stride,
+                 nullptr, &rntm);
   } else {
-    bli_dgemm(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, c.rows, c.cols, a.cols, &alpha_t, pa, na.row_stride,
-              na.col_stride, pb, nb.row_stride, nb.col_stride, &beta_t, pc, nc.row_stride, nc.col_stride);
+    bli_dgemm_ex(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, c.rows, c.cols, a.cols, &alpha_t, pa, na.row_stride,
+                 na.col_stride, pb, nb.row_stride, nb.col_stride, &beta_t, pc, nc.row_stride, nc.col_stride,
+                 nullptr, &rntm);
   }
 }
 
@@ -70,12 +315,22 @@ void gemm(Dtype dtype, double alpha, const MatrixView& a, const MatrixView& b, d
     dtype == kFloat32 ? scale<float>(c, beta) : scale<double>(c, beta);
     return;
   }
+  ensure_kernels_chosen();
   if (dtype == kFloat32)
     typed_gemm<float>(alpha, a, b, beta, c);
   else
     typed_gemm<double>(alpha, a, b, beta, c);
 }
 
-void set_gemm_threads(int threads) { bli_thread_set_num_threads(threads); }
+void set_gemm_threads(int threads) {
+  ensure_kernels_chosen();
+  max_gemm_threads.store(threads, std::memory_order_relaxed);
+  bli_thread_set_num_threads(threads);
+}
+
+std::string gemm_kernel_set() {
+  ensure_kernels_chosen();
+  return kernel_set().name;
+}
 
 }  // namespace tg::kernels
