@@ -20,6 +20,7 @@
 #include <tapegrad/autograd/ops/shape.hpp>
 #include <tapegrad/autograd/ops/softmax.hpp>
 #include <tapegrad/autograd/ops/unary.hpp>
+#include <tapegrad/autograd/tensor/allocator.hpp>
 #include <tapegrad/autograd/tensor/factories.hpp>
 #include <tapegrad/autograd/tensor/random.hpp>
 #include <tapegrad/autograd/tensor/tensor.hpp>

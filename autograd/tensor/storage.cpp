@@ -1,20 +1,16 @@
 #include <atomic>
-#include <cstdlib>
-#include <new>
 
+#include <tapegrad/autograd/tensor/allocator.hpp>
 #include <tapegrad/autograd/tensor/storage.hpp>
 
 namespace tg {
 namespace {
 std::atomic<std::int64_t> live_storages{0};
-constexpr std::size_t kAlignment = 64;
 }  // namespace
 
+// Owned memory comes from the caching allocator: see Note [Caching allocator] in allocator.cpp.
 Storage::Storage(std::size_t nbytes) : nbytes_(nbytes) {
-  // aligned_alloc needs a size that is a multiple of the alignment (and non-zero).
-  const std::size_t rounded = (nbytes + kAlignment - 1) / kAlignment * kAlignment;
-  data_ = std::aligned_alloc(kAlignment, rounded == 0 ? kAlignment : rounded);
-  if (data_ == nullptr) throw std::bad_alloc();
+  data_ = default_allocator().allocate(nbytes);
   ++live_storages;
 }
 
@@ -25,7 +21,7 @@ Storage::Storage(void* external, std::size_t nbytes, std::function<void(void*)> 
 
 Storage::~Storage() {
   if (owned_)
-    std::free(data_);
+    default_allocator().deallocate(data_, nbytes_);
   else if (deleter_)
     deleter_(data_);
   --live_storages;

@@ -8,7 +8,7 @@ namespace tg {
 
 class Storage {
  public:
-  /// Allocates `nbytes` (64-byte aligned, uninitialised).
+  /// Allocates `nbytes` (64-byte aligned, uninitialised) from default_allocator(), which caches freed blocks.
   explicit Storage(std::size_t nbytes);
   /// Wraps memory the caller owns; `deleter` (may be empty) runs when the last view goes away.
   Storage(void* external, std::size_t nbytes, std::function<void(void*)> deleter);
