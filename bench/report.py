@@ -1,0 +1,520 @@
+#!/usr/bin/env python3
+"""Turns bench/run.sh's results (Google Benchmark JSON, one file per process) into BENCHMARKS.md.
+
+  report.py RESULTS_DIR --output BENCHMARKS.md --command "bench/run.sh ..."
+  report.py --peaks-env RESULTS_DIR     prints bench_peak's denominators as shell assignments
+
+Python 3 standard library only. All figures are medians over repetitions unless marked "best".
+"""
+import argparse
+import json
+import pathlib
+import re
+import sys
+
+LARGE_COPY_BYTES = 64 << 20
+SMALL_COPY_BYTES = 1 << 20
+CONFIGS = {
+    "a": "784-128-10, batch 64",
+    "b": "784-512-512-10, batch 256",
+    "c": "1024-4096-4096-1024, batch 1024",
+}
+MLPS = {"a": ([784, 128, 10], 64), "b": ([784, 512, 512, 10], 256), "c": ([1024, 4096, 4096, 1024], 1024)}
+
+
+def mlp_gemms():
+    """(label, layout, m, n, k) of every GEMM of the three MLPs' training steps, in step order."""
+    gemms = []
+    for config, (widths, batch) in MLPS.items():
+        for layer, (i, o) in enumerate(zip(widths, widths[1:]), start=1):
+            gemms.append((f"({config}) layer {layer} forward", "NT", batch, o, i))
+            gemms.append((f"({config}) layer {layer} dX" + (" (not in the step)" if layer == 1 else ""), "NN", batch, i, o))
+            gemms.append((f"({config}) layer {layer} dW", "TN", o, i, batch))
+    return gemms
+TIME_TO_MS = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}
+
+
+# ---- loading
+
+
+def clean_name(run_name):
+    """Drops Google Benchmark's option suffixes: train_step/a/threads:1/min_time:0.500/real_time -> train_step/a/threads:1."""
+    return re.sub(r"/(min_time:[^/]+|repeats:\d+|iterations:\d+|manual_time|real_time)", "", run_name)
+
+
+class Results:
+    """One JSON file: its context and, per benchmark, its aggregates (median, mean, max, ...)."""
+
+    def __init__(self, path):
+        data = json.loads(path.read_text())
+        self.context = data.get("context", {})
+        self.runs = {}
+        self.manual_time = set()
+        for entry in data.get("benchmarks", []):
+            if entry.get("error_occurred"):
+                continue
+            name = clean_name(entry.get("run_name", entry["name"]))
+            if "manual_time" in entry.get("run_name", ""):
+                self.manual_time.add(name)
+            aggregate = entry.get("aggregate_name", "single")
+            self.runs.setdefault(name, {})[aggregate] = entry
+
+    def get(self, name, field="ms", aggregate="median"):
+        entry = self.runs.get(name, {}).get(aggregate)
+        if entry is None:
+            return None
+        if field == "ms":
+            return entry["real_time"] * TIME_TO_MS[entry.get("time_unit", "ns")]
+        return entry.get(field)
+
+    def names(self, pattern):
+        return [name for name in self.runs if re.fullmatch(pattern, name)]
+
+
+def load_all(directory):
+    return {path.stem: Results(path) for path in sorted(directory.glob("*.json"))}
+
+
+# ---- formatting
+
+
+def fmt(value, digits=3):
+    if value is None:
+        return "–"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.{digits}g}"
+
+
+def pct(value):
+    return "–" if value is None else f"{value:.0f} %"
+
+
+def ratio(a, b):
+    return None if a is None or b is None or b == 0 else a / b
+
+
+def ratio_text(value):
+    return "–" if value is None else f"{value:.2f}×"
+
+
+def table(headers, rows):
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+# ---- peaks
+
+
+def all_threads(peak):
+    counts = {int(m.group(1)) for name in peak.runs for m in [re.search(r"threads:(\d+)", name)] if m}
+    return max(counts) if counts else 2
+
+
+def peak_values(peak):
+    """The denominators: best repetition of the widest FMA kernel and of the faster copy, per thread count."""
+    everyone = all_threads(peak)
+
+    def best_of(names, counter):
+        values = [peak.get(n, counter, "max") for n in names]
+        values = [v for v in values if v]
+        return max(values) if values else None
+
+    values = {}
+    for label, threads in (("1T", 1), ("ALL", everyone)):
+        values[f"PEAK_FP32_{label}"] = best_of(peak.names(rf"peak/fma/fp32/\w+/threads:{threads}"), "GFLOP/s")
+        values[f"COPY_GBS_{label}"] = best_of(
+            peak.names(rf"peak/copy/\w+/bytes:{LARGE_COPY_BYTES}/threads:{threads}"), "GB/s")
+        values[f"COPY_SMALL_GBS_{label}"] = best_of(
+            peak.names(rf"peak/copy/\w+/bytes:{SMALL_COPY_BYTES}/threads:{threads}"), "GB/s")
+    return values
+
+
+def print_peaks_env(directory):
+    peak = Results(directory / "peak.json")
+    for key, value in peak_values(peak).items():
+        if value:
+            print(f"TG_BENCH_{key}={value:.4g}")
+
+
+# ---- report sections
+
+
+class Report:
+    def __init__(self, directory, command):
+        self.dir = directory
+        self.command = command
+        self.r = load_all(directory)
+        self.peak = self.r.get("peak")
+        self.everyone = all_threads(self.peak) if self.peak else 2
+        self.peaks = peak_values(self.peak) if self.peak else {}
+        self.thread_counts = [1, self.everyone]
+        self.targets = []  # (target, measured, goal, met: True/False/None)
+        self.has_libtorch = any(name.startswith("libtorch_") for name in self.r)
+
+    def text(self, name):
+        path = self.dir / name
+        return path.read_text().strip() if path.exists() else ""
+
+    def fp32_peak(self, threads):
+        return self.peaks.get("PEAK_FP32_1T" if threads == 1 else "PEAK_FP32_ALL")
+
+    # -- train step numbers
+    def step(self, source, config, threads, field="ms"):
+        key = f"train_{config}_{threads}" if source == "tapegrad" else f"{source}_train_{config}_{threads}"
+        results = self.r.get(key)
+        return results.get(f"train_step/{config}/threads:{threads}", field) if results else None
+
+    def blis_step(self, config, threads, field="ms"):
+        results = self.r.get("train_blis")
+        return results.get(f"blis_gemms/{config}/threads:{threads}", field) if results else None
+
+    def overhead(self, source, measure, size):
+        results = self.r.get(source)
+        return results.get(f"overhead/{measure}/{size}", "us_per_op") if results else None
+
+    # -- sections
+    def machine(self):
+        lscpu = self.text("lscpu.txt")
+
+        def field(key):
+            match = re.search(rf"^{re.escape(key)}:\s*(.+)$", lscpu, re.M)
+            return match.group(1).strip() if match else "?"
+
+        flags = field("Flags").split()
+        simd = [f for f in flags if re.match(r"(avx|fma|f16c|amx|sse4)", f)]
+        context = next((res.context for key, res in self.r.items() if "blis_arch" in res.context), {})
+        lines = [
+            f"- CPU: {field('Model name')} (vendor {field('Vendor ID')}, family {field('CPU family')}, "
+            f"model {field('Model')}, stepping {field('Stepping')}), {field('CPU(s)')} cores, "
+            f"L2 {field('L2 cache')}, L3 {field('L3 cache')}; {field('Hypervisor vendor')} VM",
+            f"- SIMD flags: {' '.join(simd)}",
+            f"- OS / compiler: {self.text('uname.txt')}; {self.text('compiler.txt')}; flags `-O3 -march=native` "
+            "(release preset)",
+            f"- BLIS {context.get('blis_version', '?')}: kernel set in use by tapegrad (and by the raw-BLIS "
+            f"baselines, same library instance): **{context.get('blis_arch', '?')}**",
+        ]
+        if self.has_libtorch:
+            for variant in ("default", "tuned"):
+                ctx = next((res.context for key, res in self.r.items() if key.startswith(f"libtorch_{variant}")), {})
+                lines.append(f"- libtorch {ctx.get('torch_version', '?')} ({variant}): BLAS "
+                             f"`{ctx.get('blas_libraries', '?')}` ({ctx.get('blas_kernels', '?')})")
+            lines.append(f"- `libblas.so.3` alternative: `{self.text('libblas.txt')}`; tuned OPENBLAS_CORETYPE = "
+                         f"{self.text('coretype')}" + (f" (measured: {self.text('coretype.txt')})"
+                                                      if self.text('coretype.txt') else ""))
+        environment = self.text("environment.txt")
+        lines.append("- Environment of every run (besides the variables on each command line): "
+                      + (", ".join(f"`{line}`" for line in environment.splitlines()) or "none relevant"))
+        load = [line.split("\t") for line in self.text("load.txt").splitlines() if line.count("\t") == 2]
+        if load:
+            lines.append(f"- Started {self.text('started')}, finished {self.text('finished')}.")
+            values = [float(avg.split()[0]) for _, _, avg in load]
+            stages = []
+            for (name, start, avg), following in zip(load, load[1:] + [None]):
+                seconds = int(following[1]) - int(start) if following else None
+                stages.append(f"{name} {avg.split()[0]}" + (f" ({seconds} s)" if seconds is not None else ""))
+            lines.append(f"- **Machine load** (1-minute load average; 2 cores, shared with other work): "
+                         f"{min(values):.2f}–{max(values):.2f} during the run. Per stage (load at its start, "
+                         "duration): " + ", ".join(stages) + ".")
+        shares = []
+        for results in self.r.values():
+            for name, aggregates in results.runs.items():
+                entry = aggregates.get("median")
+                if entry and "threads:1" in name and name not in results.manual_time and entry["real_time"] > 0:
+                    shares.append(entry["cpu_time"] / entry["real_time"])
+        if shares:
+            shares.sort()
+            lines.append(f"- CPU share of the single-threaded benchmarks (CPU time / wall time, median over "
+                         f"{len(shares)}; 1.00 = never preempted): {shares[len(shares) // 2]:.2f} "
+                         f"(lowest {shares[0]:.2f}).")
+        lines.append("")
+        lines.append("<details><summary>All CPU flags</summary>\n\n" + " ".join(flags) + "\n\n</details>")
+        return "## Machine\n\n" + "\n".join(lines)
+
+    def commands(self):
+        return ("## Commands\n\nGenerated by `" + self.command + "`, which ran exactly these (from the repository "
+                "root; `TG_BENCH_*` carry bench_peak's results to the other programs):\n\n```sh\n"
+                + self.text("commands.txt") + "\n```")
+
+    def peaks_section(self):
+        if not self.peak:
+            return "## Peaks\n\nbench_peak did not run."
+        rows = []
+        for precision in ("fp32", "fp64"):
+            for isa in ("avx512", "avx2"):
+                cells = []
+                for threads in self.thread_counts:
+                    name = f"peak/fma/{precision}/{isa}/threads:{threads}"
+                    cells.append(f"{fmt(self.peak.get(name, 'GFLOP/s'))} / {fmt(self.peak.get(name, 'GFLOP/s', 'max'))}")
+                rows.append([f"FMA {precision.upper()} {isa}, GFLOP/s", *cells])
+        for size, label in ((LARGE_COPY_BYTES, "64 MiB"), (SMALL_COPY_BYTES, "1 MiB")):
+            for kind in ("memcpy", "stream"):
+                cells = []
+                for threads in self.thread_counts:
+                    name = f"peak/copy/{kind}/bytes:{size}/threads:{threads}"
+                    cells.append(f"{fmt(self.peak.get(name, 'GB/s'))} / {fmt(self.peak.get(name, 'GB/s', 'max'))}")
+                rows.append([f"copy {label} ({kind}), GB/s", *cells])
+        denominators = ", ".join(f"`TG_BENCH_{k}={fmt(v)}`" for k, v in self.peaks.items())
+        return ("## Peaks (bench_peak): the denominators\n\n"
+                "Median / best of 5 repetitions. FMA: 16 (AVX-512) or 12 (AVX2) independent FMA chains per thread. "
+                "Copy: bytes read + bytes written per second between pre-faulted buffers, with glibc `memcpy` "
+                "(non-temporal stores when large) and with a plain vector loop (ordinary stores). Every percentage "
+                "below divides by the best repetition of the widest FMA kernel, or of the faster copy of the same "
+                "size, at the same thread count: " + denominators + ".\n\n"
+                + table(["measurement", "1 thread", f"{self.everyone} threads"], rows))
+
+    def train_section(self):
+        rows = []
+        for config in CONFIGS:
+            for threads in self.thread_counts:
+                results = self.r.get(f"train_{config}_{threads}")
+                if not results:
+                    continue
+                name = f"train_step/{config}/threads:{threads}"
+                ms = results.get(name)
+                gflops = results.get(name, "GFLOP/s")
+                blis_ms = self.blis_step(config, threads)
+                row = [f"({config}) {CONFIGS[config]}", threads, fmt(ms), fmt(gflops),
+                       pct(100 * gflops / self.fp32_peak(threads) if gflops and self.fp32_peak(threads) else None),
+                       fmt(results.get(name, "minflt_per_step")), fmt(results.get(name, "peak_rss_mib")),
+                       fmt(blis_ms), ratio_text(ratio(ms, blis_ms))]
+                if self.has_libtorch:
+                    default = self.step("libtorch_default", config, threads)
+                    tuned = self.step("libtorch_tuned", config, threads)
+                    row += [fmt(default), fmt(tuned), ratio_text(ratio(ms, default)), ratio_text(ratio(ms, tuned)),
+                            fmt(self.step("libtorch_tuned", config, threads, "minflt_per_step")),
+                            fmt(self.step("libtorch_tuned", config, threads, "peak_rss_mib"))]
+                rows.append(row)
+        headers = ["MLP", "threads", "tapegrad ms/step", "GFLOP/s", "% of peak", "minor faults/step",
+                   "peak RSS MiB", "its GEMMs alone (raw BLIS) ms", "step / GEMMs"]
+        if self.has_libtorch:
+            headers += ["libtorch default ms", "libtorch tuned ms", "tapegrad / libtorch default",
+                        "tapegrad / libtorch tuned", "libtorch tuned faults/step", "libtorch tuned peak RSS MiB"]
+        return ("## Training step (bench_train_step" + (", compare_libtorch" if self.has_libtorch else "") + ")\n\n"
+                "One step = zero_grad, forward, cross_entropy, backward, SGD (momentum 0.9) step; each library's "
+                "own default `zero_grad()` (tapegrad: set_to_none, as PyTorch 2; libtorch 1.13: zero in place). "
+                "Median ms/step; GFLOP/s counts the step's GEMM flops only (forward, weight gradients, and input "
+                "gradients except the first layer's: 146 GFLOP for (c)). Each config and thread count ran in its "
+                "own process, so peak RSS is that config's alone. \"Its GEMMs alone\" runs the same GEMMs "
+                "(layouts NT, NN, TN) with raw `bli_sgemm` on preallocated buffers.\n\n" + table(headers, rows))
+
+    def overhead_section(self):
+        rows = []
+        for size in (1, 8):
+            for measure, label in (("forward", "forward"), ("backward", "backward (incl. freeing the graph)"),
+                                   ("no_grad_forward", "no_grad forward")):
+                tg = self.overhead("overhead", measure, size)
+                row = [f"{size}×{size}", label, fmt(tg)]
+                if self.has_libtorch:
+                    default = self.overhead("libtorch_default_overhead", measure, size)
+                    tuned = self.overhead("libtorch_tuned_overhead", measure, size)
+                    row += [fmt(default), fmt(tuned), ratio_text(ratio(tg, tuned))]
+                rows.append(row)
+        headers = ["tensor", "measure", "tapegrad µs/op"]
+        if self.has_libtorch:
+            headers += ["libtorch default µs/op", "libtorch tuned µs/op", "tapegrad / libtorch tuned"]
+        return ("## Per-op overhead (bench_overhead" + (", compare_libtorch" if self.has_libtorch else "") + ")\n\n"
+                "10,000 chained `x = x + b` with requires_grad, 1 thread; median µs per op.\n\n"
+                + table(headers, rows))
+
+    def gemm_section(self):
+        gemm = self.r.get("gemm")
+        if not gemm:
+            return "## GEMM\n\nbench_gemm did not run."
+        def gemm_row(label, layout, m, n, k, threads):
+            blis = f"gemm/blis/{layout}/m:{m}/n:{n}/k:{k}/threads:{threads}"
+            matmul = f"gemm/matmul/{layout}/m:{m}/n:{n}/k:{k}/threads:{threads}"
+            blis_ms, tg_ms = gemm.get(blis), gemm.get(matmul)
+            if blis_ms is None and tg_ms is None:
+                return None
+            return [label, f"{m}×{n}×{k}", layout, threads, fmt(blis_ms * 1e3 if blis_ms else None),
+                    fmt(gemm.get(blis, "GFLOP/s")), fmt(tg_ms * 1e3 if tg_ms else None),
+                    fmt(gemm.get(matmul, "GFLOP/s")), pct(gemm.get(matmul, "pct_peak")),
+                    ratio_text(ratio(tg_ms, blis_ms))]
+
+        headers = ["GEMM", "M×N×K", "layout", "threads", "raw BLIS µs", "raw BLIS GFLOP/s", "tg::matmul µs",
+                   "tg::matmul GFLOP/s", "tg::matmul % of peak", "tg / BLIS time"]
+        squares = sorted({int(m) for m in re.findall(r"gemm/blis/\w+/m:(\d+)/n:\1/k:\1/", " ".join(gemm.runs))})
+        square_rows = [gemm_row(f"{n}³", layout, n, n, n, threads) for threads in self.thread_counts
+                       for n in squares for layout in ("NN", "NT", "TN")]
+        mlp_rows = [gemm_row(label, layout, m, n, k, threads) for threads in self.thread_counts
+                    for label, layout, m, n, k in mlp_gemms()]
+        square = table(headers, [row for row in square_rows if row])
+        mlp = table(headers, [row for row in mlp_rows if row])
+
+        # Backward: matmul (dA = G·Bᵀ NT, dB = Aᵀ·G TN) and linear (dX NN, dW TN, db) vs the same raw GEMMs.
+        backward_rows = []
+        for name in gemm.names(r"matmul_bwd/m:\d+/n:\d+/k:\d+/threads:\d+"):
+            n, threads = int(re.search(r"m:(\d+)", name).group(1)), int(name.rsplit(":", 1)[1])
+            raw = [gemm.get(f"gemm/blis/{lay}/m:{n}/n:{n}/k:{n}/threads:{threads}") for lay in ("NT", "TN")]
+            raw_ms = None if None in raw else sum(raw)
+            ms = gemm.get(name)
+            backward_rows.append(((0, threads, n), [f"matmul backward {n}³", threads, fmt(ms * 1e3),
+                                                    fmt(gemm.get(name, "GFLOP/s")), pct(gemm.get(name, "pct_peak")),
+                                                    fmt(raw_ms * 1e3 if raw_ms else None),
+                                                    ratio_text(ratio(ms, raw_ms))]))
+        for name in gemm.names(r"linear_(fwd|bwd)/batch:\d+/in:\d+/out:\d+/threads:\d+"):
+            direction = name[7:10]
+            b, i, o, threads = map(int, re.findall(r":(\d+)", name))
+            if direction == "fwd":
+                raw = [gemm.get(f"gemm/blis/NT/m:{b}/n:{o}/k:{i}/threads:{threads}")]
+            else:
+                raw = [gemm.get(f"gemm/blis/NN/m:{b}/n:{i}/k:{o}/threads:{threads}"),
+                       gemm.get(f"gemm/blis/TN/m:{o}/n:{i}/k:{b}/threads:{threads}")]
+            raw_ms = None if None in raw else sum(raw)
+            ms = gemm.get(name)
+            label = f"linear {'forward' if direction == 'fwd' else 'backward'} {b}×{i}→{o}"
+            backward_rows.append(((1 if direction == "fwd" else 2, threads, b, i, o),
+                                  [label, threads, fmt(ms * 1e3), fmt(gemm.get(name, "GFLOP/s")),
+                                   pct(gemm.get(name, "pct_peak")), fmt(raw_ms * 1e3 if raw_ms else None),
+                                   ratio_text(ratio(ms, raw_ms))]))
+        ops = table(["op", "threads", "tapegrad µs", "GFLOP/s", "% of peak", "same GEMMs with raw BLIS µs",
+                     "tapegrad / BLIS"], [row for _, row in sorted(backward_rows)])
+        return ("## GEMM (bench_gemm)\n\n"
+                "NN = A·B, NT = A·Bᵀ (a Linear forward, B stored [N, K]), TN = Aᵀ·B (a weight gradient, A stored "
+                "[K, M]); tg::matmul reads the transposed views through their strides. Raw BLIS = `bli_sgemm` on "
+                "the same buffers into a preallocated C; tg::matmul allocates its result. Median of 3 "
+                "repetitions.\n\n### Square shapes\n\n" + square
+                + "\n\n### The training-step MLPs' GEMMs\n\nForward (B, out, in) NT, input gradient (B, in, out) NN, "
+                "weight gradient (out, in, B) TN, for every layer of configs (a), (b), (c).\n\n" + mlp
+                + "\n\n### tg::matmul backward and tg::linear forward/backward against their GEMMs\n\n"
+                "Linear forward (with bias, W and b requiring grad) vs its NT GEMM; linear backward (x, W, b requiring "
+                "grad: dX NN, dW TN, db) vs those two GEMMs; matmul backward (dA NT, dB TN) vs those two.\n\n" + ops)
+
+    def elementwise_section(self):
+        results = self.r.get("elementwise")
+        if not results:
+            return "## Element-wise\n\nbench_elementwise did not run."
+        rows = []
+        order = ["relu", "gelu", "add_bcast", "sum", "softmax", "cross_entropy"]
+        for name in results.runs:
+            match = re.fullmatch(r"elementwise/(\w+)/(fwd|bwd)/elements:(\d+)/threads:(\d+)", name)
+            if not match:
+                continue
+            op, direction, elements, threads = match.group(1), match.group(2), int(match.group(3)), int(match.group(4))
+            ms = results.get(name)
+            key = (elements, threads, order.index(op) if op in order else 99, direction != "fwd")
+            rows.append((key, [op, direction, f"{elements:,}", threads, fmt(ms * 1e3), fmt(results.get(name, "GB/s")),
+                               pct(results.get(name, "pct_copy"))]))
+        return ("## Element-wise (bench_elementwise)\n\n"
+                "Tensors [rows, 1024] float32: 262,144 elements (1 MiB, cache-resident) and 16,777,216 (64 MiB, "
+                "DRAM). GB/s counts the minimal traffic (each input read once, each output written once: relu "
+                "forward 8 B/element, backward 12; add with a [1024] bias 8 / 8; sum 4 / 4; softmax 8 / 12; "
+                "cross_entropy with 1024 classes 4 / 8); % is of the copy bandwidth for the same size and thread "
+                "count. Forward runs with requires_grad (the graph is recorded); backward times `backward()` "
+                "alone. Median of 3 repetitions.\n\n"
+                + table(["op", "direction", "elements", "threads", "µs", "GB/s", "% of copy"],
+                        [row for _, row in sorted(rows)]))
+
+    def notes_section(self):
+        notes_dir = pathlib.Path(__file__).resolve().parent / "notes"
+        notes = sorted(notes_dir.glob("*.md")) if notes_dir.exists() else []
+        if not notes:
+            return ("## Notes from the performance work\n\nNone yet: notes in `bench/notes/*.md` are included here "
+                    "by the next run.")
+        parts = ["## Notes from the performance work\n\nIncluded from `bench/notes/` as they were when this report "
+                 "was generated (their numbers come from their authors' runs, not from this one)."]
+        for note in notes:
+            body = re.sub(r"^(#+)", r"\1##", note.read_text().strip(), flags=re.M)  # demote headings
+            parts.append(f"### [{note.name}](bench/notes/{note.name})\n\n<details><summary>{note.stem}</summary>\n\n"
+                         f"{body}\n\n</details>")
+        return "\n\n".join(parts)
+
+    # -- targets
+    def evaluate_targets(self):
+        t = self.targets
+        fwd, bwd = self.overhead("overhead", "forward", 1), self.overhead("overhead", "backward", 1)
+        both = None if fwd is None or bwd is None else fwd + bwd
+        t.append(("per-op overhead, forward + backward (1×1)", f"{fmt(both)} µs/op", "≤ 0.3 µs/op",
+                  None if both is None else both <= 0.3))
+        no_grad = self.overhead("overhead", "no_grad_forward", 1)
+        t.append(("no_grad forward (1×1)", f"{fmt(no_grad)} µs/op", "≤ 0.1 µs/op",
+                  None if no_grad is None else no_grad <= 0.1))
+        for config, threads, goal in (("a", 1, 0.7), ("b", 1, 0.9), ("b", self.everyone, 0.9)):
+            value = ratio(self.step("tapegrad", config, threads), self.step("libtorch_tuned", config, threads))
+            t.append((f"step ({config}), {threads} thread{'s' if threads > 1 else ''}: tapegrad / libtorch tuned",
+                      ratio_text(value) if value or self.has_libtorch else "not measured (needs --with-libtorch)",
+                      f"≤ {goal}×", None if value is None else value <= goal))
+        gflops = self.step("tapegrad", "c", 1, "GFLOP/s")
+        share = 100 * gflops / self.fp32_peak(1) if gflops and self.fp32_peak(1) else None
+        t.append(("step (c), 1 thread: GEMM flops as % of FP32 peak", pct(share), "≥ 85 %",
+                  None if share is None else share >= 85))
+        speedup = ratio(self.step("tapegrad", "c", 1), self.step("tapegrad", "c", self.everyone))
+        t.append((f"step (c), {self.everyone} threads vs 1: speed-up", ratio_text(speedup), "≥ 1.8×",
+                  None if speedup is None else speedup >= 1.8))
+        for threads in self.thread_counts:
+            value = ratio(self.step("tapegrad", "c", threads), self.blis_step("c", threads))
+            t.append((f"step (c), {threads} thread{'s' if threads > 1 else ''}: step time / its GEMMs with raw BLIS",
+                      ratio_text(value), "≤ 1.10×", None if value is None else value <= 1.10))
+        for threads in self.thread_counts:
+            rss = self.step("tapegrad", "c", threads, "peak_rss_mib")
+            t.append((f"peak RSS, (c) alone, {threads} thread{'s' if threads > 1 else ''}", f"{fmt(rss)} MiB",
+                      "≤ 450 MiB", None if rss is None else rss <= 450))
+        faults = {(c, th): self.step("tapegrad", c, th, "minflt_per_step") for c in CONFIGS for th in self.thread_counts}
+        measured = {k: v for k, v in faults.items() if v is not None}
+        worst = max(measured.items(), key=lambda kv: kv[1]) if measured else None
+        t.append(("minor page faults per step (worst config)",
+                  f"{fmt(worst[1])} ({worst[0][0]}, {worst[0][1]} thr.)" if worst else "–",
+                  "≈ 0 (< 1 per step)", None if worst is None else worst[1] < 1))
+        results = self.r.get("elementwise")
+        shares = {}
+        if results:
+            for name in results.names(r"elementwise/\w+/(fwd|bwd)/elements:16777216/threads:\d+"):
+                value = results.get(name, "pct_copy")
+                if value is not None:
+                    shares[name.replace("elementwise/", "").replace("/elements:16777216", "")] = value
+        failing = sorted((v, k) for k, v in shares.items() if v < 70)
+        summary = (f"min {pct(min(shares.values()))}; {len(shares) - len(failing)}/{len(shares)} at ≥ 70 %"
+                   + (f"; lowest: " + ", ".join(f"{k} {pct(v)}" for v, k in failing[:6]) if failing else "")
+                   if shares else "–")
+        t.append(("element-wise kernels, 64 MiB tensors: % of copy bandwidth", summary, "≥ 70 % each",
+                  None if not shares else not failing))
+
+    def targets_section(self):
+        status = {True: "**met**", False: "not met", None: "n/a"}
+        rows = [[name, measured, goal, status[met]] for name, measured, goal, met in self.targets]
+        met = sum(1 for *_, m in self.targets if m)
+        return (f"## Targets\n\n{met} of {len(self.targets)} met in this run. Medians; the percentages use this "
+                "run's measured peaks (next sections). Run-to-run noise on these shared VMs is 5–15 % (2-thread "
+                "cases more), so a result within that of its goal is not conclusive.\n\n"
+                + table(["target", "measured", "goal", "status"], rows))
+
+    def render(self):
+        self.evaluate_targets()
+        sections = [
+            "# Benchmarks\n\nGenerated by `bench/run.sh`; do not edit by hand: re-run it "
+            "(`bench/run.sh --with-libtorch` for the libtorch columns). Raw Google Benchmark JSON: "
+            "`build/bench-results/`.",
+            self.targets_section(),
+            self.machine(),
+            self.peaks_section(),
+            self.train_section(),
+            self.overhead_section(),
+            self.gemm_section(),
+            self.elementwise_section(),
+            self.notes_section(),
+            self.commands(),
+        ]
+        return "\n\n".join(sections) + "\n"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("results", type=pathlib.Path)
+    parser.add_argument("--output", type=pathlib.Path)
+    parser.add_argument("--command", default="bench/run.sh")
+    parser.add_argument("--peaks-env", action="store_true")
+    args = parser.parse_args()
+    if args.peaks_env:
+        print_peaks_env(args.results)
+        return
+    markdown = Report(args.results, args.command).render()
+    if args.output:
+        args.output.write_text(markdown)
+    else:
+        sys.stdout.write(markdown)
+
+
+if __name__ == "__main__":
+    main()

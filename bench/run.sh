@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# Builds the release configuration, runs every bench/ program with the same threads and environment,
+# and writes BENCHMARKS.md (machine, exact commands, tables, targets met or not).
+#
+#   bench/run.sh [--with-libtorch] [--wait-quiet SECONDS] [--output FILE]
+#
+#   --with-libtorch      also build and run bench/compare_libtorch, with libtorch as installed and tuned
+#                        (installs libtorch-dev and libopenblas0-openmp with apt-get when missing)
+#   --wait-quiet SECONDS before starting, wait up to SECONDS for the 1-minute load average to drop
+#                        below 0.5 (the machines are shared; the load is recorded either way)
+#   --output FILE        where to write the report (default: BENCHMARKS.md at the repository root)
+#
+# Results (Google Benchmark JSON, one file per process) go to build/bench-results/. Every percentage
+# is relative to bench_peak's measurements from the same run, exported to the other programs as
+# TG_BENCH_* variables. Takes about 10-15 minutes on 2 cores.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+with_libtorch=0
+wait_quiet=0
+output=$root/BENCHMARKS.md
+while (($#)); do
+  case $1 in
+    --with-libtorch) with_libtorch=1 ;;
+    --wait-quiet) wait_quiet=$2; shift ;;
+    --output) output=$(realpath -m "$2"); shift ;;
+    -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+build_dir=$root/build/bench-release
+results=$root/build/bench-results
+bin=$build_dir/bench
+python=/usr/bin/python3
+[[ -x $python ]] || python=python3
+threads_all=$(nproc)
+((threads_all >= 2)) || threads_all=2
+
+rm -rf "$results"
+mkdir -p "$results"
+commands=$results/commands.txt
+loadlog=$results/load.txt
+: >"$commands"
+: >"$loadlog"
+
+log() { printf '\n== %s\n' "$*" >&2; }
+record_load() { printf '%s\t%s\t%s\n' "$1" "$(date +%s)" "$(cut -d' ' -f1-3 /proc/loadavg)" >>"$loadlog"; }
+# Quotes an argument for the record only when it needs it.
+quote() {
+  if [[ $1 =~ ^[A-Za-z0-9_./:=,+@%-]+$ ]]; then
+    printf '%s' "$1"
+  else
+    printf "'%s'" "${1//\'/\'\\\'\'}"
+  fi
+}
+# run NAME ENV... -- COMMAND...: records the exact command line, then runs it.
+run() {
+  local name=$1
+  shift
+  local env=()
+  while [[ $1 != -- ]]; do env+=("$1"); shift; done
+  shift
+  record_load "$name"
+  local line="" word
+  for word in "${env[@]}" "$@"; do line+="$(quote "$word") "; done
+  echo "${line% }" | sed "s|$root/||g" >>"$commands"
+  env "${env[@]}" "$@"
+}
+
+# ---- packages: the comparison needs libtorch and OpenMP OpenBLAS (idempotent; sudo when not root)
+if ((with_libtorch)); then
+  missing=()
+  for package in libtorch-dev libopenblas0-openmp; do
+    dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null | grep -qx installed || missing+=("$package")
+  done
+  if ((${#missing[@]})); then
+    log "installing ${missing[*]}"
+    sudo=()
+    ((EUID == 0)) || sudo=(sudo)
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+fi
+
+# ---- build: the release preset's flags (Release, -march=native) in a directory of its own
+log "building (release) in ${build_dir#$root/}"
+targets=(bench_peak bench_gemm bench_elementwise bench_train_step bench_overhead)
+((with_libtorch)) && targets+=(compare_libtorch)
+cmake --preset release -B "$build_dir" -DTAPEGRAD_BUILD_TESTS=OFF -DTAPEGRAD_BUILD_EXAMPLES=OFF \
+  -DTAPEGRAD_BUILD_BENCH=ON -DTAPEGRAD_BENCH_LIBTORCH=$((with_libtorch ? 1 : 0)) >"$results/configure.log"
+cmake --build "$build_dir" -j"$(nproc)" --target "${targets[@]}"
+echo "cmake --preset release -B ${build_dir#$root/} -DTAPEGRAD_BUILD_TESTS=OFF -DTAPEGRAD_BUILD_EXAMPLES=OFF -DTAPEGRAD_BUILD_BENCH=ON -DTAPEGRAD_BENCH_LIBTORCH=$((with_libtorch ? 1 : 0))" >>"$commands"
+echo "cmake --build ${build_dir#$root/} -j$(nproc) --target ${targets[*]}" >>"$commands"
+
+if ((wait_quiet > 0)); then
+  log "waiting up to ${wait_quiet}s for a quiet machine"
+  for ((waited = 0; waited < wait_quiet; waited += 10)); do
+    awk '{exit !($1 < 0.5)}' /proc/loadavg && break
+    sleep 10
+  done
+fi
+record_load start
+date -u +%Y-%m-%dT%H:%M:%SZ >"$results/started"
+
+json() { echo "--benchmark_out=$results/$1.json" --benchmark_out_format=json; }
+
+# ---- the denominators first; every other program reads them from the environment
+log bench_peak
+run peak -- "$bin/bench_peak" $(json peak)
+eval "$("$python" "$root/bench/report.py" --peaks-env "$results")"
+export TG_BENCH_PEAK_FP32_1T TG_BENCH_PEAK_FP32_ALL TG_BENCH_COPY_GBS_1T TG_BENCH_COPY_GBS_ALL
+export TG_BENCH_COPY_SMALL_GBS_1T TG_BENCH_COPY_SMALL_GBS_ALL
+env | grep '^TG_BENCH_' | sort >"$results/peaks.env"
+echo "export $(paste -sd' ' "$results/peaks.env")" >>"$commands"
+
+log bench_overhead
+run overhead OMP_NUM_THREADS=1 -- "$bin/bench_overhead" $(json overhead)
+log bench_gemm
+run gemm OMP_NUM_THREADS=$threads_all -- "$bin/bench_gemm" $(json gemm)
+log bench_elementwise
+run elementwise OMP_NUM_THREADS=$threads_all -- "$bin/bench_elementwise" $(json elementwise)
+
+# One process per config and thread count, so each peak RSS is that config's alone.
+log bench_train_step
+for config in a b c; do
+  for threads in 1 "$threads_all"; do
+    run "train_step/$config/$threads" OMP_NUM_THREADS=$threads -- "$bin/bench_train_step" \
+      "--benchmark_filter=^train_step/$config/threads:$threads(/|\$)" $(json "train_${config}_$threads")
+  done
+done
+run blis_gemms OMP_NUM_THREADS=$threads_all -- "$bin/bench_train_step" \
+  '--benchmark_filter=^blis_gemms/' $(json train_blis)
+
+# ---- libtorch, as installed and tuned (OpenMP OpenBLAS with the right core type, no malloc trimming)
+if ((with_libtorch)); then
+  if [[ ! -x $bin/compare_libtorch/compare_libtorch ]]; then
+    echo "run.sh: compare_libtorch was not built (see $results/configure.log)" >&2
+    exit 1
+  fi
+  openblas_dir=/usr/lib/x86_64-linux-gnu/openblas-openmp
+  family=$(awk -F': ' '/^cpu family/ {print $2; exit}' /proc/cpuinfo)
+  # Zen5 (family 26): SkylakeX (AVX-512) kernels are right. Elsewhere measure the candidates on step (b).
+  coretype=${TG_BENCH_OPENBLAS_CORETYPE:-}
+  if [[ -z $coretype && $family == 26 ]]; then
+    coretype=SkylakeX
+  elif [[ -z $coretype ]]; then
+    best=
+    for candidate in SkylakeX Zen Haswell; do
+      run "coretype/$candidate" LD_LIBRARY_PATH=$openblas_dir OPENBLAS_CORETYPE=$candidate OMP_NUM_THREADS=1 -- \
+        "$bin/compare_libtorch/compare_libtorch" '--benchmark_filter=^train_step/b/threads:1/' \
+        $(json "coretype_$candidate") >/dev/null
+      ms=$("$python" -c 'import json,sys; print(min(b["real_time"] for b in json.load(open(sys.argv[1]))["benchmarks"] if b.get("aggregate_name") == "median"))' "$results/coretype_$candidate.json")
+      echo "OPENBLAS_CORETYPE=$candidate: step (b) $ms ms" >>"$results/coretype.txt"
+      if [[ -z $best ]] || awk -v a="$ms" -v b="$best" 'BEGIN {exit !(a < b)}'; then best=$ms; coretype=$candidate; fi
+    done
+  fi
+  echo "$coretype" >"$results/coretype"
+  tuned=(LD_LIBRARY_PATH=$openblas_dir OPENBLAS_CORETYPE=$coretype MALLOC_MMAP_THRESHOLD_=1073741824
+         MALLOC_TRIM_THRESHOLD_=1073741824)
+  for variant in default tuned; do
+    variant_env=()
+    [[ $variant == tuned ]] && variant_env=("${tuned[@]}")
+    log "compare_libtorch ($variant)"
+    for config in a b c; do
+      for threads in 1 "$threads_all"; do
+        run "libtorch_$variant/$config/$threads" "${variant_env[@]}" OMP_NUM_THREADS=$threads -- \
+          "$bin/compare_libtorch/compare_libtorch" "--benchmark_filter=^train_step/$config/threads:$threads(/|\$)" \
+          $(json "libtorch_${variant}_train_${config}_$threads")
+      done
+    done
+    run "libtorch_$variant/overhead" "${variant_env[@]}" OMP_NUM_THREADS=1 -- \
+      "$bin/compare_libtorch/compare_libtorch" '--benchmark_filter=^overhead/' $(json "libtorch_${variant}_overhead")
+  done
+fi
+record_load end
+date -u +%Y-%m-%dT%H:%M:%SZ >"$results/finished"
+
+# ---- the machine and the report
+{
+  lscpu
+  echo
+  grep -m1 '^flags' /proc/cpuinfo
+} >"$results/lscpu.txt"
+uname -srm >"$results/uname.txt"
+c++ --version | head -1 >"$results/compiler.txt"
+env | grep -E '^(OMP_|GOMP_|OPENBLAS_|BLIS_|MALLOC_|LD_LIBRARY_PATH=)' | sort >"$results/environment.txt" || true
+readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 >"$results/libblas.txt" 2>/dev/null || true
+args=()
+((with_libtorch)) && args+=(--with-libtorch)
+"$python" "$root/bench/report.py" "$results" --output "$output" --command "bench/run.sh ${args[*]}"
+log "wrote ${output#$root/} (raw results in ${results#$root/})"
