@@ -416,7 +416,7 @@ class Report:
         parts = ["## Notes from the performance work\n\nIncluded from `bench/notes/` as they were when this report "
                  "was generated (their numbers come from their authors' runs, not from this one)."]
         for note in notes:
-            body = re.sub(r"^(#+)", r"\1##", note.read_text().strip(), flags=re.M)  # demote headings
+            body = re.sub(r"^(#+)", r"\1###", note.read_text().strip(), flags=re.M)  # below this section
             parts.append(f"### [{note.name}](bench/notes/{note.name})\n\n<details><summary>{note.stem}</summary>\n\n"
                          f"{body}\n\n</details>")
         return "\n\n".join(parts)
