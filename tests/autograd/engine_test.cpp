@@ -570,13 +570,14 @@ TEST(HigherOrder, GradientPenaltyThroughLinearAndTanh) {
 TEST(DeepGraph, HundredThousandNodeChainBackwardAndDestruction) {
   const int n = 100000;
   tg::Tensor x = leaf({1.0});
+  const std::int64_t live_before = tg::Storage::live_count();
   tg::Tensor y = x;
   for (int i = 0; i < n; ++i) y = y * 1.0001;
   EXPECT_NEAR(y.item<double>(), std::pow(1.0001, n), 1e-6 * std::pow(1.0001, n));
   y.backward();
   EXPECT_NEAR(x.grad().item<double>(), std::pow(1.0001, n), 1e-6 * std::pow(1.0001, n));
   y = tg::Tensor();  // destroys the 100k-node graph
-  SUCCEED();
+  EXPECT_EQ(tg::Storage::live_count(), live_before + 1);  // only x.grad remains
 }
 
 TEST(DeepGraph, ChainDestroyedWithoutBackward) {
@@ -594,6 +595,7 @@ TEST(DeepGraph, ChainDestroyedWithoutBackward) {
 // it only after draining the destruction queue, which destroyed the graph recursively.
 TEST(DeepGraph, ChainWhereEachNodeHasTwoEdgesToItsProducer) {
   tg::Tensor x = leaf({3.0});
+  const std::int64_t live_before = tg::Storage::live_count();
   {
     tg::Tensor y = x;
     for (int i = 0; i < 50000; ++i) y = (y + y) * 0.5;  // 100k nodes
@@ -605,7 +607,7 @@ TEST(DeepGraph, ChainWhereEachNodeHasTwoEdgesToItsProducer) {
     tg::Tensor y = x;
     for (int i = 0; i < 50000; ++i) y = (y + y) * 0.5;
   }  // and without
-  SUCCEED();
+  EXPECT_EQ(tg::Storage::live_count(), live_before + 1);  // only x.grad remains
 }
 
 TEST(DeepGraph, ChainOfOpsWithSavedTensors) {
