@@ -576,7 +576,7 @@ TEST(DeepGraph, HundredThousandNodeChainBackwardAndDestruction) {
   EXPECT_NEAR(y.item<double>(), std::pow(1.0001, n), 1e-6 * std::pow(1.0001, n));
   y.backward();
   EXPECT_NEAR(x.grad().item<double>(), std::pow(1.0001, n), 1e-6 * std::pow(1.0001, n));
-  y = tg::Tensor();  // destroys the 100k-node graph
+  y = tg::Tensor();                                       // destroys the 100k-node graph
   EXPECT_EQ(tg::Storage::live_count(), live_before + 1);  // only x.grad remains
 }
 
@@ -606,7 +606,7 @@ TEST(DeepGraph, ChainWhereEachNodeHasTwoEdgesToItsProducer) {
   {
     tg::Tensor y = x;
     for (int i = 0; i < 50000; ++i) y = (y + y) * 0.5;
-  }  // and without
+  }                                                       // and without
   EXPECT_EQ(tg::Storage::live_count(), live_before + 1);  // only x.grad remains
 }
 
