@@ -19,6 +19,7 @@
 
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 #include <typeinfo>
 #include <unordered_map>
@@ -150,17 +151,20 @@ struct Function {
     node->ctx.node_ = node.get();
     auto outputs = [&] {
       AutoGradMode no_grad(false);
+      std::optional<detail::ForwardChecksOff> checked_as_a_whole;
+      if (AnomalyMode::is_enabled()) checked_as_a_whole.emplace();
       return Derived::forward(&node->ctx, std::forward<Args>(args)...);
     }();
-    if (!recording) {
-      return outputs;
-    }
     if constexpr (std::is_same_v<decltype(outputs), Tensor>) {
       tensor_list list{outputs};
-      finish(node, inputs, list);
+      if (recording) finish(node, inputs, list);
+      if (AnomalyMode::is_enabled()) [[unlikely]]
+        detail::check_forward_anomaly(node->name(), inputs, list, recording ? node.get() : nullptr);
       return list[0];
     } else {
-      finish(node, inputs, outputs);
+      if (recording) finish(node, inputs, outputs);
+      if (AnomalyMode::is_enabled()) [[unlikely]]
+        detail::check_forward_anomaly(node->name(), inputs, outputs, recording ? node.get() : nullptr);
       return outputs;
     }
   }

@@ -1,3 +1,4 @@
+#include <tapegrad/autograd/engine/anomaly_mode.hpp>
 #include <tapegrad/nn/activation.hpp>
 #include <tapegrad/nn/linear.hpp>
 #include <tapegrad/nn/sequential.hpp>
@@ -6,7 +7,14 @@ namespace tg::nn {
 
 Tensor SequentialImpl::forward(const Tensor& input) {
   Tensor x = input;
-  for (const Step& step : steps_) x = step.forward(x);
+  for (const Step& step : steps_) {
+    if (autograd::AnomalyMode::is_enabled()) [[unlikely]] {
+      autograd::AnomalyScope scope(step.name + ":" + step.module->name());
+      x = step.forward(x);
+    } else {
+      x = step.forward(x);
+    }
+  }
   return x;
 }
 

@@ -35,8 +35,8 @@ class SequentialImpl : public Module {
   template <class Impl>
   void push_back(std::string name, std::shared_ptr<Impl> module) {
     Impl* raw = module.get();
-    register_module(std::move(name), module);
-    steps_.push_back({module, [raw](const Tensor& x) { return raw->forward(x); }});
+    register_module(name, module);
+    steps_.push_back({std::move(name), module, [raw](const Tensor& x) { return raw->forward(x); }});
   }
 
   Tensor forward(const Tensor& input);
@@ -55,6 +55,7 @@ class SequentialImpl : public Module {
 
  private:
   struct Step {
+    std::string name;
     std::shared_ptr<Module> module;
     std::function<Tensor(const Tensor&)> forward;
   };

@@ -69,7 +69,7 @@ class GraphTask {
       tensor_list input_grads;
       if (should_execute(node) &&
           std::any_of(grads.begin(), grads.end(), [](auto& g) { return g.defined(); })) {
-        input_grads = node->apply(std::move(grads));
+        input_grads = anomaly_ ? apply_checked(*node, std::move(grads)) : node->apply(std::move(grads));
         validate(*node, input_grads);
         if (!retain_graph_) node->release_saved();
       }
@@ -86,6 +86,20 @@ class GraphTask {
   }
 
  private:
+  // Anomaly mode: errors raised in the node name where it was recorded; NaN/Inf results throw.
+  static tensor_list apply_checked(Node& node, tensor_list&& grads) {
+    tensor_list input_grads;
+    try {
+      detail::ForwardChecksOff checked_as_a_whole;
+      input_grads = node.apply(std::move(grads));
+    } catch (const Error& error) {
+      if (std::string_view(error.what()).starts_with("detect_anomaly:")) throw;
+      throw Error(detail::with_anomaly_context(node, error.what()));
+    }
+    detail::check_backward_anomaly(node, input_grads);
+    return input_grads;
+  }
+
   // Resets a node's scratch for this backward; false when this backward already claimed it.
   bool claim(Node* node) {
     EngineScratch& scratch = node->engine_scratch();
@@ -204,6 +218,7 @@ class GraphTask {
 
   bool retain_graph_;
   bool create_graph_;
+  bool anomaly_ = AnomalyMode::is_enabled();
   std::uint64_t id_;
   bool capture_only_ = false;
   std::vector<std::shared_ptr<Node>> keep_alive_;

@@ -6,10 +6,12 @@
 #include <functional>
 #include <initializer_list>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include <tapegrad/autograd/engine/anomaly_mode.hpp>
 #include <tapegrad/autograd/tensor/tensor.hpp>
 
 namespace tg::autograd {
@@ -92,11 +94,19 @@ class Node : public std::enable_shared_from_this<Node> {
   /// The engine's bookkeeping for this node (see EngineScratch); not for users.
   EngineScratch& engine_scratch() { return scratch_; }
 
+  /// Where the op was recorded (scope label, op number, inputs' history); kept only while anomaly
+  /// detection is on, null otherwise. Shown in errors raised during this node's backward.
+  const std::string* anomaly_context() const { return anomaly_context_.get(); }
+  void set_anomaly_context(std::string context) {
+    anomaly_context_ = std::make_unique<std::string>(std::move(context));
+  }
+
  private:
   EdgeList next_edges_;
   InputMetaList input_meta_;
   EngineScratch scratch_;
   std::vector<std::pair<std::uint32_t, GradHook>> output_hooks_;
+  std::unique_ptr<std::string> anomaly_context_;
   std::uint64_t sequence_nr_;
   std::uint32_t num_outputs_ = 1;
 };
@@ -109,21 +119,45 @@ std::shared_ptr<Node> grad_accumulator(const Tensor& leaf);
 /// True when grad mode is on and any input requires grad: the op must record a node.
 bool any_requires_grad(const TensorRefs& inputs);
 
+namespace detail {
+/// RAII: ops run in this scope skip the forward anomaly check (they are checked as a whole by the
+/// backward node or custom op that runs them).
+struct ForwardChecksOff {
+  ForwardChecksOff();
+  ~ForwardChecksOff();
+  ForwardChecksOff(const ForwardChecksOff&) = delete;
+  ForwardChecksOff& operator=(const ForwardChecksOff&) = delete;
+};
+/// Anomaly mode, forward: throws tg::Error when an output of `op` holds NaN/Inf; otherwise stores on
+/// `node` (when the op was recorded) where it was recorded.
+void check_forward_anomaly(std::string_view node_name, const TensorRefs& inputs, const TensorRefs& outputs,
+                           Node* node);
+/// Anomaly mode, backward: throws tg::Error when a gradient `node` returned holds NaN/Inf.
+void check_backward_anomaly(const Node& node, const tensor_list& grads);
+/// An error message raised in `node`'s backward, with where the node was recorded appended.
+std::string with_anomaly_context(const Node& node, std::string_view what);
+}  // namespace detail
+
 /// Records node type NodeT for an op with the given inputs and outputs when any input requires grad.
 /// Returns the node (to fill in what backward needs) or nullptr when nothing is recorded.
 template <class NodeT>
 NodeT* record(const TensorRefs& inputs, const TensorRefs& outputs) {
-  if (!any_requires_grad(inputs)) return nullptr;
-  auto node = std::make_shared<NodeT>();
-  node->set_inputs(inputs);
-  node->set_num_outputs(static_cast<std::uint32_t>(outputs.size()));
-  for (std::uint32_t i = 0; i < outputs.size(); ++i) {
-    AutogradMeta& meta = outputs[i].impl()->autograd_meta();
-    meta.requires_grad = true;
-    meta.grad_fn = node;
-    meta.output_nr = i;
+  NodeT* node = nullptr;
+  if (any_requires_grad(inputs)) {
+    auto created = std::make_shared<NodeT>();
+    node = created.get();
+    node->set_inputs(inputs);
+    node->set_num_outputs(static_cast<std::uint32_t>(outputs.size()));
+    for (std::uint32_t i = 0; i < outputs.size(); ++i) {
+      AutogradMeta& meta = outputs[i].impl()->autograd_meta();
+      meta.requires_grad = true;
+      meta.grad_fn = created;
+      meta.output_nr = i;
+    }
   }
-  return node.get();
+  if (AnomalyMode::is_enabled()) [[unlikely]]
+    detail::check_forward_anomaly(node != nullptr ? node->name() : NodeT().name(), inputs, outputs, node);
+  return node;
 }
 
 }  // namespace tg::autograd

@@ -165,7 +165,7 @@ Tensor sum_to(const Tensor& grad, IntArrayRef sizes) {
 }
 
 // ---- sum: every input element receives the gradient of its row: expand the kept-dims gradient.
-struct SumBackward final : Node {
+struct SumBackward : Node {
   Shape keep_sizes;
   double scale = 1.0;  // 1/count for mean
   bool is_mean = false;
@@ -174,6 +174,11 @@ struct SumBackward final : Node {
     Tensor grad = g[0].reshape(keep_sizes).expand(input_meta()[0].sizes);
     return {scale == 1.0 ? grad : grad * scale};
   }
+};
+
+// Its own type so that the name is right from the moment it is recorded (anomaly messages).
+struct MeanBackward final : SumBackward {
+  MeanBackward() { is_mean = true; }
 };
 
 Tensor sum(const Tensor& x, IntArrayRef dims, bool keepdim) {
@@ -204,10 +209,9 @@ Tensor mean(const Tensor& x, IntArrayRef dims, bool keepdim) {
     T* data = out.data_ptr<T>();
     for (std::int64_t i = 0; i < out.numel(); ++i) data[i] = static_cast<T>(data[i] * scale);
   });
-  if (auto* node = record<SumBackward>({x}, {out})) {
+  if (auto* node = record<MeanBackward>({x}, {out})) {
     node->keep_sizes = plan.keep_sizes;
     node->scale = scale;
-    node->is_mean = true;
   }
   return out;
 }
