@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tapegrad's one entry point for a fresh Debian machine.
 #   ./build.sh train   install what is missing, build (release), train the digits MLP (progress, checkpoint, plot)
-#   ./build.sh test    install what is missing, build release and asan, run the whole suite in both
+#   ./build.sh test    install what is missing, build release, asan (ASan+UBSan) and tsan (ThreadSanitizer),
+#                      run the whole suite in release and asan, and the autograd tests in tsan
 #   ./build.sh setup   only install what is missing (idempotent; silent when everything is present)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -53,7 +54,7 @@ case "${1:-}" in
     ;;
   test)
     setup
-    for preset in release asan; do
+    for preset in release asan tsan; do
       build "$preset"
       ctest --preset "$preset" -j2
     done

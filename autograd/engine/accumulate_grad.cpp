@@ -5,7 +5,10 @@
 
 namespace tg::autograd {
 
-AccumulateGrad::AccumulateGrad(std::shared_ptr<TensorImpl> leaf) : leaf_(std::move(leaf)) { set_inputs({}); }
+AccumulateGrad::AccumulateGrad(std::shared_ptr<TensorImpl> leaf) : leaf_(std::move(leaf)) {
+  set_inputs({});
+  shared_between_graphs_ = true;
+}
 
 Tensor AccumulateGrad::run_hooks(Tensor grad) const {
   for (const GradHook& hook : leaf_->autograd_meta().hooks) {
@@ -20,6 +23,7 @@ Tensor AccumulateGrad::run_hooks(Tensor grad) const {
 }
 
 tensor_list AccumulateGrad::apply(tensor_list&& grads) {
+  std::lock_guard lock(mutex_);
   Tensor grad = run_hooks(std::move(grads.at(0)));
   if (!grad.defined()) return {};
   Tensor& stored = leaf_->autograd_meta().grad;

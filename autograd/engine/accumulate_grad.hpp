@@ -1,5 +1,8 @@
 #pragma once
 // AccumulateGrad: the node at a leaf. Runs the leaf's hooks, then adds the gradient into leaf.grad().
+// Thread-safe: independent graphs on several threads may share leaves (parameters).
+#include <mutex>
+
 #include <tapegrad/autograd/engine/node.hpp>
 
 namespace tg::autograd {
@@ -16,6 +19,7 @@ class AccumulateGrad final : public Node {
 
  private:
   std::shared_ptr<TensorImpl> leaf_;
+  std::mutex mutex_;  // backward passes on several threads may accumulate into one leaf at once
 };
 
 }  // namespace tg::autograd

@@ -57,7 +57,7 @@ class GraphTask {
       Node* root = roots_[i];
       const bool repeated = std::find(roots_.begin(), roots_.begin() + static_cast<std::ptrdiff_t>(i),
                                       root) != roots_.begin() + static_cast<std::ptrdiff_t>(i);
-      if (!repeated && root->engine_scratch().dependencies == 0) ready.push({root->sequence_nr(), root});
+      if (!repeated && scratch(root).dependencies == 0) ready.push({root->sequence_nr(), root});
     }
     AutoGradMode mode(create_graph_);
     while (!ready.empty()) {
@@ -79,7 +79,7 @@ class GraphTask {
         if (next == nullptr || (capture_only_ && !needed_.contains(next))) continue;
         if (i < input_grads.size() && input_grads[i].defined())
           accumulate(next, edges[i].input_nr, std::move(input_grads[i]));
-        if (--next->engine_scratch().dependencies == 0) ready.push({next->sequence_nr(), next});
+        if (--scratch(next).dependencies == 0) ready.push({next->sequence_nr(), next});
       }
     }
     return std::move(captured_);
@@ -100,9 +100,15 @@ class GraphTask {
     return input_grads;
   }
 
+  // A leaf's accumulator may be reached by backward passes of several threads at once (parameters
+  // shared by independent graphs), so its bookkeeping lives in the task; other nodes keep it inline.
+  EngineScratch& scratch(Node* node) {
+    return node->shared_between_graphs() ? leaf_scratch_[node] : node->engine_scratch();
+  }
+
   // Resets a node's scratch for this backward; false when this backward already claimed it.
   bool claim(Node* node) {
-    EngineScratch& scratch = node->engine_scratch();
+    EngineScratch& scratch = this->scratch(node);
     if (scratch.task == id_) return false;
     scratch.task = id_;
     scratch.dependencies = 0;
@@ -119,7 +125,7 @@ class GraphTask {
         if (!edge.valid()) continue;
         Node* next = edge.function.get();
         if (claim(next)) stack.push_back(next);
-        ++next->engine_scratch().dependencies;
+        ++scratch(next).dependencies;
       }
     }
   }
@@ -156,7 +162,7 @@ class GraphTask {
   // Sums the gradients a node receives from all its consumers: in place when the running sum is
   // private to the engine and no graph is being recorded, else out of place.
   void accumulate(Node* node, std::uint32_t input_nr, Tensor grad) {
-    tensor_list& buffer = node->engine_scratch().buffer;
+    tensor_list& buffer = scratch(node).buffer;
     if (buffer.size() < node->num_outputs()) buffer.resize(node->num_outputs());
     Tensor& slot = buffer.at(input_nr);
     if (!slot.defined()) {
@@ -169,9 +175,9 @@ class GraphTask {
     }
   }
 
-  static tensor_list take_buffer(Node* node) {
-    tensor_list grads = std::move(node->engine_scratch().buffer);
-    node->engine_scratch().buffer.clear();
+  tensor_list take_buffer(Node* node) {
+    tensor_list grads = std::move(scratch(node).buffer);
+    scratch(node).buffer.clear();
     grads.resize(node->num_outputs());
     return grads;
   }
@@ -226,6 +232,7 @@ class GraphTask {
   std::unordered_map<Node*, std::vector<Capture>> captures_;
   std::unordered_set<Node*> needed_;
   std::unordered_set<Node*> executes_;
+  std::unordered_map<Node*, EngineScratch> leaf_scratch_;
   tensor_list captured_;
 };
 

@@ -1,3 +1,7 @@
+#include <array>
+#include <cstdint>
+#include <mutex>
+
 #include <tapegrad/autograd/engine/accumulate_grad.hpp>
 #include <tapegrad/autograd/engine/grad_mode.hpp>
 #include <tapegrad/autograd/engine/node.hpp>
@@ -55,8 +59,18 @@ void Node::add_output_hook(std::uint32_t output_nr, GradHook hook) {
   output_hooks_.emplace_back(output_nr, std::move(hook));
 }
 
+namespace {
+// Graphs built on several threads may use one leaf at once: its accumulator is created once, under
+// one of a few locks picked by the leaf's address.
+std::mutex& accumulator_lock(const TensorImpl* leaf) {
+  static std::array<std::mutex, 16> locks;
+  return locks[(reinterpret_cast<std::uintptr_t>(leaf) >> 6) % locks.size()];
+}
+}  // namespace
+
 std::shared_ptr<Node> grad_accumulator(const Tensor& leaf) {
   AutogradMeta& meta = leaf.impl()->autograd_meta();
+  std::lock_guard lock(accumulator_lock(leaf.impl()));
   if (auto existing = meta.grad_accumulator.lock()) return existing;
   auto accumulator = std::make_shared<AccumulateGrad>(leaf.impl_ptr());
   meta.grad_accumulator = accumulator;

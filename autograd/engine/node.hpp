@@ -93,6 +93,9 @@ class Node : public std::enable_shared_from_this<Node> {
 
   /// The engine's bookkeeping for this node (see EngineScratch); not for users.
   EngineScratch& engine_scratch() { return scratch_; }
+  /// True for nodes that backward passes on several threads may reach at once (leaf accumulators);
+  /// the engine keeps their bookkeeping per backward instead of in engine_scratch().
+  bool shared_between_graphs() const { return shared_between_graphs_; }
 
   /// Where the op was recorded (scope label, op number, inputs' history); kept only while anomaly
   /// detection is on, null otherwise. Shown in errors raised during this node's backward.
@@ -109,6 +112,9 @@ class Node : public std::enable_shared_from_this<Node> {
   std::unique_ptr<std::string> anomaly_context_;
   std::uint64_t sequence_nr_;
   std::uint32_t num_outputs_ = 1;
+
+ protected:
+  bool shared_between_graphs_ = false;
 };
 
 /// The edge a gradient for `tensor` must flow into: its grad_fn, or its leaf accumulator.

@@ -1,4 +1,5 @@
 #include <cmath>
+#include <mutex>
 #include <numbers>
 #include <random>
 
@@ -8,14 +9,25 @@
 namespace tg {
 namespace {
 
-std::mt19937_64& generator() {
-  static std::mt19937_64 engine(5489u);
-  return engine;
+// The default generator, shared by all threads (as PyTorch's): each fill holds the lock for the whole
+// tensor, so concurrent fills are safe and each draws a contiguous run of the stream.
+std::mt19937_64 generator(5489u);
+std::mutex generator_mutex;
+
+// The distributions are written out (not std::*_distribution) so values are the same with every
+// standard library. Callers hold generator_mutex.
+double uniform() { return static_cast<double>(generator() >> 11) * 0x1.0p-53; }
+
+double normal() {
+  // Box-Muller; 1 - u keeps the logarithm's argument in (0, 1].
+  const double u1 = 1.0 - uniform(), u2 = uniform();
+  return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
 }
 
 template <class Next>
 Tensor fill_with(IntArrayRef sizes, TensorOptions options, Next next) {
   Tensor out = detail::make_contiguous(sizes, options.dtype());
+  std::lock_guard lock(generator_mutex);
   kernels::dispatch(options.dtype(), [&]<class T>() {
     T* data = out.data_ptr<T>();
     const std::int64_t n = out.numel();
@@ -27,38 +39,40 @@ Tensor fill_with(IntArrayRef sizes, TensorOptions options, Next next) {
 
 }  // namespace
 
-void manual_seed(std::uint64_t seed) { generator().seed(seed); }
+void manual_seed(std::uint64_t seed) {
+  std::lock_guard lock(generator_mutex);
+  generator.seed(seed);
+}
 
 namespace detail {
-// The distributions are written out (not std::*_distribution) so values are the same with every
-// standard library.
-double next_uniform() { return static_cast<double>(generator()() >> 11) * 0x1.0p-53; }
+double next_uniform() {
+  std::lock_guard lock(generator_mutex);
+  return uniform();
+}
 
 double next_normal() {
-  // Box-Muller; 1 - u keeps the logarithm's argument in (0, 1].
-  const double u1 = 1.0 - next_uniform(), u2 = next_uniform();
-  return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
+  std::lock_guard lock(generator_mutex);
+  return normal();
 }
 }  // namespace detail
 
 Tensor rand(IntArrayRef sizes, TensorOptions options) {
   check(is_floating_point(options.dtype()), "rand", "dtype must be float32 or float64, got ",
         options.dtype());
-  return fill_with(sizes, options, detail::next_uniform);
+  return fill_with(sizes, options, uniform);
 }
 
 Tensor randn(IntArrayRef sizes, TensorOptions options) {
   check(is_floating_point(options.dtype()), "randn", "dtype must be float32 or float64, got ",
         options.dtype());
-  return fill_with(sizes, options, detail::next_normal);
+  return fill_with(sizes, options, normal);
 }
 
 Tensor randint(std::int64_t low, std::int64_t high, IntArrayRef sizes, TensorOptions options) {
   check(low < high, "randint", "low (", low, ") must be below high (", high, ")");
   const auto range = static_cast<std::uint64_t>(high - low);
-  return fill_with(sizes, options, [&] {
-    return static_cast<double>(low + static_cast<std::int64_t>(generator()() % range));
-  });
+  return fill_with(sizes, options,
+                   [&] { return static_cast<double>(low + static_cast<std::int64_t>(generator() % range)); });
 }
 
 Tensor rand_like(const Tensor& other) { return rand(other.sizes(), other.dtype()); }

@@ -56,6 +56,38 @@ std::string describe(const Tensor& tensor) {
   return out.str();
 }
 
+// Throws (listing every mismatch) unless `saved` has exactly the module's names, shapes and dtypes.
+void check_fits(const OrderedDict<Tensor>& state, const OrderedDict<Tensor>& saved, const std::string& path) {
+  std::vector<std::string> missing, unexpected, mismatched;
+  for (const auto& item : state) {
+    const Tensor* found = saved.find(item.key());
+    if (found == nullptr) {
+      missing.push_back(in_quotes(item.key()));
+    } else if (found->sizes() != item.value().sizes() || found->dtype() != item.value().dtype()) {
+      mismatched.push_back(in_quotes(item.key()) + " is " + describe(*found) + " in the checkpoint but " +
+                           describe(item.value()) + " in the module");
+    }
+  }
+  for (const auto& item : saved)
+    if (!state.contains(item.key())) unexpected.push_back(in_quotes(item.key()));
+  if (missing.empty() && unexpected.empty() && mismatched.empty()) return;
+  std::ostringstream message;
+  message << in_quotes(path) << " does not fit the module (nothing was loaded)";
+  append_list(message, "missing from the checkpoint", missing);
+  append_list(message, "not in the module", unexpected);
+  append_list(message, "shape or dtype differs", mismatched);
+  check(false, "load", message.str());
+}
+
+void copy_into(const OrderedDict<Tensor>& state, const OrderedDict<Tensor>& saved) {
+  NoGradGuard no_grad;
+  for (const auto& item : state) item.value().copy_(saved[item.key()]);
+}
+
+constexpr std::string_view kModelPrefix = "model.";
+constexpr std::string_view kOptimizerPrefix = "optimizer.";
+constexpr std::string_view kReservedMetadata = "tapegrad.";
+
 }  // namespace
 
 void save(const nn::Module& module, const std::string& path) {
@@ -66,30 +98,8 @@ void load(nn::Module& module, const std::string& path) {
   const SafetensorsFile file = load_safetensors(path);
   check_content(file, path, "module");
   const OrderedDict<Tensor> state = module_state(module, "load");
-
-  std::vector<std::string> missing, unexpected, mismatched;
-  for (const auto& item : state) {
-    const Tensor* saved = file.tensors.find(item.key());
-    if (saved == nullptr) {
-      missing.push_back(in_quotes(item.key()));
-    } else if (saved->sizes() != item.value().sizes() || saved->dtype() != item.value().dtype()) {
-      mismatched.push_back(in_quotes(item.key()) + " is " + describe(*saved) + " in the checkpoint but " +
-                           describe(item.value()) + " in the module");
-    }
-  }
-  for (const auto& item : file.tensors)
-    if (!state.contains(item.key())) unexpected.push_back(in_quotes(item.key()));
-  if (!missing.empty() || !unexpected.empty() || !mismatched.empty()) {
-    std::ostringstream message;
-    message << in_quotes(path) << " does not fit the module (nothing was loaded)";
-    append_list(message, "missing from the checkpoint", missing);
-    append_list(message, "not in the module", unexpected);
-    append_list(message, "shape or dtype differs", mismatched);
-    check(false, "load", message.str());
-  }
-
-  NoGradGuard no_grad;
-  for (const auto& item : state) item.value().copy_(file.tensors[item.key()]);
+  check_fits(state, file.tensors, path);
+  copy_into(state, file.tensors);
 }
 
 void save(const optim::Optimizer& optimizer, const std::string& path) {
@@ -122,6 +132,57 @@ void load(std::map<std::string, Tensor>& tensors, const std::string& path) {
 
 void load(OrderedDict<Tensor>& tensors, const std::string& path) {
   tensors = std::move(load_safetensors(path).tensors);
+}
+
+void save_checkpoint(const std::string& path, const nn::Module& module, const optim::Optimizer& optimizer,
+                     const std::map<std::string, std::string>& metadata) {
+  OrderedDict<Tensor> tensors;
+  for (const auto& item : module_state(module, "save_checkpoint"))
+    tensors.insert(std::string(kModelPrefix) + item.key(), item.value());
+  for (const auto& [key, value] : optimizer.state_dict())
+    tensors.insert(std::string(kOptimizerPrefix) + key, value);
+  std::map<std::string, std::string> all_metadata = metadata;
+  for (const auto& [key, value] : metadata)
+    check(!key.starts_with(kReservedMetadata), "save_checkpoint", "metadata key ", in_quotes(key),
+          " is reserved (keys starting with \"tapegrad.\" are tapegrad's own)");
+  all_metadata[kContentKey] = "training";
+  save_safetensors(tensors, path, all_metadata);
+}
+
+std::map<std::string, std::string> load_checkpoint(const std::string& path, nn::Module& module,
+                                                   optim::Optimizer& optimizer) {
+  SafetensorsFile file = load_safetensors(path);
+  check_content(file, path, "training");
+  OrderedDict<Tensor> model;
+  std::map<std::string, Tensor> optimizer_state;
+  std::vector<std::string> unexpected;
+  for (const auto& item : file.tensors) {
+    const std::string& key = item.key();
+    if (key.starts_with(kModelPrefix))
+      model.insert(key.substr(kModelPrefix.size()), item.value());
+    else if (key.starts_with(kOptimizerPrefix))
+      optimizer_state.emplace(key.substr(kOptimizerPrefix.size()), item.value());
+    else
+      unexpected.push_back(in_quotes(key));
+  }
+  if (!unexpected.empty()) {
+    std::ostringstream message;
+    message << in_quotes(path) << " is not a training checkpoint (nothing was loaded)";
+    append_list(message, "names outside \"model.\" and \"optimizer.\"", unexpected);
+    check(false, "load_checkpoint", message.str());
+  }
+  // All or nothing: the module is checked first, the optimizer checks and commits its own state,
+  // and only then are the module's values copied (which cannot fail).
+  const OrderedDict<Tensor> state = module_state(module, "load_checkpoint");
+  check_fits(state, model, path);
+  try {
+    optimizer.load_state_dict(optimizer_state);
+  } catch (const Error& error) {
+    throw Error("load_checkpoint: " + in_quotes(path) + ": " + error.what() + " (nothing was loaded)");
+  }
+  copy_into(state, model);
+  file.metadata.erase(kContentKey);
+  return file.metadata;
 }
 
 }  // namespace tg

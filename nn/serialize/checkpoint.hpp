@@ -59,6 +59,30 @@ void save(const optim::Optimizer& optimizer, const std::string& path);
 /// exactly (given the same parameter values, e.g. restored with load(module, ...)).
 void load(optim::Optimizer& optimizer, const std::string& path);
 
+/// A whole training state in one file, written atomically (see save_safetensors): the module's
+/// parameters and buffers under "model.<name>", optimizer.state_dict() under "optimizer.<key>", and
+/// `metadata` (epoch, step, anything as strings; keys starting with "tapegrad." are reserved). As
+/// the file is replaced in one rename, a crash at any moment leaves either the previous or the new
+/// state on disk, never a mix of the model of one epoch and the optimizer of another.
+void save_checkpoint(const std::string& path, const nn::Module& module, const optim::Optimizer& optimizer,
+                     const std::map<std::string, std::string>& metadata = {});
+/// Restores what save_checkpoint wrote into `module` and `optimizer` and returns its metadata. All or
+/// nothing: on any mismatch it throws tg::Error and changes neither.
+std::map<std::string, std::string> load_checkpoint(const std::string& path, nn::Module& module,
+                                                   optim::Optimizer& optimizer);
+template <class Impl>
+void save_checkpoint(const std::string& path, const nn::ModuleHolder<Impl>& module,
+                     const optim::Optimizer& optimizer,
+                     const std::map<std::string, std::string>& metadata = {}) {
+  save_checkpoint(path, static_cast<const nn::Module&>(*module), optimizer, metadata);
+}
+template <class Impl>
+std::map<std::string, std::string> load_checkpoint(const std::string& path,
+                                                   const nn::ModuleHolder<Impl>& module,
+                                                   optim::Optimizer& optimizer) {
+  return load_checkpoint(path, static_cast<nn::Module&>(*module), optimizer);
+}
+
 /// Named tensors as they are.
 void save(const std::map<std::string, Tensor>& tensors, const std::string& path);
 void save(const OrderedDict<Tensor>& tensors, const std::string& path);

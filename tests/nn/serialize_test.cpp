@@ -856,7 +856,9 @@ TEST(SafetensorsTorch, ExportForPython) {
 
 using MakeOptimizer = std::function<std::unique_ptr<tg::optim::Optimizer>(const tg::tensor_list&)>;
 
-void expect_bit_identical_resume(const MakeOptimizer& make_optimizer) {
+enum class Files { kModuleAndOptimizer, kOneTrainingCheckpoint };
+
+void expect_bit_identical_resume(const MakeOptimizer& make_optimizer, Files files) {
   TempDir dir;
   tg::manual_seed(11);
   const Tensor x = tg::randn({16, 3}), y = tg::randn({16, 2});
@@ -880,31 +882,110 @@ void expect_bit_identical_resume(const MakeOptimizer& make_optimizer) {
   nn::Sequential interrupted = make_net(21);
   auto interrupted_optimizer = make_optimizer(interrupted->parameters());
   train(interrupted, *interrupted_optimizer, kBefore);
-  tg::save(interrupted, dir.file("model.safetensors"));
-  tg::save(*interrupted_optimizer, dir.file("optimizer.safetensors"));
+  if (files == Files::kModuleAndOptimizer) {
+    tg::save(interrupted, dir.file("model.safetensors"));
+    tg::save(*interrupted_optimizer, dir.file("optimizer.safetensors"));
+  } else {
+    tg::save_checkpoint(dir.file("train.safetensors"), interrupted, *interrupted_optimizer, {{"epoch", "5"}});
+  }
 
   nn::Sequential resumed = make_net(99);  // other initial values, fresh optimizer state
   auto resumed_optimizer = make_optimizer(resumed->parameters());
-  tg::load(resumed, dir.file("model.safetensors"));
-  tg::load(*resumed_optimizer, dir.file("optimizer.safetensors"));
+  if (files == Files::kModuleAndOptimizer) {
+    tg::load(resumed, dir.file("model.safetensors"));
+    tg::load(*resumed_optimizer, dir.file("optimizer.safetensors"));
+  } else {
+    const auto metadata = tg::load_checkpoint(dir.file("train.safetensors"), resumed, *resumed_optimizer);
+    EXPECT_EQ(metadata, (std::map<std::string, std::string>{{"epoch", "5"}}));
+  }
   train(resumed, *resumed_optimizer, kAfter);
 
   for (const auto& item : straight->named_parameters())
     expect_identical(resumed->named_parameters()[item.key()], item.value(), item.key());
 }
 
+std::unique_ptr<tg::optim::Optimizer> make_sgd(const tg::tensor_list& params) {
+  return std::make_unique<tg::optim::SGD>(
+      params, tg::optim::SGDOptions(0.05).momentum(0.9).nesterov(true).weight_decay(1e-3));
+}
+
+std::unique_ptr<tg::optim::Optimizer> make_adam(const tg::tensor_list& params) {
+  return std::make_unique<tg::optim::Adam>(params,
+                                           tg::optim::AdamOptions(0.01).amsgrad(true).weight_decay(1e-3));
+}
+
 TEST(CheckpointResume, SGDWithMomentumContinuesBitForBit) {
-  expect_bit_identical_resume([](const tg::tensor_list& params) {
-    return std::make_unique<tg::optim::SGD>(
-        params, tg::optim::SGDOptions(0.05).momentum(0.9).nesterov(true).weight_decay(1e-3));
-  });
+  expect_bit_identical_resume(make_sgd, Files::kModuleAndOptimizer);
+  expect_bit_identical_resume(make_sgd, Files::kOneTrainingCheckpoint);
 }
 
 TEST(CheckpointResume, AdamContinuesBitForBit) {
-  expect_bit_identical_resume([](const tg::tensor_list& params) {
-    return std::make_unique<tg::optim::Adam>(params,
-                                             tg::optim::AdamOptions(0.01).amsgrad(true).weight_decay(1e-3));
-  });
+  expect_bit_identical_resume(make_adam, Files::kModuleAndOptimizer);
+  expect_bit_identical_resume(make_adam, Files::kOneTrainingCheckpoint);
+}
+
+TEST(TrainingCheckpoint, HoldsModelAndOptimizerUnderPrefixesWithMetadata) {
+  TempDir dir;
+  tg::manual_seed(4);
+  nn::Sequential net(nn::Linear(2, 3));
+  tg::optim::SGD optimizer(net->parameters(), tg::optim::SGDOptions(0.1).momentum(0.5));
+  tg::mse_loss(net(tg::randn({4, 2})), tg::randn({4, 3})).backward();
+  optimizer.step();
+  tg::save_checkpoint(dir.file("train.safetensors"), net, optimizer, {{"epoch", "7"}, {"note", "ok"}});
+  const tg::SafetensorsFile file = tg::load_safetensors(dir.file("train.safetensors"));
+  EXPECT_EQ(file.metadata.at("epoch"), "7");
+  EXPECT_EQ(file.metadata.at("tapegrad.content"), "training");
+  ASSERT_NE(file.tensors.find("model.0.weight"), nullptr);
+  EXPECT_EQ(file.tensors["model.0.weight"].to_vector<float>(),
+            net->named_parameters()["0.weight"].to_vector<float>());
+  EXPECT_NE(file.tensors.find("optimizer.state.0.momentum_buffer"), nullptr);
+  EXPECT_NE(file.tensors.find("optimizer.param_groups.0.lr"), nullptr);
+}
+
+TEST(TrainingCheckpoint, MismatchesLoadNothingIntoEitherPart) {
+  TempDir dir;
+  tg::manual_seed(5);
+  nn::Sequential net(nn::Linear(2, 3));
+  tg::optim::SGD sgd(net->parameters(), tg::optim::SGDOptions(0.1).momentum(0.5));
+  tg::mse_loss(net(tg::randn({4, 2})), tg::randn({4, 3})).backward();
+  sgd.step();
+  tg::save_checkpoint(dir.file("train.safetensors"), net, sgd);
+
+  // Right model, wrong optimizer kind: the optimizer refuses, and the model must stay as it was.
+  nn::Sequential other(nn::Linear(2, 3));
+  const std::vector<float> before = other->named_parameters()["0.weight"].to_vector<float>();
+  tg::optim::Adam adam(other->parameters(), tg::optim::AdamOptions(0.1));
+  EXPECT_THROW(tg::load_checkpoint(dir.file("train.safetensors"), other, adam), tg::Error);
+  EXPECT_EQ(other->named_parameters()["0.weight"].to_vector<float>(), before);
+  EXPECT_EQ(adam.state(other->parameters()[0]), nullptr);
+
+  // Wrong model: nothing is loaded, and the optimizer keeps its (empty) state.
+  nn::Sequential wider(nn::Linear(2, 4));
+  tg::optim::SGD fresh(wider->parameters(), tg::optim::SGDOptions(0.3).momentum(0.5));
+  try {
+    tg::load_checkpoint(dir.file("train.safetensors"), wider, fresh);
+    ADD_FAILURE() << "expected a tg::Error";
+  } catch (const tg::Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("\"0.weight\" is [3, 2] float32 in the checkpoint but [4, 2] float32"));
+  }
+  EXPECT_EQ(fresh.param_groups()[0].options->lr(), 0.3);
+  EXPECT_EQ(fresh.state(wider->parameters()[0]), nullptr);
+
+  // A module checkpoint is not a training checkpoint and vice versa; reserved metadata keys are refused.
+  tg::save(net, dir.file("model.safetensors"));
+  EXPECT_THROW(tg::load_checkpoint(dir.file("model.safetensors"), net, sgd), tg::Error);
+  EXPECT_THAT(
+      [&] {
+        try {
+          tg::load(net, dir.file("train.safetensors"));
+        } catch (const tg::Error& e) {
+          return std::string(e.what());
+        }
+        return std::string();
+      }(),
+      HasSubstr("holds a checkpoint of \"training\", not of \"module\""));
+  EXPECT_THROW(tg::save_checkpoint(dir.file("x.safetensors"), net, sgd, {{"tapegrad.content", "module"}}),
+               tg::Error);
 }
 
 }  // namespace
