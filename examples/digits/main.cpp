@@ -27,6 +27,8 @@ struct Options {
   std::string data = tg::data::default_digits_path().string();
   std::string output_dir = "digits_output";
   double min_accuracy = 0.97;
+  int threads = 0;          // 0: the library's default
+  std::string losses_path;  // when set: every step's loss, bit-exact (hex float), one per line
 };
 
 struct EpochStats {
@@ -100,7 +102,11 @@ int main(int argc, char** argv) {
       "output-dir", po::value(&options.output_dir)->default_value(options.output_dir),
       "where the checkpoint, CSV curve and plot go")(
       "min-accuracy", po::value(&options.min_accuracy)->default_value(options.min_accuracy),
-      "exit with status 1 when the final test accuracy is lower");
+      "exit with status 1 when the final test accuracy is lower")(
+      "threads", po::value(&options.threads)->default_value(options.threads),
+      "OpenMP and BLIS threads (0: the default)")(
+      "losses", po::value(&options.losses_path),
+      "write every step's loss to this file as a hex float, for bit-exact comparisons of runs");
   po::variables_map args;
   try {
     po::store(po::parse_command_line(argc, argv, description), args);
@@ -115,6 +121,14 @@ int main(int argc, char** argv) {
   }
 
   try {
+    if (options.threads > 0) tg::set_num_threads(options.threads);
+    std::FILE* losses = nullptr;
+    if (!options.losses_path.empty()) {
+      const fs::path parent = fs::path(options.losses_path).parent_path();
+      if (!parent.empty()) fs::create_directories(parent);
+      losses = std::fopen(options.losses_path.c_str(), "w");
+      if (losses == nullptr) throw tg::Error("cannot write " + options.losses_path);
+    }
     tg::manual_seed(options.seed);
     const tg::data::TensorDataset digits = tg::data::load_digits(options.data);
     const auto [train, test] = tg::data::train_test_split(digits, 0.2, options.seed);
@@ -141,6 +155,7 @@ int main(int argc, char** argv) {
         tg::Tensor loss = tg::cross_entropy(logits, batch.target);
         loss.backward();
         optimizer.step();
+        if (losses != nullptr) std::fprintf(losses, "%a\n", loss.item<double>());
         loss_sum += loss.item<double>() * static_cast<double>(batch.target.numel());
         correct += count_correct(logits, batch.target);
         seen += batch.target.numel();
@@ -156,6 +171,7 @@ int main(int argc, char** argv) {
       bar.finish(status);
     }
 
+    if (losses != nullptr) std::fclose(losses);
     const fs::path out_dir(options.output_dir);
     fs::create_directories(out_dir);
     tg::save(net, (out_dir / "digits_mlp.safetensors").string());

@@ -1,0 +1,30 @@
+# Runs examples/digits twice with the same seed and 2 threads and requires bit-identical losses at
+# every step (the losses files hold hex floats). Arguments: -DDIGITS=<program> -DWORK_DIR=<dir>.
+file(REMOVE_RECURSE ${WORK_DIR})
+file(MAKE_DIRECTORY ${WORK_DIR})
+foreach(run a b)
+  execute_process(
+    COMMAND ${DIGITS} --epochs 5 --seed 3 --threads 2 --min-accuracy 0 --output-dir ${WORK_DIR}/${run}
+            --losses ${WORK_DIR}/${run}/losses.txt
+    RESULT_VARIABLE status OUTPUT_QUIET)
+  if(NOT status EQUAL 0)
+    message(FATAL_ERROR "digits run ${run} failed with status ${status}")
+  endif()
+endforeach()
+file(STRINGS ${WORK_DIR}/a/losses.txt losses_a)
+file(STRINGS ${WORK_DIR}/b/losses.txt losses_b)
+list(LENGTH losses_a steps)
+if(steps LESS 100)
+  message(FATAL_ERROR "expected at least 100 steps of losses, got ${steps}")
+endif()
+if(NOT losses_a STREQUAL losses_b)
+  foreach(i RANGE 0 ${steps})
+    list(GET losses_a ${i} a)
+    list(GET losses_b ${i} b)
+    if(NOT a STREQUAL b)
+      message(FATAL_ERROR "runs differ first at step ${i}: ${a} vs ${b}")
+    endif()
+  endforeach()
+endif()
+list(GET losses_a -1 last)
+message("digits: ${steps} steps, losses bit-identical across two runs (last ${last})")
