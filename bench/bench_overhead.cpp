@@ -1,6 +1,7 @@
 // Per-op framework overhead: 10,000 chained x = x + b on tiny tensors (1×1 and 8×8, requires_grad),
 // timed as forward (recording the tape), backward (sum, backward, and freeing the graph) and forward
-// under NoGradGuard, each in µs per op. compare_libtorch runs the same chain with libtorch.
+// under NoGradGuard, each in µs per op, and forward with anomaly detection on. compare_libtorch runs
+// the same chain with libtorch.
 #include <benchmark/benchmark.h>
 #include <chrono>
 #include <cstdint>
@@ -62,6 +63,13 @@ void backward(benchmark::State& state) {
   add_per_op_counter(state);
 }
 
+// The same forward with anomaly detection on (every output scanned for NaN/Inf, the recording site
+// described): what DetectAnomalyGuard costs. Off, it is one relaxed load per op (overhead/forward).
+void forward_anomaly_detection(benchmark::State& state) {
+  tg::autograd::DetectAnomalyGuard anomaly;
+  forward(state);
+}
+
 void no_grad_forward(benchmark::State& state) {
   const std::int64_t n = state.range(0);
   tg::Tensor b = tg::ones({n, n});
@@ -86,6 +94,7 @@ void configure(benchmark::internal::Benchmark* b) {
 BENCHMARK(forward)->Name("overhead/forward")->Apply(configure);
 BENCHMARK(backward)->Name("overhead/backward")->Apply(configure);
 BENCHMARK(no_grad_forward)->Name("overhead/no_grad_forward")->Apply(configure);
+BENCHMARK(forward_anomaly_detection)->Name("overhead/forward_anomaly_detection")->Apply(configure);
 
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
