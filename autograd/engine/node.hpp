@@ -115,15 +115,16 @@ template <class NodeT>
 NodeT* record(const TensorRefs& inputs, const TensorRefs& outputs) {
   if (!any_requires_grad(inputs)) return nullptr;
   auto node = std::make_shared<NodeT>();
+  NodeT* raw = node.get();
   node->set_inputs(inputs);
   node->set_num_outputs(static_cast<std::uint32_t>(outputs.size()));
   for (std::uint32_t i = 0; i < outputs.size(); ++i) {
     AutogradMeta& meta = outputs[i].impl()->autograd_meta();
     meta.requires_grad = true;
-    meta.grad_fn = node;
+    meta.grad_fn = i + 1 < outputs.size() ? node : std::move(node);  // the outputs own the node
     meta.output_nr = i;
   }
-  return node.get();
+  return raw;
 }
 
 }  // namespace tg::autograd
