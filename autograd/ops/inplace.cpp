@@ -116,8 +116,13 @@ const Tensor& Tensor::zero_() const {
 
 const Tensor& Tensor::add_(const Tensor& other, double alpha) const {
   check_inplace("add_", *this);
-  update("add_", *this, checked_other("add_", *this, other),
-         [alpha](auto a, auto b) { return a + alpha * b; });
+  // alpha == 1 (gradient accumulation) stays in the element type, so float loops vectorize; the result
+  // is the same, as rounding a sum of two floats through double cannot differ from rounding it once.
+  if (alpha == 1.0)
+    update("add_", *this, checked_other("add_", *this, other), [](auto a, auto b) { return a + b; });
+  else
+    update("add_", *this, checked_other("add_", *this, other),
+           [alpha](auto a, auto b) { return a + alpha * b; });
   return *this;
 }
 
