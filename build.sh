@@ -16,6 +16,7 @@ packages=(
   libgtest-dev libgmock-dev                        # tests
   libbenchmark-dev                                 # bench/
   gnuplot-nox                                      # the training-curve plot of examples/digits
+  valgrind                                         # callgrind counts (bench/notes/overhead_chain.cpp)
 )
 
 setup() {

@@ -17,7 +17,7 @@ struct Overloaded : Fs... {
 };
 
 bool retains_grad(const Tensor& tensor) {
-  return tensor.impl()->autograd != nullptr && tensor.impl()->autograd->retains_grad;
+  return tensor.impl()->autograd && tensor.impl()->autograd->retains_grad;
 }
 
 Tensor field_to_tensor(const OptimizerOptions::Field& field) {

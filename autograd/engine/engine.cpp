@@ -81,6 +81,8 @@ class GraphTask {
           accumulate(next, edges[i].input_nr, std::move(input_grads[i]));
         if (--scratch(next).dependencies == 0) ready.push({next->sequence_nr(), next});
       }
+      recycle(std::move(grads));
+      recycle(std::move(input_grads));
     }
     return std::move(captured_);
   }
@@ -163,7 +165,13 @@ class GraphTask {
   // private to the engine and no graph is being recorded, else out of place.
   void accumulate(Node* node, std::uint32_t input_nr, Tensor grad) {
     tensor_list& buffer = scratch(node).buffer;
-    if (buffer.size() < node->num_outputs()) buffer.resize(node->num_outputs());
+    if (buffer.size() < node->num_outputs()) {
+      if (buffer.capacity() == 0 && !spare_lists_.empty()) {
+        buffer = std::move(spare_lists_.back());
+        spare_lists_.pop_back();
+      }
+      buffer.resize(node->num_outputs());
+    }
     Tensor& slot = buffer.at(input_nr);
     if (!slot.defined()) {
       slot = std::move(grad);
@@ -173,6 +181,14 @@ class GraphTask {
     } else {
       slot = slot + grad;
     }
+  }
+
+  // Keeps the heap block of a gradient list that is done with, for the next node's buffer: a chain of
+  // nodes then passes gradients without allocating a list per node.
+  void recycle(tensor_list&& list) {
+    if (list.capacity() == 0 || spare_lists_.size() >= kMaxSpareLists) return;
+    list.clear();
+    spare_lists_.push_back(std::move(list));
   }
 
   tensor_list take_buffer(Node* node) {
@@ -191,6 +207,7 @@ class GraphTask {
   }
 
   void capture(Node* node, const tensor_list& grads) {
+    if (captures_.empty()) return;
     auto found = captures_.find(node);
     if (found == captures_.end()) return;
     auto* accumulator = dynamic_cast<AccumulateGrad*>(node);
@@ -234,6 +251,8 @@ class GraphTask {
   std::unordered_set<Node*> executes_;
   std::unordered_map<Node*, EngineScratch> leaf_scratch_;
   tensor_list captured_;
+  static constexpr std::size_t kMaxSpareLists = 64;
+  std::vector<tensor_list> spare_lists_;
 };
 
 Tensor root_gradient(std::string_view op, const Tensor& root, const Tensor& given) {

@@ -42,16 +42,20 @@ Node::~Node() {
 void Node::set_inputs(const TensorRefs& inputs) {
   next_edges_.clear();
   input_meta_.clear();
+  next_edges_.reserve(inputs.size());
+  input_meta_.reserve(inputs.size());
   for (std::size_t i = 0; i < inputs.size(); ++i) {
-    const Tensor& input = inputs[i];
-    if (input.defined() && input.requires_grad())
-      next_edges_.push_back(gradient_edge(input));
+    const TensorImpl* impl = inputs[i].impl();
+    if (impl == nullptr) {
+      next_edges_.emplace_back();
+      input_meta_.emplace_back();
+      continue;
+    }
+    if (impl->autograd && impl->autograd->requires_grad)
+      next_edges_.push_back(gradient_edge(inputs[i]));
     else
-      next_edges_.push_back(Edge{});
-    if (input.defined())
-      input_meta_.push_back(InputMeta{input.sizes(), input.dtype()});
-    else
-      input_meta_.push_back(InputMeta{});
+      next_edges_.emplace_back();
+    input_meta_.push_back(InputMeta{impl->sizes, impl->dtype});
   }
 }
 
@@ -78,7 +82,10 @@ std::shared_ptr<Node> grad_accumulator(const Tensor& leaf) {
 }
 
 Edge gradient_edge(const Tensor& tensor) {
-  if (auto fn = tensor.grad_fn()) return Edge{std::move(fn), tensor.output_nr()};
+  if (!tensor.defined()) [[unlikely]]
+    tg::detail::check_defined("backward", "a gradient edge's tensor", tensor);
+  const auto& meta = tensor.impl()->autograd;
+  if (meta && meta->grad_fn) return Edge{meta->grad_fn, meta->output_nr};
   return Edge{grad_accumulator(tensor), 0};
 }
 

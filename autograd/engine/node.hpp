@@ -148,22 +148,22 @@ std::string with_anomaly_context(const Node& node, std::string_view what);
 /// Returns the node (to fill in what backward needs) or nullptr when nothing is recorded.
 template <class NodeT>
 NodeT* record(const TensorRefs& inputs, const TensorRefs& outputs) {
-  NodeT* node = nullptr;
+  NodeT* raw = nullptr;
   if (any_requires_grad(inputs)) {
-    auto created = std::make_shared<NodeT>();
-    node = created.get();
+    auto node = std::make_shared<NodeT>();
+    raw = node.get();
     node->set_inputs(inputs);
     node->set_num_outputs(static_cast<std::uint32_t>(outputs.size()));
     for (std::uint32_t i = 0; i < outputs.size(); ++i) {
       AutogradMeta& meta = outputs[i].impl()->autograd_meta();
       meta.requires_grad = true;
-      meta.grad_fn = created;
+      meta.grad_fn = i + 1 < outputs.size() ? node : std::move(node);  // the outputs own the node
       meta.output_nr = i;
     }
   }
   if (AnomalyMode::is_enabled()) [[unlikely]]
-    detail::check_forward_anomaly(node != nullptr ? node->name() : NodeT().name(), inputs, outputs, node);
-  return node;
+    detail::check_forward_anomaly(raw != nullptr ? raw->name() : NodeT().name(), inputs, outputs, raw);
+  return raw;
 }
 
 }  // namespace tg::autograd

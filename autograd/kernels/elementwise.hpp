@@ -6,6 +6,7 @@
 
 #include <tapegrad/autograd/core/shape.hpp>
 #include <tapegrad/autograd/kernels/dispatch.hpp>
+#include <tapegrad/autograd/kernels/parallel_for.hpp>
 #include <tapegrad/autograd/kernels/threads.hpp>
 #include <tapegrad/autograd/tensor/tensor.hpp>
 
@@ -27,8 +28,7 @@ void for_each_row(IntArrayRef sizes, const std::array<const std::int64_t*, N>& s
   if (numel == 0) return;
   for (std::size_t op = 0; op < N; ++op) inner_strides[op] = strides[op][rank - 1];
   const std::int64_t rows = numel / inner;
-#pragma omp parallel for if (numel >= kParallelThreshold && rows > 1) schedule(static)
-  for (std::int64_t row = 0; row < rows; ++row) {
+  parallel_for(rows, numel >= kParallelThreshold, [&](std::int64_t row) {
     std::array<std::int64_t, N> offsets{};
     std::int64_t rest = row;
     for (std::int64_t d = rank - 2; d >= 0; --d) {
@@ -37,7 +37,7 @@ void for_each_row(IntArrayRef sizes, const std::array<const std::int64_t*, N>& s
       for (std::size_t op = 0; op < N; ++op) offsets[op] += index * strides[op][d];
     }
     body(offsets, inner, inner_strides);
-  }
+  });
 }
 
 /// Strides of `tensor` as seen from `out_sizes` after broadcasting (0 on broadcast dims).
@@ -52,8 +52,7 @@ Tensor map(std::string_view op, const Tensor& x, F f) {
     const T* in = input.data_ptr<T>();
     T* result = out.data_ptr<T>();
     const std::int64_t n = input.numel();
-#pragma omp parallel for if (n >= kParallelThreshold) schedule(static)
-    for (std::int64_t i = 0; i < n; ++i) result[i] = static_cast<T>(f(in[i]));
+    parallel_for(n, n >= kParallelThreshold, [&](std::int64_t i) { result[i] = static_cast<T>(f(in[i])); });
   });
   return out;
 }
@@ -63,16 +62,17 @@ template <class F>
 Tensor zip(std::string_view op, const Tensor& a, const Tensor& b, F f) {
   check(a.dtype() == b.dtype(), op, "dtypes ", a.dtype(), " and ", b.dtype(),
         " differ; convert one with .to(", a.dtype(), ")");
-  Shape out_sizes = broadcast_shapes(op, a.sizes(), b.sizes());
+  const bool same_sizes = a.sizes() == b.sizes();
+  Shape out_sizes = same_sizes ? a.sizes() : broadcast_shapes(op, a.sizes(), b.sizes());
   Tensor out = detail::make_contiguous(out_sizes, a.dtype());
   dispatch_floating(op, a.dtype(), [&]<class T>() {
     const T* pa = static_cast<const T*>(a.raw_data());
     const T* pb = static_cast<const T*>(b.raw_data());
-    T* po = out.data_ptr<T>();
+    T* po = static_cast<T*>(out.raw_data());
     const std::int64_t n = out.numel();
-    if (a.sizes() == b.sizes() && a.is_contiguous() && b.is_contiguous()) {
-#pragma omp parallel for if (n >= kParallelThreshold) schedule(static)
-      for (std::int64_t i = 0; i < n; ++i) po[i] = static_cast<T>(f(pa[i], pb[i]));
+    if (same_sizes && a.is_contiguous() && b.is_contiguous()) {
+      parallel_for(n, n >= kParallelThreshold,
+                   [&](std::int64_t i) { po[i] = static_cast<T>(f(pa[i], pb[i])); });
       return;
     }
     const Shape sa = broadcast_strides(a, out_sizes), sb = broadcast_strides(b, out_sizes);

@@ -10,9 +10,10 @@ namespace {
 
 void check_inplace(std::string_view op, const Tensor& self) {
   detail::check_defined(op, "self", self);
-  for (std::int64_t d = 0; d < self.dim(); ++d)
-    check(self.size(d) <= 1 || self.stride(d) != 0, op, "the tensor of shape ", self.sizes(),
-          " with strides ", self.strides(),
+  const Shape& sizes = self.sizes();
+  const Shape& strides = self.strides();
+  for (std::size_t d = 0; d < sizes.size(); ++d)
+    check(sizes[d] <= 1 || strides[d] != 0, op, "the tensor of shape ", sizes, " with strides ", strides,
           " is an expanded view: several elements share one memory location; clone() it first");
   if (!GradMode::is_enabled() || !self.requires_grad()) return;
   check(!self.is_leaf(), op,
@@ -27,9 +28,11 @@ void check_inplace(std::string_view op, const Tensor& self) {
 // elements it has already overwritten).
 Tensor checked_other(std::string_view op, const Tensor& self, const Tensor& other) {
   detail::check_defined(op, "other", other);
-  const Shape out = broadcast_shapes(op, self.sizes(), other.sizes());
-  check(out == self.sizes(), op, "other of shape ", other.sizes(), " cannot be broadcast to self's shape ",
-        self.sizes());
+  if (other.sizes() != self.sizes()) {
+    const Shape out = broadcast_shapes(op, self.sizes(), other.sizes());
+    check(out == self.sizes(), op, "other of shape ", other.sizes(), " cannot be broadcast to self's shape ",
+          self.sizes());
+  }
   if (other.impl()->storage != self.impl()->storage) return other;
   Tensor copy = detail::make_contiguous(other.sizes(), other.dtype());
   kernels::copy(copy, other);
@@ -40,6 +43,17 @@ Tensor checked_other(std::string_view op, const Tensor& self, const Tensor& othe
 template <class F>
 void update(std::string_view op, const Tensor& self, const Tensor& other, F f) {
   check(self.dtype() == other.dtype(), op, "self is ", self.dtype(), " but other is ", other.dtype());
+  if (self.sizes() == other.sizes() && self.is_contiguous() && other.is_contiguous()) {
+    kernels::dispatch_floating(op, self.dtype(), [&]<class T>() {
+      T* out = static_cast<T*>(self.raw_data());
+      const T* in = static_cast<const T*>(other.raw_data());
+      const std::int64_t n = self.numel();
+      kernels::parallel_for(n, n >= kernels::kParallelThreshold,
+                            [&](std::int64_t i) { out[i] = static_cast<T>(f(out[i], in[i])); });
+    });
+    self.impl()->storage->bump_version();
+    return;
+  }
   const Shape other_strides = kernels::broadcast_strides(other, self.sizes());
   const Shape self_strides = self.strides();
   kernels::dispatch_floating(op, self.dtype(), [&]<class T>() {
@@ -102,8 +116,13 @@ const Tensor& Tensor::zero_() const {
 
 const Tensor& Tensor::add_(const Tensor& other, double alpha) const {
   check_inplace("add_", *this);
-  update("add_", *this, checked_other("add_", *this, other),
-         [alpha](auto a, auto b) { return a + alpha * b; });
+  // alpha == 1 (gradient accumulation) stays in the element type, so float loops vectorize; the result
+  // is the same, as rounding a sum of two floats through double cannot differ from rounding it once.
+  if (alpha == 1.0)
+    update("add_", *this, checked_other("add_", *this, other), [](auto a, auto b) { return a + b; });
+  else
+    update("add_", *this, checked_other("add_", *this, other),
+           [alpha](auto a, auto b) { return a + alpha * b; });
   return *this;
 }
 

@@ -6,6 +6,7 @@
 #include <tapegrad/autograd/engine/node.hpp>
 #include <tapegrad/autograd/engine/saved_tensor.hpp>
 #include <tapegrad/autograd/kernels/elementwise.hpp>
+#include <tapegrad/autograd/kernels/parallel_for.hpp>
 #include <tapegrad/autograd/ops/arithmetic.hpp>
 #include <tapegrad/autograd/ops/index.hpp>
 #include <tapegrad/autograd/ops/reduction.hpp>
@@ -66,17 +67,20 @@ Tensor sum_kernel(const ReductionPlan& plan, Dtype dtype) {
     const std::int64_t outer = plan.outer, inner = plan.inner;
     if (outer == 1) {
       double total = 0;
-#pragma omp parallel for reduction(+ : total) if (inner >= kernels::kParallelThreshold) schedule(static)
-      for (std::int64_t j = 0; j < inner; ++j) total += in[j];
+      if (inner >= kernels::kParallelThreshold) {
+#pragma omp parallel for reduction(+ : total) schedule(static)
+        for (std::int64_t j = 0; j < inner; ++j) total += in[j];
+      } else {
+        for (std::int64_t j = 0; j < inner; ++j) total += in[j];
+      }
       result[0] = static_cast<T>(total);
       return;
     }
-#pragma omp parallel for if (outer * inner >= kernels::kParallelThreshold) schedule(static)
-    for (std::int64_t i = 0; i < outer; ++i) {
+    kernels::parallel_for(outer, outer * inner >= kernels::kParallelThreshold, [&](std::int64_t i) {
       double total = 0;
       for (std::int64_t j = 0; j < inner; ++j) total += in[i * inner + j];
       result[i] = static_cast<T>(total);
-    }
+    });
   });
   return out;
 }
@@ -114,16 +118,16 @@ std::optional<Tensor> sum_leading_dims(const Tensor& x, IntArrayRef dims, bool k
     T* result = out.data_ptr<T>();
     constexpr std::int64_t kBlock = 256;  // columns per task: each thread owns whole columns
     const std::int64_t blocks = (columns + kBlock - 1) / kBlock;
-#pragma omp parallel for if (rows * columns >= kernels::kParallelThreshold && blocks > 1) schedule(static)
-    for (std::int64_t block = 0; block < blocks; ++block) {
-      const std::int64_t begin = block * kBlock, end = std::min(columns, begin + kBlock);
-      double total[kBlock] = {};
-      for (std::int64_t i = 0; i < rows; ++i) {
-        const T* row = in + i * columns;
-        for (std::int64_t j = begin; j < end; ++j) total[j - begin] += row[j];
-      }
-      for (std::int64_t j = begin; j < end; ++j) result[j] = static_cast<T>(total[j - begin]);
-    }
+    kernels::parallel_for(
+        blocks, rows * columns >= kernels::kParallelThreshold && blocks > 1, [&](std::int64_t block) {
+          const std::int64_t begin = block * kBlock, end = std::min(columns, begin + kBlock);
+          double total[kBlock] = {};
+          for (std::int64_t i = 0; i < rows; ++i) {
+            const T* row = in + i * columns;
+            for (std::int64_t j = begin; j < end; ++j) total[j - begin] += row[j];
+          }
+          for (std::int64_t j = begin; j < end; ++j) result[j] = static_cast<T>(total[j - begin]);
+        });
   });
   return out;
 }
@@ -137,15 +141,16 @@ std::tuple<Tensor, Tensor> max_kernel(std::string_view op, const ReductionPlan& 
     const T* in = plan.rows.data_ptr<T>();
     T* best_values = values.data_ptr<T>();
     std::int64_t* best_indices = indices.data_ptr<std::int64_t>();
-#pragma omp parallel for if (plan.outer * plan.inner >= kernels::kParallelThreshold) schedule(static)
-    for (std::int64_t i = 0; i < plan.outer; ++i) {
-      const T* row = in + i * plan.inner;
-      std::int64_t best = 0;
-      for (std::int64_t j = 1; j < plan.inner; ++j)
-        if (row[j] > row[best] || (std::isnan(row[j]) && !std::isnan(row[best]))) best = j;
-      best_values[i] = row[best];
-      best_indices[i] = best;
-    }
+    kernels::parallel_for(plan.outer, plan.outer * plan.inner >= kernels::kParallelThreshold,
+                          [&](std::int64_t i) {
+                            const T* row = in + i * plan.inner;
+                            std::int64_t best = 0;
+                            for (std::int64_t j = 1; j < plan.inner; ++j)
+                              if (row[j] > row[best] || (std::isnan(row[j]) && !std::isnan(row[best])))
+                                best = j;
+                            best_values[i] = row[best];
+                            best_indices[i] = best;
+                          });
   });
   return {values, indices};
 }

@@ -3,11 +3,15 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 
 namespace tg {
 
 class Storage {
  public:
+  /// `nbytes` of owned, 64-byte aligned, uninitialised memory: inside the Storage object itself when
+  /// small (see Note [Small storages] in storage.cpp), else from default_allocator().
+  static std::shared_ptr<Storage> create(std::size_t nbytes);
   /// Allocates `nbytes` (64-byte aligned, uninitialised) from default_allocator(), which caches freed blocks.
   explicit Storage(std::size_t nbytes);
   /// Wraps memory the caller owns; `deleter` (may be empty) runs when the last view goes away.

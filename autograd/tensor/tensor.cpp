@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <memory>
 
 #include <tapegrad/autograd/engine/grad_mode.hpp>
@@ -8,19 +9,9 @@
 
 namespace tg {
 
-TensorImpl::TensorImpl() = default;
-TensorImpl::~TensorImpl() = default;
-
-AutogradMeta& TensorImpl::autograd_meta() {
-  if (!autograd) autograd = std::make_unique<AutogradMeta>();
-  return *autograd;
-}
-
-const TensorImpl& Tensor::checked_impl() const {
-  if (!impl_) [[unlikely]]
-    throw Error(
-        "tensor: this tensor is undefined (default-constructed, or a gradient that was never computed)");
-  return *impl_;
+void Tensor::throw_undefined() {
+  throw Error(
+      "tensor: this tensor is undefined (default-constructed, or a gradient that was never computed)");
 }
 
 std::int64_t Tensor::size(std::int64_t dim) const {
@@ -82,11 +73,6 @@ std::vector<std::int64_t> Tensor::to_int_vector() const {
     for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<std::int64_t>(data[i]);
     return out;
   });
-}
-
-bool Tensor::requires_grad() const {
-  const TensorImpl& impl = checked_impl();
-  return impl.autograd && impl.autograd->requires_grad;
 }
 
 const Tensor& Tensor::requires_grad_(bool requires_grad) const {
@@ -174,12 +160,17 @@ void Tensor::retain_grad() const {
 namespace detail {
 
 Tensor make_contiguous(IntArrayRef sizes, Dtype dtype) {
-  for (auto s : sizes) check(s >= 0, "tensor", "sizes must be non-negative, got ", sizes);
   auto impl = std::make_shared<TensorImpl>();
-  impl->storage =
-      std::make_shared<Storage>(static_cast<std::size_t>(shape_numel(sizes)) * element_size(dtype));
-  impl->sizes = sizes.vec();
-  impl->strides = contiguous_strides(sizes);
+  impl->sizes.assign(sizes.begin(), sizes.end());
+  impl->strides.resize(sizes.size());
+  std::int64_t stride = 1, numel = 1;
+  for (std::size_t i = sizes.size(); i-- > 0;) {  // contiguous_strides and shape_numel in one pass
+    check(sizes[i] >= 0, "tensor", "sizes must be non-negative, got ", sizes);
+    impl->strides[i] = stride;
+    stride *= std::max<std::int64_t>(sizes[i], 1);
+    numel *= sizes[i];
+  }
+  impl->storage = Storage::create(static_cast<std::size_t>(numel) * element_size(dtype));
   impl->dtype = dtype;
   return Tensor(std::move(impl));
 }

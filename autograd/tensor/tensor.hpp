@@ -28,20 +28,7 @@ class Node;
 /// A gradient hook: receives the gradient, returns a replacement or an undefined Tensor to keep it.
 using GradHook = std::function<Tensor(const Tensor&)>;
 
-struct AutogradMeta;
-
-struct TensorImpl {
-  std::shared_ptr<Storage> storage;
-  Shape sizes;
-  Shape strides;
-  std::int64_t offset = 0;  // in elements
-  Dtype dtype = kFloat32;
-  std::unique_ptr<AutogradMeta> autograd;  // null for tensors that never took part in autograd
-
-  TensorImpl();
-  ~TensorImpl();
-  AutogradMeta& autograd_meta();
-};
+struct TensorImpl;
 
 class Tensor {
  public:
@@ -54,20 +41,20 @@ class Tensor {
   bool is_same(const Tensor& other) const { return impl_ == other.impl_; }
 
   // ---- metadata
-  const Shape& shape() const { return checked_impl().sizes; }
-  const Shape& sizes() const { return checked_impl().sizes; }
-  const Shape& strides() const { return checked_impl().strides; }
+  const Shape& shape() const;
+  const Shape& sizes() const;
+  const Shape& strides() const;
   std::int64_t size(std::int64_t dim) const;
   std::int64_t stride(std::int64_t dim) const;
-  std::int64_t dim() const { return static_cast<std::int64_t>(checked_impl().sizes.size()); }
-  std::int64_t numel() const { return shape_numel(checked_impl().sizes); }
-  Dtype dtype() const { return checked_impl().dtype; }
+  std::int64_t dim() const;
+  std::int64_t numel() const;
+  Dtype dtype() const;
   TensorOptions options() const { return TensorOptions(dtype()); }
-  std::int64_t storage_offset() const { return checked_impl().offset; }
+  std::int64_t storage_offset() const;
   bool is_contiguous() const;
   bool is_floating_point() const { return tg::is_floating_point(dtype()); }
   /// Version counter shared with every view of the same storage.
-  std::uint64_t version() const { return checked_impl().storage->version(); }
+  std::uint64_t version() const;
 
   // ---- data access
   /// Pointer to the first element; T must match dtype().
@@ -185,7 +172,12 @@ class Tensor {
   Tensor gather(std::int64_t dim, const Tensor& index) const;
 
  private:
-  const TensorImpl& checked_impl() const;
+  const TensorImpl& checked_impl() const {
+    if (!impl_) [[unlikely]]
+      throw_undefined();
+    return *impl_;
+  }
+  [[noreturn]] static void throw_undefined();
   void check_element_type(Dtype requested, const char* what) const;
   void add_hook(GradHook hook) const;
   double item_double() const;
@@ -213,6 +205,34 @@ struct AutogradMeta {
       grad_accumulator;         // leaves only; the accumulator owns the leaf, not vice versa
   std::vector<GradHook> hooks;  // leaves only; non-leaf hooks live on grad_fn
 };
+
+// Embedded in TensorImpl rather than allocated: every op output that records a node needs one.
+struct TensorImpl {
+  std::shared_ptr<Storage> storage;
+  Shape sizes;
+  Shape strides;
+  std::int64_t offset = 0;  // in elements
+  Dtype dtype = kFloat32;
+  std::optional<AutogradMeta> autograd;  // empty for tensors that never took part in autograd
+
+  AutogradMeta& autograd_meta() {
+    if (!autograd) autograd.emplace();
+    return *autograd;
+  }
+};
+
+inline const Shape& Tensor::shape() const { return checked_impl().sizes; }
+inline const Shape& Tensor::sizes() const { return checked_impl().sizes; }
+inline const Shape& Tensor::strides() const { return checked_impl().strides; }
+inline std::int64_t Tensor::dim() const { return static_cast<std::int64_t>(checked_impl().sizes.size()); }
+inline std::int64_t Tensor::numel() const { return shape_numel(checked_impl().sizes); }
+inline Dtype Tensor::dtype() const { return checked_impl().dtype; }
+inline std::int64_t Tensor::storage_offset() const { return checked_impl().offset; }
+inline std::uint64_t Tensor::version() const { return checked_impl().storage->version(); }
+inline bool Tensor::requires_grad() const {
+  const TensorImpl& impl = checked_impl();
+  return impl.autograd && impl.autograd->requires_grad;
+}
 
 template <class T>
 std::vector<T> Tensor::to_vector() const {

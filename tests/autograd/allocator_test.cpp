@@ -236,7 +236,8 @@ TEST(Allocator, EmptyCacheReleasesEverythingCached) {
 }
 
 TEST(Allocator, GlobalEmptyCache) {
-  { std::vector<tg::Tensor> tensors{tg::ones({1000}), tg::ones({700000}), tg::ones({3})}; }
+  // Three blocks from the allocator (tensors of up to 256 bytes keep their data inline instead).
+  { std::vector<tg::Tensor> tensors{tg::ones({1000}), tg::ones({700000}), tg::ones({300})}; }
   if (default_is_caching()) {
     EXPECT_GT(tg::allocator_stats().bytes_cached, 0u);
   }
@@ -408,7 +409,9 @@ TEST(Allocator, TrainingLoopReachesSteadyStateWithoutSystemAllocations) {
 
   EXPECT_EQ(after.os_allocations, before.os_allocations);  // the steady state asks the system for nothing
   EXPECT_EQ(after.os_releases, before.os_releases);
-  EXPECT_GE(after.allocations - before.allocations, static_cast<std::uint64_t>(kSteps * 20));
+  // 17 per step: tensors of at most 256 bytes (the loss, the last bias and its gradient, ...) keep their
+  // elements inside their Storage and never reach the allocator (Note [Small storages]).
+  EXPECT_GE(after.allocations - before.allocations, static_cast<std::uint64_t>(kSteps * 15));
   EXPECT_EQ(after.cache_hits - before.cache_hits, after.allocations - before.allocations);
   EXPECT_EQ(after.bytes_in_use, before.bytes_in_use);
   // Measured: 0 (at most 1 in a step). The bound is loose for stray faults outside tensors. Under ASan
