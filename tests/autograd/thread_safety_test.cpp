@@ -99,7 +99,7 @@ TEST(ThreadSafety, AutogradGradOnSeveralThreadsWithSharedInputs) {
 
 TEST(ThreadSafety, GradModeIsPerThread) {
   Tensor w = tg::ones({2}, tg::dtype(tg::kFloat64).requires_grad(true));
-  std::vector<bool> recorded(2);
+  std::vector<char> recorded(2);  // not vector<bool>: its elements share words
   run_on_threads(2, [&](int t) {
     std::optional<tg::NoGradGuard> no_grad;
     if (t == 0) no_grad.emplace();
