@@ -1,5 +1,5 @@
 #include <tapegrad/autograd/engine/grad_mode.hpp>
-#include <tapegrad/autograd/ops/arithmetic.hpp>
+#include <tapegrad/optim/fused_update.hpp>
 #include <tapegrad/optim/sgd.hpp>
 
 namespace tg::optim {
@@ -36,30 +36,41 @@ void SGD::step() {
   NoGradGuard no_grad;
   for (const OptimizerParamGroup& group : param_groups()) {
     const auto& options = static_cast<const SGDOptions&>(*group.options);
+    const double lr = options.lr(), momentum = options.momentum(), dampening = options.dampening();
+    const double weight_decay = options.weight_decay();
+    const bool nesterov = options.nesterov();
     for (const Tensor& param : group.params) {
       if (!param.grad().defined()) continue;
-      // d_p is the gradient itself or a new tensor: .grad() is never written.
-      Tensor d_p = param.grad();
-      // d_p = g + weight_decay * p
-      if (options.weight_decay() != 0) d_p = add(d_p, param, options.weight_decay());
-      if (options.momentum() != 0) {
+      // PyTorch 1.13's _single_tensor_sgd, element by element; each operation rounds to the parameter's
+      // dtype as the tensor ops did. .grad() is never written.
+      Tensor buffer;
+      bool first_step = false;
+      if (momentum != 0) {
         ParamState& state = state_for(param);
-        auto found = state.find("momentum_buffer");
-        Tensor buffer;
-        if (found == state.end()) {
-          // The first step starts the buffer at d_p, without dampening.
-          buffer = d_p.clone();
-          state.emplace("momentum_buffer", buffer);
-        } else {
-          // buf = momentum * buf + (1 - dampening) * d_p
-          buffer = found->second;
-          buffer.mul_(options.momentum()).add_(d_p, 1 - options.dampening());
-        }
-        // Nesterov: d_p = d_p + momentum * buf; classical: d_p = buf.
-        d_p = options.nesterov() ? add(d_p, buffer, options.momentum()) : buffer;
+        first_step = !state.contains("momentum_buffer");
+        // The first step starts the buffer at d_p, without dampening.
+        if (first_step)
+          state.emplace("momentum_buffer", tg::detail::make_contiguous(param.sizes(), param.dtype()));
+        buffer = fused::contiguous_buffer(state, "momentum_buffer", param, "SGD");
       }
-      // p = p - lr * d_p
-      param.add_(d_p, -options.lr());
+      fused::update_parameter(param, "SGD", [&]<class T>(T* p, const T* g) {
+        T* buf = buffer.defined() ? buffer.data_ptr<T>() : nullptr;
+        fused::for_each_index(param.numel(), [=](std::int64_t i) {
+          // d_p = g + weight_decay * p
+          T d_p = weight_decay != 0 ? static_cast<T>(g[i] + weight_decay * p[i]) : g[i];
+          if (buf != nullptr) {
+            // buf = momentum * buf + (1 - dampening) * d_p
+            const T b =
+                first_step ? d_p : static_cast<T>(static_cast<T>(buf[i] * momentum) + (1 - dampening) * d_p);
+            buf[i] = b;
+            // Nesterov: d_p = d_p + momentum * buf; classical: d_p = buf.
+            d_p = nesterov ? static_cast<T>(d_p + momentum * b) : b;
+          }
+          // p = p - lr * d_p
+          p[i] = static_cast<T>(p[i] + -lr * d_p);
+        });
+      });
+      if (buffer.defined()) buffer.impl()->storage->bump_version();
     }
   }
 }
