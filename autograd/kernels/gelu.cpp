@@ -39,13 +39,13 @@ struct TanhForm {
 
 template <class Form, class T>
 void forward_loop(const T* x, T* y, std::int64_t n) {
-#pragma omp parallel for simd if (parallel : n >= kParallelThreshold) schedule(static)
+#pragma omp parallel for if (n >= kParallelThreshold) schedule(static)
   for (std::int64_t i = 0; i < n; ++i) y[i] = Form::value(x[i]);
 }
 
 template <class Form, class T>
 void backward_loop(const T* grad, const T* x, T* dx, std::int64_t n) {
-#pragma omp parallel for simd if (parallel : n >= kParallelThreshold) schedule(static)
+#pragma omp parallel for if (n >= kParallelThreshold) schedule(static)
   for (std::int64_t i = 0; i < n; ++i) dx[i] = grad[i] * Form::derivative(x[i]);
 }
 

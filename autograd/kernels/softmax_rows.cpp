@@ -44,9 +44,11 @@ template <class T>
 void softmax_row(const T* x, T* out, std::int64_t n, bool log) {
   const T top = row_max(x, n);
   if (log) {
-    const T shift = top + static_cast<T>(std::log(exp_shifted_sum(x, n, top)));
+    // (x - top) - log(sum), not x - (top + log(sum)): with large logits the sum top + log(sum) would round
+    // away the small log term.
+    const T log_sum = static_cast<T>(std::log(exp_shifted_sum(x, n, top)));
 #pragma omp simd
-    for (std::int64_t j = 0; j < n; ++j) out[j] = x[j] - shift;
+    for (std::int64_t j = 0; j < n; ++j) out[j] = (x[j] - top) - log_sum;
     return;
   }
   const T inverse = T(1) / exp_shifted(x, out, n, top);
