@@ -32,6 +32,56 @@ std::vector<std::string> adam_state_names(bool amsgrad) {
   return {"step", "exp_avg", "exp_avg_sq"};
 }
 
+// The per-step constants of one Adam/AdamW update.
+struct AdamStep {
+  double beta1, beta2, eps;
+  double step_size;              // lr / (1 - beta1^t)
+  double bias_correction2_sqrt;  // sqrt(1 - beta2^t)
+  double decay_factor;           // AdamW: 1 - lr * weight_decay
+  double l2;                     // Adam: weight_decay (0 for AdamW)
+  bool decoupled;
+};
+
+// PyTorch 1.13's _single_tensor_adam / _single_tensor_adamw element by element. v_max is null without
+// amsgrad.
+template <class T>
+void adam_kernel(T* param, const T* grad, T* m, T* v, T* v_max, std::int64_t n, const AdamStep s) {
+  // Every constant in T, as PyTorch's kernels cast scalars to the tensor's dtype: the float32 loop then
+  // runs on full-width float vectors (with double intermediates it was compute-bound); float64 is unchanged.
+  const T beta1 = static_cast<T>(s.beta1), one_minus_beta1 = static_cast<T>(1 - s.beta1);
+  const T beta2 = static_cast<T>(s.beta2), one_minus_beta2 = static_cast<T>(1 - s.beta2);
+  const T eps = static_cast<T>(s.eps), step_size = static_cast<T>(s.step_size);
+  const T bias_correction2_sqrt = static_cast<T>(s.bias_correction2_sqrt);
+  const T decay_factor = static_cast<T>(s.decay_factor), l2 = static_cast<T>(s.l2);
+  const bool decoupled = s.decoupled, amsgrad = v_max != nullptr;
+#pragma omp parallel for simd if (parallel : n >= kernels::kParallelThreshold) schedule(static)
+  for (std::int64_t i = 0; i < n; ++i) {
+    T g = grad[i];
+    T p = param[i];
+    // AdamW: p = p * (1 - lr * weight_decay), applied before the moments are updated.
+    // Adam (L2): g = g + weight_decay * p.
+    if (decoupled)
+      p = p * decay_factor;
+    else if (l2 != 0)
+      g = g + l2 * p;
+    // m = beta1 * m + (1 - beta1) * g; v = beta2 * v + (1 - beta2) * g^2
+    const T first = m[i] * beta1 + one_minus_beta1 * g;
+    const T second = v[i] * beta2 + one_minus_beta2 * (g * g);
+    m[i] = first;
+    v[i] = second;
+    T moment = second;
+    if (amsgrad) {
+      // AMSGrad: v_max = max(v_max, v) (NaN propagates, as torch.maximum), used in the denominator.
+      const T previous = v_max[i];
+      moment = (previous != previous || previous > second) ? previous : second;
+      v_max[i] = moment;
+    }
+    // denom = sqrt(v) / sqrt(1 - beta2^t) + eps; p = p - lr / (1 - beta1^t) * m / denom
+    const T denom = std::sqrt(moment) / bias_correction2_sqrt + eps;
+    param[i] = p - step_size * (first / denom);
+  }
+}
+
 // One Adam/AdamW update of `param` (PyTorch 1.13's _single_tensor_adam / _single_tensor_adamw), in one
 // pass over the parameter, its gradient and its moments; each operation rounds to the parameter's dtype
 // as the tensor ops did.
@@ -53,45 +103,17 @@ void adam_update(const Tensor& param, ParamState& state, const AdamHyper& h) {
   const Tensor max_exp_avg_sq =
       h.amsgrad ? fused::contiguous_buffer(state, "max_exp_avg_sq", param, h.optimizer_name) : Tensor();
 
-  const double step_size = h.lr / (1 - std::pow(h.beta1, step));
-  const double bias_correction2_sqrt = std::sqrt(1 - std::pow(h.beta2, step));
-  const double decay_factor = 1 - h.lr * h.weight_decay;
-  const double l2 = h.decoupled_weight_decay ? 0.0 : h.weight_decay;
-  const bool decoupled = h.decoupled_weight_decay;
-  const double beta1 = h.beta1, beta2 = h.beta2, eps = h.eps;
-
+  const AdamStep constants{h.beta1,
+                           h.beta2,
+                           h.eps,
+                           h.lr / (1 - std::pow(h.beta1, step)),
+                           std::sqrt(1 - std::pow(h.beta2, step)),
+                           1 - h.lr * h.weight_decay,
+                           h.decoupled_weight_decay ? 0.0 : h.weight_decay,
+                           h.decoupled_weight_decay};
   fused::update_parameter(param, h.optimizer_name, [&]<class T>(T* p, const T* g) {
-    T* m = exp_avg.data_ptr<T>();
-    T* v = exp_avg_sq.data_ptr<T>();
-    T* v_max = max_exp_avg_sq.defined() ? max_exp_avg_sq.data_ptr<T>() : nullptr;
-    fused::for_each_index(param.numel(), [=](std::int64_t i) {
-      T grad = g[i];
-      T value = p[i];
-      if (decoupled) {
-        // AdamW: p = p * (1 - lr * weight_decay), applied before the moments are updated.
-        value = static_cast<T>(value * decay_factor);
-      } else if (l2 != 0) {
-        // Adam (L2): g = g + weight_decay * p
-        grad = static_cast<T>(grad + l2 * value);
-      }
-      // m = beta1 * m + (1 - beta1) * g
-      const T first = static_cast<T>(static_cast<T>(m[i] * beta1) + (1 - beta1) * grad);
-      // v = beta2 * v + (1 - beta2) * g^2
-      const T second =
-          static_cast<T>(static_cast<T>(v[i] * beta2) + (1 - beta2) * static_cast<T>(grad * grad));
-      m[i] = first;
-      v[i] = second;
-      T moment = second;
-      if (v_max != nullptr) {
-        // AMSGrad: v_max = max(v_max, v) (NaN propagates, as torch.maximum), used in the denominator.
-        const T previous = v_max[i];
-        moment = (previous != previous || previous > second) ? previous : second;
-        v_max[i] = moment;
-      }
-      // denom = sqrt(v) / sqrt(1 - beta2^t) + eps; p = p - lr / (1 - beta1^t) * m / denom
-      const T denom = static_cast<T>(static_cast<T>(std::sqrt(moment) / bias_correction2_sqrt) + eps);
-      p[i] = static_cast<T>(value + -step_size * static_cast<T>(first / denom));
-    });
+    adam_kernel(p, g, exp_avg.data_ptr<T>(), exp_avg_sq.data_ptr<T>(),
+                max_exp_avg_sq.defined() ? max_exp_avg_sq.data_ptr<T>() : nullptr, param.numel(), constants);
   });
   for (const Tensor& buffer : {exp_avg, exp_avg_sq, max_exp_avg_sq})
     if (buffer.defined()) buffer.impl()->storage->bump_version();

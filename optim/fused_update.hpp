@@ -1,7 +1,8 @@
 #pragma once
 // What the fused optimizer steps share: one pass over each parameter's contiguous buffers, element by
 // element, instead of one pass per tensor op (SGD with momentum made 5, Adam 12).
-// Included only by the library's optimizer sources (it uses OpenMP pragmas).
+// The element loops live in each optimizer as plain functions of scalars: GCC vectorizes those, whereas
+// a lambda handed to a generic OpenMP loop left its captures in memory and most of the loop scalar.
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -11,13 +12,6 @@
 #include <tapegrad/optim/optimizer.hpp>
 
 namespace tg::optim::fused {
-
-/// Calls body(i) for i in [0, n), on all threads above the element-wise threshold.
-template <class Body>
-void for_each_index(std::int64_t n, Body body) {
-#pragma omp parallel for simd if (parallel : n >= kernels::kParallelThreshold) schedule(static)
-  for (std::int64_t i = 0; i < n; ++i) body(i);
-}
 
 /// The state buffer `name` as a contiguous tensor of the parameter's shape and dtype (load_state_dict
 /// checks shape and dtype; a non-contiguous buffer is replaced by a contiguous copy).

@@ -27,6 +27,45 @@ SGD::SGD(const tensor_list& params, const SGDOptions& defaults)
 SGD::SGD(const std::vector<OptimizerParamGroup>& param_groups, const SGDOptions& defaults)
     : Optimizer(param_groups, defaults.clone()) {}
 
+namespace {
+
+struct SgdHyper {
+  double lr, momentum, dampening, weight_decay;
+  bool nesterov;
+};
+
+// PyTorch 1.13's _single_tensor_sgd, element by element. buffer is null without momentum; on the first
+// step it is written, not read.
+template <class T>
+void sgd_kernel(T* param, const T* grad, T* buffer, std::int64_t n, const SgdHyper h, const bool first_step) {
+  // Constants in T, as PyTorch's kernels cast scalars to the tensor's dtype (float64 is unchanged).
+  const T neg_lr = static_cast<T>(-h.lr), momentum = static_cast<T>(h.momentum);
+  const T one_minus_dampening = static_cast<T>(1 - h.dampening),
+          weight_decay = static_cast<T>(h.weight_decay);
+  const bool nesterov = h.nesterov, decay = h.weight_decay != 0;
+  if (buffer == nullptr) {
+#pragma omp parallel for simd if (parallel : n >= kernels::kParallelThreshold) schedule(static)
+    for (std::int64_t i = 0; i < n; ++i) {
+      // d_p = g + weight_decay * p; p = p - lr * d_p
+      const T d_p = decay ? grad[i] + weight_decay * param[i] : grad[i];
+      param[i] = param[i] + neg_lr * d_p;
+    }
+    return;
+  }
+#pragma omp parallel for simd if (parallel : n >= kernels::kParallelThreshold) schedule(static)
+  for (std::int64_t i = 0; i < n; ++i) {
+    T d_p = decay ? grad[i] + weight_decay * param[i] : grad[i];
+    // buf = momentum * buf + (1 - dampening) * d_p; the first step starts it at d_p, without dampening.
+    const T b = first_step ? d_p : buffer[i] * momentum + one_minus_dampening * d_p;
+    buffer[i] = b;
+    // Nesterov: d_p = d_p + momentum * buf; classical: d_p = buf.
+    d_p = nesterov ? d_p + momentum * b : b;
+    param[i] = param[i] + neg_lr * d_p;
+  }
+}
+
+}  // namespace
+
 std::vector<std::string> SGD::state_names(const OptimizerOptions& options) const {
   if (static_cast<const SGDOptions&>(options).momentum() != 0) return {"momentum_buffer"};
   return {};
@@ -36,39 +75,22 @@ void SGD::step() {
   NoGradGuard no_grad;
   for (const OptimizerParamGroup& group : param_groups()) {
     const auto& options = static_cast<const SGDOptions&>(*group.options);
-    const double lr = options.lr(), momentum = options.momentum(), dampening = options.dampening();
-    const double weight_decay = options.weight_decay();
-    const bool nesterov = options.nesterov();
+    const SgdHyper hyper{options.lr(), options.momentum(), options.dampening(), options.weight_decay(),
+                         options.nesterov()};
     for (const Tensor& param : group.params) {
       if (!param.grad().defined()) continue;
-      // PyTorch 1.13's _single_tensor_sgd, element by element; each operation rounds to the parameter's
-      // dtype as the tensor ops did. .grad() is never written.
       Tensor buffer;
       bool first_step = false;
-      if (momentum != 0) {
+      if (hyper.momentum != 0) {
         ParamState& state = state_for(param);
         first_step = !state.contains("momentum_buffer");
-        // The first step starts the buffer at d_p, without dampening.
         if (first_step)
           state.emplace("momentum_buffer", tg::detail::make_contiguous(param.sizes(), param.dtype()));
         buffer = fused::contiguous_buffer(state, "momentum_buffer", param, "SGD");
       }
+      // .grad() is read, never written.
       fused::update_parameter(param, "SGD", [&]<class T>(T* p, const T* g) {
-        T* buf = buffer.defined() ? buffer.data_ptr<T>() : nullptr;
-        fused::for_each_index(param.numel(), [=](std::int64_t i) {
-          // d_p = g + weight_decay * p
-          T d_p = weight_decay != 0 ? static_cast<T>(g[i] + weight_decay * p[i]) : g[i];
-          if (buf != nullptr) {
-            // buf = momentum * buf + (1 - dampening) * d_p
-            const T b =
-                first_step ? d_p : static_cast<T>(static_cast<T>(buf[i] * momentum) + (1 - dampening) * d_p);
-            buf[i] = b;
-            // Nesterov: d_p = d_p + momentum * buf; classical: d_p = buf.
-            d_p = nesterov ? static_cast<T>(d_p + momentum * b) : b;
-          }
-          // p = p - lr * d_p
-          p[i] = static_cast<T>(p[i] + -lr * d_p);
-        });
+        sgd_kernel(p, g, buffer.defined() ? buffer.data_ptr<T>() : nullptr, param.numel(), hyper, first_step);
       });
       if (buffer.defined()) buffer.impl()->storage->bump_version();
     }
