@@ -18,7 +18,7 @@ struct ErfForm {
   }
   template <class T>
   static T derivative(T x) {
-    return fast::normal_cdf(x) + x * (T(kInvSqrt2Pi) * fast::exp(T(-0.5) * x * x));
+    return fast::normal_cdf(x) + x * (T(kInvSqrt2Pi) * fast::exp_nonpositive(T(-0.5) * x * x));
   }
 };
 

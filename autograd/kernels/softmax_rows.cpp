@@ -25,7 +25,7 @@ T exp_shifted(const T* x, T* out, std::int64_t n, T top) {
   T total = 0;
 #pragma omp simd reduction(+ : total)
   for (std::int64_t j = 0; j < n; ++j) {
-    const T e = fast::exp(x[j] - top);
+    const T e = fast::exp_nonpositive(x[j] - top);
     out[j] = e;
     total += e;
   }
@@ -36,7 +36,7 @@ template <class T>
 T exp_shifted_sum(const T* x, std::int64_t n, T top) {
   T total = 0;
 #pragma omp simd reduction(+ : total)
-  for (std::int64_t j = 0; j < n; ++j) total += fast::exp(x[j] - top);
+  for (std::int64_t j = 0; j < n; ++j) total += fast::exp_nonpositive(x[j] - top);
   return total;
 }
 
@@ -63,7 +63,7 @@ void softmax_row_backward(const T* g, const T* y, T* dx, std::int64_t n, bool lo
 #pragma omp simd reduction(+ : total)
     for (std::int64_t j = 0; j < n; ++j) total += g[j];
 #pragma omp simd
-    for (std::int64_t j = 0; j < n; ++j) dx[j] = g[j] - fast::exp(y[j]) * total;
+    for (std::int64_t j = 0; j < n; ++j) dx[j] = g[j] - fast::exp_nonpositive(y[j]) * total;
     return;
   }
 #pragma omp simd reduction(+ : total)
@@ -149,7 +149,7 @@ Tensor cross_entropy_rows_backward(const Tensor& logits, const CrossEntropyRows&
       const T top = maxima[r];
       const T factor = static_cast<T>(scale / static_cast<double>(sums[r]));
 #pragma omp simd
-      for (std::int64_t j = 0; j < classes; ++j) out_row[j] = fast::exp(row[j] - top) * factor;
+      for (std::int64_t j = 0; j < classes; ++j) out_row[j] = fast::exp_nonpositive(row[j] - top) * factor;
       out_row[targets[static_cast<std::size_t>(r)]] -= static_cast<T>(scale);
     }
   });
