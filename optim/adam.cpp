@@ -1,11 +1,9 @@
 #include <cmath>
 
 #include <tapegrad/autograd/engine/grad_mode.hpp>
-#include <tapegrad/autograd/kernels/elementwise.hpp>
-#include <tapegrad/autograd/ops/arithmetic.hpp>
-#include <tapegrad/autograd/ops/unary.hpp>
 #include <tapegrad/autograd/tensor/factories.hpp>
 #include <tapegrad/optim/adam.hpp>
+#include <tapegrad/optim/fused_update.hpp>
 
 namespace tg::optim {
 namespace {
@@ -34,12 +32,61 @@ std::vector<std::string> adam_state_names(bool amsgrad) {
   return {"step", "exp_avg", "exp_avg_sq"};
 }
 
-// Element-wise maximum that propagates NaN, as torch.maximum.
-Tensor maximum(const Tensor& a, const Tensor& b) {
-  return kernels::zip("maximum", a, b, [](auto x, auto y) { return (x != x || x > y) ? x : y; });
+// The per-step constants of one Adam/AdamW update.
+struct AdamStep {
+  double beta1, beta2, eps;
+  double step_size;              // lr / (1 - beta1^t)
+  double bias_correction2_sqrt;  // sqrt(1 - beta2^t)
+  double decay_factor;           // AdamW: 1 - lr * weight_decay
+  double l2;                     // Adam: weight_decay (0 for AdamW)
+  bool decoupled;
+};
+
+// PyTorch 1.13's _single_tensor_adam / _single_tensor_adamw element by element. v_max is null without
+// amsgrad.
+template <class T>
+void adam_kernel(T* param, const T* grad, T* m, T* v, T* v_max, std::int64_t n, const AdamStep s) {
+  // Every constant in T, as PyTorch's kernels cast scalars to the tensor's dtype: the float32 loop then
+  // runs on full-width float vectors (with double intermediates it was compute-bound); float64 is unchanged.
+  const T beta1 = static_cast<T>(s.beta1), one_minus_beta1 = static_cast<T>(1 - s.beta1);
+  const T beta2 = static_cast<T>(s.beta2), one_minus_beta2 = static_cast<T>(1 - s.beta2);
+  const T eps = static_cast<T>(s.eps), step_size = static_cast<T>(s.step_size);
+  const T bias_correction2_sqrt = static_cast<T>(s.bias_correction2_sqrt);
+  const T decay_factor = static_cast<T>(s.decay_factor), l2 = static_cast<T>(s.l2);
+  const bool decoupled = s.decoupled, amsgrad = v_max != nullptr;
+#pragma omp parallel for simd num_threads(kernels::num_threads()) if (parallel                            \
+                                                                      : n >= kernels::kParallelThreshold) \
+    schedule(static)
+  for (std::int64_t i = 0; i < n; ++i) {
+    T g = grad[i];
+    T p = param[i];
+    // AdamW: p = p * (1 - lr * weight_decay), applied before the moments are updated.
+    // Adam (L2): g = g + weight_decay * p.
+    if (decoupled)
+      p = p * decay_factor;
+    else if (l2 != 0)
+      g = g + l2 * p;
+    // m = beta1 * m + (1 - beta1) * g; v = beta2 * v + (1 - beta2) * g^2
+    const T first = m[i] * beta1 + one_minus_beta1 * g;
+    const T second = v[i] * beta2 + one_minus_beta2 * (g * g);
+    m[i] = first;
+    v[i] = second;
+    T moment = second;
+    if (amsgrad) {
+      // AMSGrad: v_max = max(v_max, v) (NaN propagates, as torch.maximum), used in the denominator.
+      const T previous = v_max[i];
+      moment = (previous != previous || previous > second) ? previous : second;
+      v_max[i] = moment;
+    }
+    // denom = sqrt(v) / sqrt(1 - beta2^t) + eps; p = p - lr / (1 - beta1^t) * m / denom
+    const T denom = std::sqrt(moment) / bias_correction2_sqrt + eps;
+    param[i] = p - step_size * (first / denom);
+  }
 }
 
-// One Adam/AdamW update of `param` (PyTorch 1.13's _single_tensor_adam / _single_tensor_adamw).
+// One Adam/AdamW update of `param` (PyTorch 1.13's _single_tensor_adam / _single_tensor_adamw), in one
+// pass over the parameter, its gradient and its moments; each operation rounds to the parameter's dtype
+// as the tensor ops did.
 void adam_update(const Tensor& param, ParamState& state, const AdamHyper& h) {
   if (state.empty()) {
     state.emplace("step", scalar_tensor(0, kFloat64));
@@ -51,41 +98,42 @@ void adam_update(const Tensor& param, ParamState& state, const AdamHyper& h) {
     check(state.contains(name), h.optimizer_name, "the state of a parameter of shape ", param.sizes(),
           " lacks '", name, "' (was amsgrad turned on after the first step?)");
   const Tensor& step_count = state.at("step");
-  const Tensor& exp_avg = state.at("exp_avg");
-  const Tensor& exp_avg_sq = state.at("exp_avg_sq");
   step_count.add_(1.0);
   const double step = step_count.item<double>();
+  const Tensor exp_avg = fused::contiguous_buffer(state, "exp_avg", param, h.optimizer_name);
+  const Tensor exp_avg_sq = fused::contiguous_buffer(state, "exp_avg_sq", param, h.optimizer_name);
+  const Tensor max_exp_avg_sq =
+      h.amsgrad ? fused::contiguous_buffer(state, "max_exp_avg_sq", param, h.optimizer_name) : Tensor();
 
-  Tensor grad = param.grad();
-  if (h.decoupled_weight_decay) {
-    // AdamW: p = p * (1 - lr * weight_decay), applied before the moments are updated.
-    param.mul_(1 - h.lr * h.weight_decay);
-  } else if (h.weight_decay != 0) {
-    // Adam (L2): g = g + weight_decay * p
-    grad = add(grad, param, h.weight_decay);
+  const AdamStep constants{h.beta1,
+                           h.beta2,
+                           h.eps,
+                           h.lr / (1 - std::pow(h.beta1, step)),
+                           std::sqrt(1 - std::pow(h.beta2, step)),
+                           1 - h.lr * h.weight_decay,
+                           h.decoupled_weight_decay ? 0.0 : h.weight_decay,
+                           h.decoupled_weight_decay};
+  fused::update_parameter(param, h.optimizer_name, [&]<class T>(T* p, const T* g) {
+    adam_kernel(p, g, exp_avg.data_ptr<T>(), exp_avg_sq.data_ptr<T>(),
+                max_exp_avg_sq.defined() ? max_exp_avg_sq.data_ptr<T>() : nullptr, param.numel(), constants);
+  });
+  for (const Tensor& buffer : {exp_avg, exp_avg_sq, max_exp_avg_sq})
+    if (buffer.defined()) buffer.impl()->storage->bump_version();
+}
+
+// Adam and AdamW differ only in how weight decay enters the update.
+template <class Options, class StateFor>
+void adam_step(const std::vector<OptimizerParamGroup>& groups, bool decoupled_weight_decay,
+               StateFor state_for) {
+  NoGradGuard no_grad;
+  for (const OptimizerParamGroup& group : groups) {
+    const auto& options = static_cast<const Options&>(*group.options);
+    const AdamHyper hyper{options.lr(),           std::get<0>(options.betas()), std::get<1>(options.betas()),
+                          options.eps(),          options.weight_decay(),       options.amsgrad(),
+                          decoupled_weight_decay, options.optimizer_name()};
+    for (const Tensor& param : group.params)
+      if (param.grad().defined()) adam_update(param, state_for(param), hyper);
   }
-  // m = beta1 * m + (1 - beta1) * g
-  exp_avg.mul_(h.beta1).add_(grad, 1 - h.beta1);
-  // v = beta2 * v + (1 - beta2) * g^2
-  exp_avg_sq.mul_(h.beta2).add_(grad * grad, 1 - h.beta2);
-
-  const double bias_correction1 = 1 - std::pow(h.beta1, step);
-  const double bias_correction2 = 1 - std::pow(h.beta2, step);
-  const double step_size = h.lr / bias_correction1;
-  const double bias_correction2_sqrt = std::sqrt(bias_correction2);
-
-  Tensor second_moment = exp_avg_sq;
-  if (h.amsgrad) {
-    // AMSGrad: v_max = max(v_max, v), and v_max replaces v in the denominator.
-    const Tensor& max_exp_avg_sq = state.at("max_exp_avg_sq");
-    max_exp_avg_sq.copy_(maximum(max_exp_avg_sq, exp_avg_sq));
-    second_moment = max_exp_avg_sq;
-  }
-  // denom = sqrt(v) / sqrt(1 - beta2^t) + eps
-  Tensor denom = sqrt(second_moment) / bias_correction2_sqrt;
-  denom.add_(h.eps);
-  // p = p - lr / (1 - beta1^t) * m / denom
-  param.add_(exp_avg / denom, -step_size);
 }
 
 }  // namespace
@@ -120,20 +168,8 @@ std::vector<std::string> Adam::state_names(const OptimizerOptions& options) cons
 }
 
 void Adam::step() {
-  NoGradGuard no_grad;
-  for (const OptimizerParamGroup& group : param_groups()) {
-    const auto& options = static_cast<const AdamOptions&>(*group.options);
-    const AdamHyper hyper{options.lr(),
-                          std::get<0>(options.betas()),
-                          std::get<1>(options.betas()),
-                          options.eps(),
-                          options.weight_decay(),
-                          options.amsgrad(),
-                          false,
-                          "Adam"};
-    for (const Tensor& param : group.params)
-      if (param.grad().defined()) adam_update(param, state_for(param), hyper);
-  }
+  adam_step<AdamOptions>(param_groups(), false,
+                         [this](const Tensor& p) -> ParamState& { return state_for(p); });
 }
 
 AdamW::AdamW(const tensor_list& params, const AdamWOptions& defaults)
@@ -147,20 +183,8 @@ std::vector<std::string> AdamW::state_names(const OptimizerOptions& options) con
 }
 
 void AdamW::step() {
-  NoGradGuard no_grad;
-  for (const OptimizerParamGroup& group : param_groups()) {
-    const auto& options = static_cast<const AdamWOptions&>(*group.options);
-    const AdamHyper hyper{options.lr(),
-                          std::get<0>(options.betas()),
-                          std::get<1>(options.betas()),
-                          options.eps(),
-                          options.weight_decay(),
-                          options.amsgrad(),
-                          true,
-                          "AdamW"};
-    for (const Tensor& param : group.params)
-      if (param.grad().defined()) adam_update(param, state_for(param), hyper);
-  }
+  adam_step<AdamWOptions>(param_groups(), true,
+                          [this](const Tensor& p) -> ParamState& { return state_for(p); });
 }
 
 }  // namespace tg::optim

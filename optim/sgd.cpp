@@ -1,5 +1,5 @@
 #include <tapegrad/autograd/engine/grad_mode.hpp>
-#include <tapegrad/autograd/ops/arithmetic.hpp>
+#include <tapegrad/optim/fused_update.hpp>
 #include <tapegrad/optim/sgd.hpp>
 
 namespace tg::optim {
@@ -27,6 +27,49 @@ SGD::SGD(const tensor_list& params, const SGDOptions& defaults)
 SGD::SGD(const std::vector<OptimizerParamGroup>& param_groups, const SGDOptions& defaults)
     : Optimizer(param_groups, defaults.clone()) {}
 
+namespace {
+
+struct SgdHyper {
+  double lr, momentum, dampening, weight_decay;
+  bool nesterov;
+};
+
+// PyTorch 1.13's _single_tensor_sgd, element by element. buffer is null without momentum; on the first
+// step it is written, not read.
+template <class T>
+void sgd_kernel(T* param, const T* grad, T* buffer, std::int64_t n, const SgdHyper h, const bool first_step) {
+  // Constants in T, as PyTorch's kernels cast scalars to the tensor's dtype (float64 is unchanged).
+  const T neg_lr = static_cast<T>(-h.lr), momentum = static_cast<T>(h.momentum);
+  const T one_minus_dampening = static_cast<T>(1 - h.dampening),
+          weight_decay = static_cast<T>(h.weight_decay);
+  const bool nesterov = h.nesterov, decay = h.weight_decay != 0;
+  if (buffer == nullptr) {
+#pragma omp parallel for simd num_threads(kernels::num_threads()) if (parallel                            \
+                                                                      : n >= kernels::kParallelThreshold) \
+    schedule(static)
+    for (std::int64_t i = 0; i < n; ++i) {
+      // d_p = g + weight_decay * p; p = p - lr * d_p
+      const T d_p = decay ? grad[i] + weight_decay * param[i] : grad[i];
+      param[i] = param[i] + neg_lr * d_p;
+    }
+    return;
+  }
+#pragma omp parallel for simd num_threads(kernels::num_threads()) if (parallel                            \
+                                                                      : n >= kernels::kParallelThreshold) \
+    schedule(static)
+  for (std::int64_t i = 0; i < n; ++i) {
+    T d_p = decay ? grad[i] + weight_decay * param[i] : grad[i];
+    // buf = momentum * buf + (1 - dampening) * d_p; the first step starts it at d_p, without dampening.
+    const T b = first_step ? d_p : buffer[i] * momentum + one_minus_dampening * d_p;
+    buffer[i] = b;
+    // Nesterov: d_p = d_p + momentum * buf; classical: d_p = buf.
+    d_p = nesterov ? d_p + momentum * b : b;
+    param[i] = param[i] + neg_lr * d_p;
+  }
+}
+
+}  // namespace
+
 std::vector<std::string> SGD::state_names(const OptimizerOptions& options) const {
   if (static_cast<const SGDOptions&>(options).momentum() != 0) return {"momentum_buffer"};
   return {};
@@ -36,30 +79,24 @@ void SGD::step() {
   NoGradGuard no_grad;
   for (const OptimizerParamGroup& group : param_groups()) {
     const auto& options = static_cast<const SGDOptions&>(*group.options);
+    const SgdHyper hyper{options.lr(), options.momentum(), options.dampening(), options.weight_decay(),
+                         options.nesterov()};
     for (const Tensor& param : group.params) {
       if (!param.grad().defined()) continue;
-      // d_p is the gradient itself or a new tensor: .grad() is never written.
-      Tensor d_p = param.grad();
-      // d_p = g + weight_decay * p
-      if (options.weight_decay() != 0) d_p = add(d_p, param, options.weight_decay());
-      if (options.momentum() != 0) {
+      Tensor buffer;
+      bool first_step = false;
+      if (hyper.momentum != 0) {
         ParamState& state = state_for(param);
-        auto found = state.find("momentum_buffer");
-        Tensor buffer;
-        if (found == state.end()) {
-          // The first step starts the buffer at d_p, without dampening.
-          buffer = d_p.clone();
-          state.emplace("momentum_buffer", buffer);
-        } else {
-          // buf = momentum * buf + (1 - dampening) * d_p
-          buffer = found->second;
-          buffer.mul_(options.momentum()).add_(d_p, 1 - options.dampening());
-        }
-        // Nesterov: d_p = d_p + momentum * buf; classical: d_p = buf.
-        d_p = options.nesterov() ? add(d_p, buffer, options.momentum()) : buffer;
+        first_step = !state.contains("momentum_buffer");
+        if (first_step)
+          state.emplace("momentum_buffer", tg::detail::make_contiguous(param.sizes(), param.dtype()));
+        buffer = fused::contiguous_buffer(state, "momentum_buffer", param, "SGD");
       }
-      // p = p - lr * d_p
-      param.add_(d_p, -options.lr());
+      // .grad() is read, never written.
+      fused::update_parameter(param, "SGD", [&]<class T>(T* p, const T* g) {
+        sgd_kernel(p, g, buffer.defined() ? buffer.data_ptr<T>() : nullptr, param.numel(), hyper, first_step);
+      });
+      if (buffer.defined()) buffer.impl()->storage->bump_version();
     }
   }
 }

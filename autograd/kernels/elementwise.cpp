@@ -32,8 +32,17 @@ void copy(const Tensor& destination, const Tensor& source) {
                           const std::array<std::int64_t, 2>& step) {
                         To* row_out = out + offsets[0];
                         const From* row_in = in + offsets[1];
-                        for (std::int64_t i = 0; i < count; ++i)
-                          row_out[i * step[0]] = static_cast<To>(row_in[i * step[1]]);
+                        // Contiguous rows and broadcast fills (an expanded gradient being materialized)
+                        // get loops the compiler can vectorize.
+                        if (step[0] == 1 && step[1] == 1) {
+                          for (std::int64_t i = 0; i < count; ++i) row_out[i] = static_cast<To>(row_in[i]);
+                        } else if (step[0] == 1 && step[1] == 0) {
+                          const To value = static_cast<To>(*row_in);
+                          for (std::int64_t i = 0; i < count; ++i) row_out[i] = value;
+                        } else {
+                          for (std::int64_t i = 0; i < count; ++i)
+                            row_out[i * step[0]] = static_cast<To>(row_in[i * step[1]]);
+                        }
                       });
     });
   });

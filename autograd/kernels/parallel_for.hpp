@@ -3,6 +3,8 @@
 // Included only by .cpp files of the library (it uses OpenMP pragmas).
 #include <cstdint>
 
+#include <tapegrad/autograd/kernels/threads.hpp>
+
 namespace tg::kernels {
 
 /// Runs body(i) for every i in [0, n): split over the OpenMP threads when `parallel`, else as a plain
@@ -11,7 +13,7 @@ namespace tg::kernels {
 template <class Body>
 void parallel_for(std::int64_t n, bool parallel, Body&& body) {
   if (parallel) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for num_threads(kernels::num_threads()) schedule(static)
     for (std::int64_t i = 0; i < n; ++i) body(i);
   } else {
     for (std::int64_t i = 0; i < n; ++i) body(i);

@@ -5,6 +5,7 @@
 #include <tapegrad/autograd/engine/node.hpp>
 #include <tapegrad/autograd/engine/saved_tensor.hpp>
 #include <tapegrad/autograd/kernels/elementwise.hpp>
+#include <tapegrad/autograd/kernels/gelu.hpp>
 #include <tapegrad/autograd/ops/activation.hpp>
 #include <tapegrad/autograd/ops/arithmetic.hpp>
 #include <tapegrad/autograd/ops/unary.hpp>
@@ -111,7 +112,8 @@ Tensor tanh(const Tensor& x) {
 // ---- gelu. Exact: y = x Phi(x), dy/dx = Phi(x) + x phi(x).
 // tanh form: y = x/2 (1 + t), t = tanh(u), u = sqrt(2/pi) (x + 0.044715 x^3),
 // dy/dx = (1 + t)/2 + x/2 (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 x^2).
-// Both derivatives are written with differentiable ops, so double backward works.
+// Without create_graph the backward is one fused kernel; with it, the same derivative is written with
+// differentiable ops so that double backward works.
 struct GeluBackward final : Node {
   SavedTensor x;
   bool tanh_form = false;
@@ -119,6 +121,7 @@ struct GeluBackward final : Node {
   void release_saved() override { x.reset(); }
   tensor_list apply(tensor_list&& g) override {
     Tensor v = x.unpack(*this);
+    if (!GradMode::is_enabled()) return {kernels::gelu_backward(g[0], v, tanh_form)};
     if (tanh_form) {
       Tensor t = tanh((v + v * v * v * kGeluCubic) * kSqrt2OverPi);
       Tensor du = (v * v * (3.0 * kGeluCubic) + 1.0) * kSqrt2OverPi;
@@ -135,13 +138,7 @@ Tensor gelu(const Tensor& x, std::string_view approximate) {
   check(approximate == "none" || approximate == "tanh", "gelu",
         "approximate must be \"none\" or \"tanh\", got \"", approximate, "\"");
   const bool tanh_form = approximate == "tanh";
-  Tensor y =
-      tanh_form
-          ? kernels::map("gelu", x,
-                         [](auto v) {
-                           return 0.5 * v * (1.0 + std::tanh(kSqrt2OverPi * (v + kGeluCubic * v * v * v)));
-                         })
-          : kernels::map("gelu", x, [](auto v) { return 0.5 * v * (1.0 + std::erf(v * kInvSqrt2)); });
+  Tensor y = kernels::gelu_forward(x, tanh_form);
   if (auto* node = record<GeluBackward>({x}, {y})) {
     node->x = SavedTensor(x, false);
     node->tanh_form = tanh_form;

@@ -1,10 +1,10 @@
-#include <algorithm>
 #include <cmath>
 
 #include <tapegrad/autograd/engine/grad_mode.hpp>
 #include <tapegrad/autograd/engine/node.hpp>
 #include <tapegrad/autograd/engine/saved_tensor.hpp>
 #include <tapegrad/autograd/kernels/elementwise.hpp>
+#include <tapegrad/autograd/kernels/softmax_rows.hpp>
 #include <tapegrad/autograd/ops/activation.hpp>
 #include <tapegrad/autograd/ops/arithmetic.hpp>
 #include <tapegrad/autograd/ops/index.hpp>
@@ -62,54 +62,6 @@ void check_class_targets(std::string_view op, const Tensor& scores, const Tensor
 Tensor as_rows(const Tensor& scores) { return scores.dim() == 1 ? unsqueeze(scores, 0) : scores; }
 Tensor target_column(const Tensor& target) { return reshape(target.detach(), {-1, 1}); }
 
-// One pass per row of logits [N, C]: loss_i = logsumexp(x_i) - x_i[t_i], computed with the row
-// maximum subtracted so that large logits cannot overflow.
-Tensor cross_entropy_rows(const Tensor& logits, const std::vector<std::int64_t>& targets) {
-  const Tensor rows = logits.contiguous();
-  const std::int64_t n = rows.size(0), classes = rows.size(1);
-  Tensor losses = detail::make_contiguous({n}, rows.dtype());
-  kernels::dispatch_floating("cross_entropy", rows.dtype(), [&]<class T>() {
-    const T* x = rows.data_ptr<T>();
-    T* loss = losses.data_ptr<T>();
-#pragma omp parallel for if (n * classes >= kernels::kParallelThreshold) schedule(static)
-    for (std::int64_t r = 0; r < n; ++r) {
-      const T* row = x + r * classes;
-      const T top = *std::max_element(row, row + classes);
-      double total = 0;
-      for (std::int64_t j = 0; j < classes; ++j) total += std::exp(static_cast<double>(row[j] - top));
-      loss[r] = static_cast<T>(static_cast<double>(top) + std::log(total) -
-                               static_cast<double>(row[targets[static_cast<std::size_t>(r)]]));
-    }
-  });
-  return losses;
-}
-
-// d loss_i / d x_ij = (softmax(x_i)_j - [j == t_i]) * scale_i, in one pass over the logits.
-Tensor cross_entropy_rows_backward(const Tensor& logits, const std::vector<std::int64_t>& targets,
-                                   const std::vector<double>& scales) {
-  const Tensor rows = logits.contiguous();
-  const std::int64_t n = rows.size(0), classes = rows.size(1);
-  Tensor grad = detail::make_contiguous(rows.sizes(), rows.dtype());
-  kernels::dispatch_floating("cross_entropy", rows.dtype(), [&]<class T>() {
-    const T* x = rows.data_ptr<T>();
-    T* out = grad.data_ptr<T>();
-#pragma omp parallel for if (n * classes >= kernels::kParallelThreshold) schedule(static)
-    for (std::int64_t r = 0; r < n; ++r) {
-      const T* row = x + r * classes;
-      T* out_row = out + r * classes;
-      const T top = *std::max_element(row, row + classes);
-      double total = 0;
-      for (std::int64_t j = 0; j < classes; ++j) total += std::exp(static_cast<double>(row[j] - top));
-      const double scale = scales.size() == 1 ? scales[0] : scales[static_cast<std::size_t>(r)];
-      const double inverse = scale / total;
-      for (std::int64_t j = 0; j < classes; ++j)
-        out_row[j] = static_cast<T>(std::exp(static_cast<double>(row[j] - top)) * inverse);
-      out_row[targets[static_cast<std::size_t>(r)]] -= static_cast<T>(scale);
-    }
-  });
-  return grad;
-}
-
 }  // namespace
 
 // ---- mse_loss: d/dinput = 2 (input - target) * spread(g), d/dtarget = the negative.
@@ -148,11 +100,13 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) 
 // ---- cross_entropy: d/dlogits = (softmax(logits) - onehot(target)) * spread(g), per row.
 struct CrossEntropyBackward final : Node {
   SavedTensor logits, target;
+  kernels::CrossEntropyRows rows_forward;  // row maxima and exp sums, so backward is a single pass
   Reduction reduction = kMean;
   std::string_view name() const override { return "CrossEntropyBackward"; }
   void release_saved() override {
     logits.reset();
     target.reset();
+    rows_forward = {};
   }
   tensor_list apply(tensor_list&& g) override {
     Tensor scores = logits.unpack(*this);
@@ -161,8 +115,8 @@ struct CrossEntropyBackward final : Node {
       std::vector<double> scales = g[0].to_vector<double>();
       if (reduction == kMean)
         for (double& s : scales) s /= static_cast<double>(rows.size(0));
-      const Tensor grad =
-          cross_entropy_rows_backward(rows, target.unpack(*this).to_vector<std::int64_t>(), scales);
+      const Tensor grad = kernels::cross_entropy_rows_backward(
+          rows.contiguous(), rows_forward, target.unpack(*this).to_vector<std::int64_t>(), scales);
       return {grad.reshape(scores.sizes()), Tensor()};
     }
     Tensor one_hot = gather_backward(ones({rows.size(0), 1}, rows.dtype()), 1,
@@ -175,16 +129,14 @@ struct CrossEntropyBackward final : Node {
 
 Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction reduction) {
   check_class_targets("cross_entropy", logits, target);
-  Tensor per_row;
-  {
-    NoGradGuard no_grad;
-    per_row = cross_entropy_rows(as_rows(logits.detach()), target.to_vector<std::int64_t>())
-                  .reshape(target.sizes());
-  }
-  Tensor out = reduce(per_row, reduction);
+  kernels::CrossEntropyRows rows_forward =
+      kernels::cross_entropy_rows(as_rows(logits.detach()).contiguous(), target.to_vector<std::int64_t>());
+  Tensor out = reduce(rows_forward.loss.reshape(target.sizes()), reduction);
   if (auto* node = record<CrossEntropyBackward>({logits, target}, {out})) {
     node->logits = SavedTensor(logits, false);
     node->target = SavedTensor(target, false);
+    rows_forward.loss = Tensor();
+    node->rows_forward = std::move(rows_forward);
     node->reduction = reduction;
   }
   return out;

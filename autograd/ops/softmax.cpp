@@ -1,9 +1,10 @@
 #include <algorithm>
-#include <cmath>
 
+#include <tapegrad/autograd/engine/grad_mode.hpp>
 #include <tapegrad/autograd/engine/node.hpp>
 #include <tapegrad/autograd/engine/saved_tensor.hpp>
 #include <tapegrad/autograd/kernels/elementwise.hpp>
+#include <tapegrad/autograd/kernels/softmax_rows.hpp>
 #include <tapegrad/autograd/ops/arithmetic.hpp>
 #include <tapegrad/autograd/ops/reduction.hpp>
 #include <tapegrad/autograd/ops/softmax.hpp>
@@ -23,32 +24,19 @@ Tensor softmax_values(const Tensor& x, std::int64_t dim, bool log) {
   if (x.dim() == 0) return full(x.sizes(), log ? 0.0 : 1.0, x.dtype());
   const auto d = static_cast<std::size_t>(wrap_dim(op, dim, x.dim()));
   const std::size_t last = static_cast<std::size_t>(x.dim() - 1);
-  // Move `dim` last, compute on contiguous rows, move it back.
+  if (d == last) {  // rows are already contiguous (after at most one copy): no reordering
+    const Tensor input = x.contiguous();
+    Tensor out = make_contiguous(x.sizes(), x.dtype());
+    kernels::softmax_rows(input, out, x.sizes()[last], log);
+    return out;
+  }
+  // Move `dim` last, compute on contiguous rows in place, move it back.
   Shape sizes = x.sizes(), strides = x.strides();
   std::swap(sizes[d], sizes[last]);
   std::swap(strides[d], strides[last]);
   Tensor rows = make_contiguous(sizes, x.dtype());
   kernels::copy(rows, make_view(x, sizes, strides, x.storage_offset()));
-  const std::int64_t n = sizes[last];
-  const std::int64_t count = n == 0 ? 0 : rows.numel() / n;
-  kernels::dispatch_floating(op, x.dtype(), [&]<class T>() {
-    T* data = rows.data_ptr<T>();
-#pragma omp parallel for if (rows.numel() >= kernels::kParallelThreshold) schedule(static)
-    for (std::int64_t r = 0; r < count; ++r) {
-      T* row = data + r * n;
-      const T top = *std::max_element(row, row + n);
-      double total = 0;
-      for (std::int64_t j = 0; j < n; ++j) total += std::exp(static_cast<double>(row[j] - top));
-      if (log) {
-        const T shift = static_cast<T>(top + std::log(total));
-        for (std::int64_t j = 0; j < n; ++j) row[j] -= shift;
-      } else {
-        for (std::int64_t j = 0; j < n; ++j)
-          row[j] = static_cast<T>(std::exp(static_cast<double>(row[j] - top)) / total);
-      }
-    }
-  });
-  if (d == last) return rows;
+  kernels::softmax_rows(rows, rows, sizes[last], log);
   Shape back_sizes = rows.sizes(), back_strides = rows.strides();
   std::swap(back_sizes[d], back_sizes[last]);
   std::swap(back_strides[d], back_strides[last]);
@@ -67,6 +55,9 @@ struct SoftmaxBackward final : Node {
   void release_saved() override { y.reset(); }
   tensor_list apply(tensor_list&& g) override {
     Tensor out = y.unpack(*this);
+    // One fused pass per row when no graph is recorded and the rows are the last dim.
+    if (!GradMode::is_enabled() && out.dim() > 0 && dim == out.dim() - 1)
+      return {kernels::softmax_rows_backward(g[0], out, out.size(dim), /*log=*/false)};
     return {out * (g[0] - sum(g[0] * out, {dim}, /*keepdim=*/true))};
   }
 };
@@ -87,7 +78,10 @@ struct LogSoftmaxBackward final : Node {
   std::string_view name() const override { return "LogSoftmaxBackward"; }
   void release_saved() override { y.reset(); }
   tensor_list apply(tensor_list&& g) override {
-    return {g[0] - exp(y.unpack(*this)) * sum(g[0], {dim}, /*keepdim=*/true)};
+    Tensor out = y.unpack(*this);
+    if (!GradMode::is_enabled() && out.dim() > 0 && dim == out.dim() - 1)
+      return {kernels::softmax_rows_backward(g[0], out, out.size(dim), /*log=*/true)};
+    return {g[0] - exp(out) * sum(g[0], {dim}, /*keepdim=*/true)};
   }
 };
 

@@ -2,8 +2,8 @@
 // concurrently, also when they share leaves (parameters); grad mode and anomaly scopes are
 // per thread; one module in eval mode may run forward under NoGradGuard on several threads.
 // These tests also run under ThreadSanitizer (the tsan preset), which reports any data race.
-#include <gtest/gtest.h>
 #include <algorithm>
+#include <gtest/gtest.h>
 #include <optional>
 #include <string>
 #include <thread>
@@ -108,6 +108,15 @@ TEST(ThreadSafety, GradModeIsPerThread) {
   EXPECT_FALSE(recorded[0]);
   EXPECT_TRUE(recorded[1]);
   EXPECT_TRUE(tg::GradMode::is_enabled());
+}
+
+TEST(ThreadSafety, SetNumThreadsReachesKernelsOnEveryThread) {
+  const int before = tg::get_num_threads();
+  tg::set_num_threads(1);
+  int seen = 0;
+  std::thread([&] { seen = tg::get_num_threads(); }).join();
+  EXPECT_EQ(seen, 1);  // omp_set_num_threads alone would leave a new thread at OpenMP's default
+  tg::set_num_threads(before);
 }
 
 TEST(ThreadSafety, AnomalyScopesArePerThread) {
