@@ -1,5 +1,7 @@
 #include <memory>
+#include <type_traits>
 
+#include <tapegrad/autograd/core/numeric_cast.hpp>
 #include <tapegrad/autograd/engine/grad_mode.hpp>
 #include <tapegrad/autograd/engine/node.hpp>
 #include <tapegrad/autograd/kernels/dispatch.hpp>
@@ -62,8 +64,12 @@ double Tensor::item_double() const {
 
 std::int64_t Tensor::item_int() const {
   check(numel() == 1, "item", "only one-element tensors can be converted to a scalar, got shape ", sizes());
-  return kernels::dispatch(
-      dtype(), [&]<class T>() { return static_cast<std::int64_t>(*static_cast<T*>(raw_data())); });
+  return kernels::dispatch(dtype(), [&]<class T>() {
+    const T value = *static_cast<T*>(raw_data());
+    if constexpr (std::is_floating_point_v<T>)
+      check(fits_in_int64(value), "item", "the value ", value, " does not fit in int64");
+    return static_cast<std::int64_t>(value);
+  });
 }
 
 std::vector<double> Tensor::to_double_vector() const {
@@ -79,7 +85,12 @@ std::vector<std::int64_t> Tensor::to_int_vector() const {
   return kernels::dispatch(dtype(), [&]<class T>() {
     const T* data = static_cast<const T*>(values.raw_data());
     std::vector<std::int64_t> out(static_cast<std::size_t>(values.numel()));
-    for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<std::int64_t>(data[i]);
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      if constexpr (std::is_floating_point_v<T>)
+        check(fits_in_int64(data[i]), "to_vector", "the value ", data[i], " at index ", i,
+              " does not fit in int64");
+      out[i] = static_cast<std::int64_t>(data[i]);
+    }
     return out;
   });
 }
@@ -173,11 +184,10 @@ void Tensor::retain_grad() const {
 
 namespace detail {
 
-Tensor make_contiguous(IntArrayRef sizes, Dtype dtype) {
-  for (auto s : sizes) check(s >= 0, "tensor", "sizes must be non-negative, got ", sizes);
+Tensor make_contiguous(IntArrayRef sizes, Dtype dtype, std::string_view op) {
+  const std::int64_t numel = checked_numel(op, sizes, element_size(dtype));
   auto impl = std::make_shared<TensorImpl>();
-  impl->storage =
-      std::make_shared<Storage>(static_cast<std::size_t>(shape_numel(sizes)) * element_size(dtype));
+  impl->storage = std::make_shared<Storage>(static_cast<std::size_t>(numel) * element_size(dtype));
   impl->sizes = sizes.vec();
   impl->strides = contiguous_strides(sizes);
   impl->dtype = dtype;
