@@ -31,7 +31,8 @@ std::filesystem::path scratch_path(const char* name) {
 
 std::filesystem::path write_scratch(const char* name, const std::string& bytes) {
   const std::filesystem::path path = scratch_path(name);
-  std::ofstream(path, std::ios::binary | std::ios::trunc).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  std::ofstream(path, std::ios::binary | std::ios::trunc)
+      .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   return path;
 }
 
@@ -72,7 +73,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (loader == 2) {
         (void)tg::data::load_idx_images(images_path).to_vector<double>();
       } else {
-        const auto layout = images.size() % 2 ? tg::data::ImageLayout::kFlat : tg::data::ImageLayout::kChannels;
+        const auto layout =
+            images.size() % 2 ? tg::data::ImageLayout::kFlat : tg::data::ImageLayout::kChannels;
         const tg::data::TensorDataset dataset = tg::data::load_mnist_idx(images_path, labels_path, layout);
         check_consistent(dataset.inputs(), dataset.targets());
       }

@@ -35,8 +35,11 @@ const bool kTrace = std::getenv("TAPEGRAD_FUZZ_TRACE") != nullptr;
 }
 
 // Sizes a factory call may get: small ones, and ones whose products overflow int64 (or its bytes).
-constexpr std::int64_t kHugeSizes[] = {std::int64_t{1} << 31, std::int64_t{1} << 40, std::int64_t{1} << 62,
-                                       std::numeric_limits<std::int64_t>::max(), -1,
+constexpr std::int64_t kHugeSizes[] = {std::int64_t{1} << 31,
+                                       std::int64_t{1} << 40,
+                                       std::int64_t{1} << 62,
+                                       std::numeric_limits<std::int64_t>::max(),
+                                       -1,
                                        std::numeric_limits<std::int64_t>::min()};
 
 class Program {
@@ -76,9 +79,10 @@ class Program {
   bool flag() { return in_.ConsumeBool(); }
   tg::Shape sizes(bool allow_huge, bool allow_minus_one = false) {
     tg::Shape out(in_.ConsumeIntegralInRange<std::size_t>(0, 4));
-    for (auto& s : out) s = allow_minus_one && in_.ConsumeIntegralInRange<int>(0, 5) == 0 ? -1
-                            : allow_huge                                                ? any_size()
-                                                                                        : small_size();
+    for (auto& s : out)
+      s = allow_minus_one && in_.ConsumeIntegralInRange<int>(0, 5) == 0 ? -1
+          : allow_huge                                                  ? any_size()
+                                                                        : small_size();
     return out;
   }
   double value() {
@@ -102,8 +106,9 @@ class Program {
                        ? make_small()
                        : pool_[in_.ConsumeIntegralInRange<std::size_t>(0, pool_.size() - 1)];
     if (kTrace)
-      std::fprintf(stderr, "  operand %s %s strides %s offset %ld\n", std::string(tg::dtype_name(t.dtype())).c_str(),
-                   tg::to_string(t.sizes()).c_str(), tg::to_string(t.strides()).c_str(), t.storage_offset());
+      std::fprintf(stderr, "  operand %s %s strides %s offset %ld\n",
+                   std::string(tg::dtype_name(t.dtype())).c_str(), tg::to_string(t.sizes()).c_str(),
+                   tg::to_string(t.strides()).c_str(), t.storage_offset());
     return t;
   }
   tg::Tensor pick_index() {
@@ -153,9 +158,9 @@ class Program {
         break;
       }
     }
-    const bool must_throw = negative || overflows ||
-                            numel * static_cast<__int128>(tg::element_size(type)) >
-                                std::numeric_limits<std::int64_t>::max();
+    const bool must_throw =
+        negative || overflows ||
+        numel * static_cast<__int128>(tg::element_size(type)) > std::numeric_limits<std::int64_t>::max();
     if (!must_throw && numel > kMaxElements) return;
     const int which = in_.ConsumeIntegralInRange<int>(0, 5);
     try {
@@ -217,11 +222,53 @@ class Program {
 
   void one_step() {
     enum Op {
-      kSmall, kFactory, kAdd, kSub, kMul, kDiv, kMatmul, kMm, kBmm, kLinear,
-      kUnary, kPow, kClamp, kScalar, kSum, kSumDims, kMean, kMeanDims, kMax, kMaxDim, kArgmax, kVar,
-      kSoftmax, kLogSoftmax, kReshape, kView, kFlatten, kTranspose, kPermute, kSqueeze, kUnsqueeze,
-      kExpand, kNarrow, kSlice, kSelect, kCat, kStack, kIndexSelect, kGather, kCrossEntropy, kNllLoss,
-      kMse, kBce, kTo, kInplace, kBackward, kOpCount
+      kSmall,
+      kFactory,
+      kAdd,
+      kSub,
+      kMul,
+      kDiv,
+      kMatmul,
+      kMm,
+      kBmm,
+      kLinear,
+      kUnary,
+      kPow,
+      kClamp,
+      kScalar,
+      kSum,
+      kSumDims,
+      kMean,
+      kMeanDims,
+      kMax,
+      kMaxDim,
+      kArgmax,
+      kVar,
+      kSoftmax,
+      kLogSoftmax,
+      kReshape,
+      kView,
+      kFlatten,
+      kTranspose,
+      kPermute,
+      kSqueeze,
+      kUnsqueeze,
+      kExpand,
+      kNarrow,
+      kSlice,
+      kSelect,
+      kCat,
+      kStack,
+      kIndexSelect,
+      kGather,
+      kCrossEntropy,
+      kNllLoss,
+      kMse,
+      kBce,
+      kTo,
+      kInplace,
+      kBackward,
+      kOpCount
     };
     const int op = in_.ConsumeIntegralInRange<int>(0, kOpCount - 1);
     if (kTrace) std::fprintf(stderr, "op %d\n", op);

@@ -20,7 +20,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string saved = tg::serialize_safetensors(file.tensors, file.metadata);
   const tg::SafetensorsFile reloaded = tg::deserialize_safetensors(saved, "re-serialized fuzz input");
   if (tg::serialize_safetensors(reloaded.tensors, reloaded.metadata) != saved) {
-    std::fprintf(stderr, "safetensors_fuzzer: save(load(save(load(input)))) differs from save(load(input))\n");
+    std::fprintf(stderr,
+                 "safetensors_fuzzer: save(load(save(load(input)))) differs from save(load(input))\n");
     std::abort();
   }
   return 0;

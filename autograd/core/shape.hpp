@@ -57,8 +57,8 @@ inline std::ostream& operator<<(std::ostream& out, const Shape& sizes) { return 
 /// checked_numel where they are made, so a tensor's sizes always multiply within int64.
 std::int64_t shape_numel(IntArrayRef sizes);
 /// The element count of `sizes` after checking that a tensor of `element_size`-byte elements can have
-/// them: no size is negative, and the product of the sizes (each counted as at least 1, as the
-/// contiguous strides need), times element_size, fits in int64. Throws tg::Error naming `op` and the
+/// them: no size is negative, the product of the sizes with each counted as at least 1 (the largest
+/// contiguous stride) fits in int64, and so does the byte count. Throws tg::Error naming `op` and the
 /// sizes otherwise, e.g. "zeros: sizes [4611686018427387904, 4] overflow int64 ...".
 std::int64_t checked_numel(std::string_view op, IntArrayRef sizes, std::size_t element_size = 1);
 /// Row-major strides for the given sizes.

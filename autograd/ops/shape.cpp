@@ -301,7 +301,8 @@ Tensor slice_backward(const Tensor& grad, IntArrayRef sizes, std::int64_t dim, s
   {
     Shape window_sizes = out.sizes(), window_strides = out.strides();
     window_sizes[static_cast<std::size_t>(dim)] = slice_length(start, end, step);
-    if (window_sizes[static_cast<std::size_t>(dim)] > 1) window_strides[static_cast<std::size_t>(dim)] *= step;
+    if (window_sizes[static_cast<std::size_t>(dim)] > 1)
+      window_strides[static_cast<std::size_t>(dim)] *= step;
     window = detail::make_view(out, window_sizes, window_strides, start * out.stride(dim));
   }
   kernels::copy(window, grad);
@@ -347,7 +348,8 @@ Tensor cat(const tensor_list& tensors, std::int64_t dim) {
     for (std::int64_t k = 0; same && k < t.dim(); ++k) same = k == d || t.size(k) == first.size(k);
     check(same, "cat", "tensor ", i, " has shape ", t.sizes(), " which does not match tensor 0's shape ",
           first.sizes(), " outside dim ", d);
-    check(!__builtin_add_overflow(sizes[static_cast<std::size_t>(d)], t.size(d), &sizes[static_cast<std::size_t>(d)]),
+    check(!__builtin_add_overflow(sizes[static_cast<std::size_t>(d)], t.size(d),
+                                  &sizes[static_cast<std::size_t>(d)]),
           "cat", "the sizes along dim ", d, " add up to more than int64 holds");
   }
   Tensor out = detail::make_contiguous(sizes, first.dtype(), "cat");

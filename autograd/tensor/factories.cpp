@@ -109,8 +109,8 @@ Tensor from_blob(void* data, IntArrayRef sizes, std::function<void(void*)> delet
   const std::int64_t numel = checked_numel("from_blob", sizes, element_size(options.dtype()));
   check(data != nullptr || numel == 0, "from_blob", "data pointer is null");
   auto impl = std::make_shared<TensorImpl>();
-  impl->storage = std::make_shared<Storage>(data, static_cast<std::size_t>(numel) * element_size(options.dtype()),
-                                            std::move(deleter));
+  impl->storage = std::make_shared<Storage>(
+      data, static_cast<std::size_t>(numel) * element_size(options.dtype()), std::move(deleter));
   impl->sizes = sizes.vec();
   impl->strides = contiguous_strides(sizes);
   impl->dtype = options.dtype();

@@ -37,6 +37,7 @@ std::int64_t Tensor::stride(std::int64_t dim) const {
 
 bool Tensor::is_contiguous() const {
   const TensorImpl& impl = checked_impl();
+  if (shape_numel(impl.sizes) == 0) return true;  // as in PyTorch: no element is out of place
   std::int64_t expected = 1;
   for (std::size_t i = impl.sizes.size(); i-- > 0;) {
     if (impl.sizes[i] == 1) continue;

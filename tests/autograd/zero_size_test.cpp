@@ -1,10 +1,9 @@
 // Tensors with zero elements through every op of the registry (tests/support/op_cases.cpp, its
 // zero-size samples) and backward, plus the values PyTorch gives for empty reductions and products,
 // and the overflow checks on sizes.
-#include <gtest/gtest.h>
-
 #include <cmath>
 #include <cstdint>
+#include <gtest/gtest.h>
 #include <limits>
 
 #include <tapegrad/autograd/gradcheck_gtest.hpp>
@@ -26,8 +25,6 @@ TEST(OpRegistry, EveryOpHasZeroSizeCases) {
     for (const BadInput& bad : op.bad) covered = covered || has_zero_size(bad.shapes);
     EXPECT_TRUE(covered) << op.name
                          << " has no zero-size sample: add one to add_empty_samples in op_cases.cpp";
-    for (const auto& shapes : op.empty_samples)
-      EXPECT_TRUE(has_zero_size(shapes)) << op.name << ": an empty sample without a zero-size input";
   }
 }
 
@@ -52,6 +49,7 @@ TEST_P(OpZeroSize, ForwardAndBackwardGiveGradientsOfTheInputShapes) {
   tensor_list inputs = make_inputs(*s.op, s.shapes());
   Tensor out = s.run(inputs);
   ASSERT_TRUE(out.defined());
+  EXPECT_TRUE(has_zero_size(s.shapes()) || out.numel() == 0) << "neither the inputs nor the output are empty";
   ASSERT_TRUE(out.requires_grad());
   out.backward(ones_like(out));
   for (std::size_t i = 0; i < inputs.size(); ++i) {
@@ -172,12 +170,17 @@ void expect_error(const std::function<void()>& fn, const std::string& message) {
 
 TEST(SizeOverflow, FactoriesThrowNamingTheOpAndSizes) {
   expect_error([] { zeros({kHuge, 4}); }, "zeros: sizes [4611686018427387904, 4] overflow int64");
+  expect_error([] { zeros({kHuge, 1}); }, "zeros: sizes [4611686018427387904, 1] overflow int64 (");
   expect_error([] { empty({kHuge, 2}, kFloat64); }, "empty: sizes [4611686018427387904, 2] overflow int64");
   expect_error([] { ones({kHuge, kHuge}); }, "overflow int64");
   expect_error([] { rand({kHuge, 8}); }, "rand: sizes");
   expect_error([] { zeros({-1, 2}); }, "zeros: sizes must be non-negative, got [-1, 2]");
   // Zero elements, but strides of 2^124 elements: also rejected, as in PyTorch.
-  expect_error([] { zeros({0, kHuge, kHuge}); }, "zeros: sizes [0, 4611686018427387904, 4611686018427387904]");
+  expect_error(
+      [] {
+        zeros({0, kHuge, kHuge});
+      },
+      "zeros: sizes [0, 4611686018427387904, 4611686018427387904]");
   expect_error([] { arange(0.0, 1e300, 1.0); }, "arange");
   EXPECT_EQ(zeros({0, kHuge}).numel(), 0);  // strides fit: fine
 }

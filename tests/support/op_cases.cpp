@@ -16,7 +16,7 @@ Fn binary(Tensor (*op)(const Tensor&, const Tensor&)) {
 }
 
 constexpr Domain kAny = Domain::Any, kPositive = Domain::Positive, kKinks = Domain::AwayFromKinks,
-                 kProbability = Domain::Probability, kClasses = Domain::Classes, kConstant = Domain::Constant;
+                 kProbability = Domain::Probability, kClasses = Domain::Classes;
 
 // Zero-size samples per row (OpCase::empty_samples). Every row needs an entry here or a zero-size
 // bad input; OpRegistry.EveryOpHasZeroSizeCases checks that.
@@ -60,7 +60,11 @@ void add_empty_samples(std::vector<OpCase>& cases) {
       {"squeeze_dim", {{{{0, 1, 4}}}}},
       {"unsqueeze", {unary}},
       // expand to a zero-size leading dim: the input is not empty, its gradient is all zeros
-      {"expand", {{{{3, 1}}, {{1, 4}}}, [](const tensor_list& in) { return in[0].expand({0, 3, 4}); }}},
+      {"expand",
+       {{{{3, 1}}, {{1, 4}}},
+        [](const tensor_list& in) {
+          return in[0].expand({0, 3, 4});
+        }}},
       {"slice", {{{{3, 0}}, {{0, 6}}}}},
       {"narrow", {{{{4, 0}}}}},
       {"select", {{{{0, 4}}, {{3, 2, 0}}}}},
@@ -96,9 +100,10 @@ void add_empty_samples(std::vector<OpCase>& cases) {
       {"log_softmax", {softmax_like}},
       {"bce_with_logits_target_grad", {{{{0, 4}, {0, 4}}}}},
   };
-  for (const char* name : {"add_scalar", "mul_scalar", "rsub_scalar", "rdiv_scalar", "neg", "exp", "log", "sqrt",
-                           "abs", "pow_2", "pow_3", "pow_half", "pow_minus_1", "clamp", "clamp_min", "erf", "relu",
-                           "leaky_relu", "sigmoid", "tanh", "gelu", "gelu_tanh", "silu"})
+  for (const char* name : {"add_scalar",  "mul_scalar", "rsub_scalar", "rdiv_scalar", "neg",   "exp",
+                           "log",         "sqrt",       "abs",         "pow_2",       "pow_3", "pow_half",
+                           "pow_minus_1", "clamp",      "clamp_min",   "erf",         "relu",  "leaky_relu",
+                           "sigmoid",     "tanh",       "gelu",        "gelu_tanh",   "silu"})
     table[name] = {unary};
   for (const char* reduction_name : {"mean", "sum", "none"}) {
     const std::string suffix = std::string("_") + reduction_name;
