@@ -15,6 +15,7 @@ packages=(
   libgtest-dev libgmock-dev                        # tests
   libbenchmark-dev                                 # bench/
   gnuplot-nox                                      # the training-curve plot of examples/digits
+  clang libclang-rt-14-dev libomp-14-dev           # asan preset: clang++, its ASan/UBSan/libFuzzer runtimes, OpenMP
 )
 
 setup() {
