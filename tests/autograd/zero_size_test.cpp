@@ -58,8 +58,9 @@ TEST_P(OpZeroSize, ForwardAndBackwardGiveGradientsOfTheInputShapes) {
     ASSERT_TRUE(grad.defined()) << "input " << i << " got no gradient";
     EXPECT_EQ(grad.sizes(), inputs[i].sizes()) << "input " << i;
     EXPECT_EQ(grad.dtype(), inputs[i].dtype()) << "input " << i;
-    if (out.numel() == 0)  // nothing flows back from an empty output
+    if (out.numel() == 0) {  // nothing flows back from an empty output
       for (double g : grad.to_vector<double>()) EXPECT_EQ(g, 0.0) << "input " << i;
+    }
   }
 }
 
@@ -75,9 +76,11 @@ TEST_P(OpZeroSize, Float32WorksToo) {
   Tensor reference = s.run(make_inputs(*s.op, s.shapes()));
   ASSERT_EQ(out.sizes(), reference.sizes());
   const auto single = out.to(kFloat64).to_vector<double>(), expected = reference.to_vector<double>();
-  for (std::size_t i = 0; i < single.size(); ++i)
-    if (!(std::isnan(single[i]) && std::isnan(expected[i])))
+  for (std::size_t i = 0; i < single.size(); ++i) {
+    if (!(std::isnan(single[i]) && std::isnan(expected[i]))) {
       EXPECT_NEAR(single[i], expected[i], 1e-5 * (1 + std::abs(expected[i]))) << "element " << i;
+    }
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(AllOps, OpZeroSize, ::testing::ValuesIn(empty_samples()),
