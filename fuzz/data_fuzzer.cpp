@@ -17,16 +17,31 @@
 
 namespace {
 
-// Per-process scratch files in /dev/shm (memory) when it exists, else the temporary directory.
-std::filesystem::path scratch_path(const char* name) {
-  static const std::filesystem::path directory = [] {
-    std::filesystem::path base =
+// Per-process scratch files in /dev/shm (memory) when it exists, else the temporary directory; the
+// directory is removed when the fuzzer exits normally.
+class ScratchDirectory {
+ public:
+  ScratchDirectory() {
+    const std::filesystem::path base =
         std::filesystem::is_directory("/dev/shm") ? "/dev/shm" : std::filesystem::temp_directory_path();
-    std::filesystem::path dir = base / ("tapegrad-data-fuzzer-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
-    return dir;
-  }();
-  return directory / name;
+    path_ = base / ("tapegrad-data-fuzzer-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(path_);
+  }
+  ~ScratchDirectory() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  ScratchDirectory(const ScratchDirectory&) = delete;
+  ScratchDirectory& operator=(const ScratchDirectory&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+std::filesystem::path scratch_path(const char* name) {
+  static const ScratchDirectory directory;
+  return directory.path() / name;
 }
 
 std::filesystem::path write_scratch(const char* name, const std::string& bytes) {
