@@ -15,6 +15,8 @@ template <class... Fs>
 struct Overloaded : Fs... {
   using Fs::operator()...;
 };
+template <class... Fs>
+Overloaded(Fs...) -> Overloaded<Fs...>;  // clang 14 has no class template argument deduction for aggregates
 
 bool retains_grad(const Tensor& tensor) {
   return tensor.impl()->autograd && tensor.impl()->autograd->retains_grad;
@@ -98,7 +100,8 @@ Optimizer::Optimizer(std::vector<OptimizerParamGroup> param_groups,
 void Optimizer::add_param_group(const OptimizerParamGroup& group) {
   const std::string_view name = defaults_->optimizer_name();
   OptimizerParamGroup added(group.params, group.options ? group.options->clone() : defaults_->clone());
-  check(typeid(*added.options) == typeid(*defaults_), name, "parameter group ", param_groups_.size(), " has ",
+  const OptimizerOptions &options = *added.options, &defaults = *defaults_;  // typeid of plain references
+  check(typeid(options) == typeid(defaults), name, "parameter group ", param_groups_.size(), " has ",
         added.options->optimizer_name(), " options; give it ", name,
         " options or none (to use the defaults)");
   added.options->validate();

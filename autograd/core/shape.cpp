@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <limits>
 #include <sstream>
 
 #include <tapegrad/autograd/core/error.hpp>
@@ -24,6 +25,23 @@ std::int64_t shape_numel(IntArrayRef sizes) {
   std::int64_t n = 1;
   for (auto s : sizes) n *= s;
   return n;
+}
+
+std::int64_t checked_numel(std::string_view op, IntArrayRef sizes, std::size_t element_size) {
+  std::int64_t numel = 1;
+  std::int64_t span = 1;  // the product with sizes of 0 counted as 1: the largest contiguous stride
+  for (std::int64_t size : sizes) {
+    check(size >= 0, op, "sizes must be non-negative, got ", sizes);
+    check(!__builtin_mul_overflow(span, std::max<std::int64_t>(size, 1), &span), op, "sizes ", sizes,
+          " overflow int64 (the product of the sizes exceeds ", std::numeric_limits<std::int64_t>::max(),
+          ")");
+    numel *= size;  // cannot overflow: 0 <= numel <= span
+  }
+  std::int64_t bytes = 0;
+  check(!__builtin_mul_overflow(numel, static_cast<std::int64_t>(element_size), &bytes), op, "sizes ", sizes,
+        " overflow int64 (", numel, " elements of ", element_size, " bytes exceed ",
+        std::numeric_limits<std::int64_t>::max(), " bytes)");
+  return numel;
 }
 
 Shape contiguous_strides(IntArrayRef sizes) {

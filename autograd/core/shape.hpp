@@ -25,10 +25,14 @@ class IntArrayRef {
   IntArrayRef(const std::int64_t& single) : data_(&single), size_(1) {}
 // NOTE: like c10::IntArrayRef this borrows the braced list, which lives until the end of the full
 // expression: pass `{2, 3}` straight to a function, never store an IntArrayRef made from one.
+#if defined(__GNUC__) && !defined(__clang__)  // a GCC-only warning; clang has no such group
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Winit-list-lifetime"
+#endif
   IntArrayRef(std::initializer_list<std::int64_t> values) : data_(values.begin()), size_(values.size()) {}
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
   IntArrayRef(const std::vector<std::int64_t>& values) : data_(values.data()), size_(values.size()) {}
   IntArrayRef(const Shape& values) : data_(values.data()), size_(values.size()) {}
   IntArrayRef(std::span<const std::int64_t> values) : data_(values.data()), size_(values.size()) {}
@@ -49,8 +53,14 @@ bool operator==(IntArrayRef a, IntArrayRef b);
 std::ostream& operator<<(std::ostream& out, IntArrayRef sizes);
 inline std::ostream& operator<<(std::ostream& out, const Shape& sizes) { return out << IntArrayRef(sizes); }
 
-/// Product of sizes (1 for a 0-d shape).
+/// Product of sizes (1 for a 0-d shape). Does not check for overflow: shapes are checked with
+/// checked_numel where they are made, so a tensor's sizes always multiply within int64.
 std::int64_t shape_numel(IntArrayRef sizes);
+/// The element count of `sizes` after checking that a tensor of `element_size`-byte elements can have
+/// them: no size is negative, the product of the sizes with each counted as at least 1 (the largest
+/// contiguous stride) fits in int64, and so does the byte count. Throws tg::Error naming `op` and the
+/// sizes otherwise, e.g. "zeros: sizes [4611686018427387904, 4] overflow int64 ...".
+std::int64_t checked_numel(std::string_view op, IntArrayRef sizes, std::size_t element_size = 1);
 /// Row-major strides for the given sizes.
 Shape contiguous_strides(IntArrayRef sizes);
 /// NumPy broadcasting of two shapes; throws tg::Error naming `op` when they do not broadcast.

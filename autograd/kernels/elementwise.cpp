@@ -1,5 +1,8 @@
+#include <atomic>
 #include <cstring>
+#include <type_traits>
 
+#include <tapegrad/autograd/core/numeric_cast.hpp>
 #include <tapegrad/autograd/kernels/elementwise.hpp>
 
 namespace tg::kernels {
@@ -13,7 +16,7 @@ Shape broadcast_strides(const Tensor& tensor, IntArrayRef out_sizes) {
   return strides;
 }
 
-void copy(const Tensor& destination, const Tensor& source) {
+void copy(const Tensor& destination, const Tensor& source, std::string_view op) {
   const Shape& sizes = destination.sizes();
   if (source.dtype() == destination.dtype() && source.sizes() == sizes && source.is_contiguous() &&
       destination.is_contiguous()) {
@@ -27,6 +30,19 @@ void copy(const Tensor& destination, const Tensor& source) {
     dispatch(source.dtype(), [&]<class From>() {
       To* out = static_cast<To*>(destination.raw_data());
       const From* in = static_cast<const From*>(source.raw_data());
+      if constexpr (std::is_integral_v<To> && std::is_floating_point_v<From>) {
+        // A pass of its own: nothing can be thrown from inside the (OpenMP) copy loop.
+        std::atomic<bool> unrepresentable = false;
+        for_each_row<1>(sizes, {source_strides.data()},
+                        [&](const std::array<std::int64_t, 1>& offsets, std::int64_t count,
+                            const std::array<std::int64_t, 1>& step) {
+                          for (std::int64_t i = 0; i < count; ++i)
+                            if (!fits_in_int64(in[offsets[0] + i * step[0]]))
+                              unrepresentable.store(true, std::memory_order_relaxed);
+                        });
+        check(!unrepresentable.load(), op, "cannot convert ", source.dtype(), " to ", destination.dtype(),
+              ": a value is NaN, infinite or outside the int64 range");
+      }
       for_each_row<2>(sizes, {destination_strides.data(), source_strides.data()},
                       [&](const std::array<std::int64_t, 2>& offsets, std::int64_t count,
                           const std::array<std::int64_t, 2>& step) {

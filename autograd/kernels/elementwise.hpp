@@ -103,6 +103,8 @@ Tensor zip(std::string_view op, const Tensor& a, const Tensor& b, F f) {
 }
 
 /// Copies `source` (broadcast to destination's shape, any dtype) into `destination` element-wise.
-void copy(const Tensor& destination, const Tensor& source);
+/// Converting floating values to int64 truncates toward zero; when a value is NaN, infinite or out of
+/// int64's range, throws tg::Error naming `op` before writing anything.
+void copy(const Tensor& destination, const Tensor& source, std::string_view op = "copy_");
 
 }  // namespace tg::kernels

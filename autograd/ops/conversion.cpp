@@ -17,9 +17,9 @@ struct CopyBackward final : Node {
 };
 
 namespace {
-Tensor copy_of(const Tensor& x, Dtype dtype, std::string_view node_name) {
-  Tensor out = detail::make_contiguous(x.sizes(), dtype);
-  kernels::copy(out, x);
+Tensor copy_of(std::string_view op, const Tensor& x, Dtype dtype, std::string_view node_name) {
+  Tensor out = detail::make_contiguous(x.sizes(), dtype, op);
+  kernels::copy(out, x, op);
   if (is_floating_point(dtype))
     if (auto* node = record<CopyBackward>({x}, {out})) node->name_ = node_name;
   return out;
@@ -28,18 +28,18 @@ Tensor copy_of(const Tensor& x, Dtype dtype, std::string_view node_name) {
 
 Tensor clone(const Tensor& x) {
   detail::check_defined("clone", "input", x);
-  return copy_of(x, x.dtype(), "CloneBackward");
+  return copy_of("clone", x, x.dtype(), "CloneBackward");
 }
 
 Tensor contiguous(const Tensor& x) {
   detail::check_defined("contiguous", "input", x);
-  return x.is_contiguous() ? x : copy_of(x, x.dtype(), "CloneBackward");
+  return x.is_contiguous() ? x : copy_of("contiguous", x, x.dtype(), "CloneBackward");
 }
 
 Tensor to(const Tensor& x, Dtype dtype) {
   detail::check_defined("to", "input", x);
   if (x.dtype() == dtype) return x;
-  return copy_of(x, dtype, "ToCopyBackward");
+  return copy_of("to", x, dtype, "ToCopyBackward");
 }
 
 Tensor Tensor::clone() const { return tg::clone(*this); }

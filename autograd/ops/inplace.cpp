@@ -2,6 +2,7 @@
 // They bump the storage's version counter so that backward detects tensors modified after saving.
 #include <cstring>
 
+#include <tapegrad/autograd/core/numeric_cast.hpp>
 #include <tapegrad/autograd/engine/grad_mode.hpp>
 #include <tapegrad/autograd/kernels/elementwise.hpp>
 
@@ -99,6 +100,7 @@ const Tensor& Tensor::copy_(const Tensor& source) const {
 
 const Tensor& Tensor::fill_(double value) const {
   check_inplace("fill_", *this);
+  check_representable("fill_", value, dtype());
   update(*this, [value](auto) { return value; });
   return *this;
 }

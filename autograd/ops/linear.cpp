@@ -1,4 +1,5 @@
 #include <cstring>
+#include <span>
 
 #include <tapegrad/autograd/engine/node.hpp>
 #include <tapegrad/autograd/engine/saved_tensor.hpp>
@@ -14,6 +15,14 @@ using autograd::SavedTensor;
 
 // ---- linear: with G = dL/dy as [N, out] and X as [N, in]:
 // dX = G·W, dW = Gᵀ·X, db = column sums of G. Gᵀ and the views are strided, never copied.
+namespace {
+// The rows of an input [..., in_features]: the product of the leading sizes (not numel / in_features,
+// which has no answer when in_features is 0; and -1 in a reshape cannot stand for it either).
+std::int64_t leading_rows(IntArrayRef sizes) {
+  return shape_numel(IntArrayRef(std::span<const std::int64_t>(sizes.begin(), sizes.size() - 1)));
+}
+}  // namespace
+
 struct LinearBackward final : Node {
   SavedTensor x, weight;
   std::string_view name() const override { return "LinearBackward"; }
@@ -24,10 +33,11 @@ struct LinearBackward final : Node {
   tensor_list apply(tensor_list&& g) override {
     const Shape& x_sizes = input_meta()[0].sizes;
     const std::int64_t features_out = input_meta()[1].sizes[0];
-    Tensor grad = g[0].reshape({-1, features_out});
+    const std::int64_t rows = leading_rows(x_sizes);
+    Tensor grad = g[0].reshape({rows, features_out});
     tensor_list out(3);
     if (needs_input_grad(0)) out[0] = mm(grad, weight.unpack(*this)).reshape(x_sizes);
-    if (needs_input_grad(1)) out[1] = mm(t(grad), x.unpack(*this).reshape({-1, x_sizes.back()}));
+    if (needs_input_grad(1)) out[1] = mm(t(grad), x.unpack(*this).reshape({rows, x_sizes.back()}));
     if (needs_input_grad(2)) out[2] = sum(grad, {0});
     return out;
   }
@@ -47,7 +57,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
     check(bias.dtype() == x.dtype(), "linear", "bias is ", bias.dtype(), " but input is ", x.dtype());
   }
   const std::int64_t features_in = weight.size(1), features_out = weight.size(0);
-  const std::int64_t rows = features_in == 0 ? shape_numel(x.sizes()) : x.numel() / features_in;
+  const std::int64_t rows = leading_rows(x.sizes());
   Tensor x2 = x.dim() == 2 ? x : x.detach().contiguous().reshape({rows, features_in});
   Tensor out = detail::make_contiguous({rows, features_out}, x.dtype());
   if (bias.defined()) {

@@ -101,7 +101,7 @@ Tensor batched_product(std::string_view op, const Tensor& a, const Tensor& b) {
   const std::int64_t batch_a = a.dim() == 3 ? a.size(0) : 1, batch_b = b.dim() == 3 ? b.size(0) : 1;
   check(batch_a == batch_b || batch_a == 1 || batch_b == 1, op, "batch sizes of ", a.sizes(), " and ",
         b.sizes(), " do not broadcast (", batch_a, " vs ", batch_b, ")");
-  const std::int64_t batches = std::max(batch_a, batch_b);
+  const std::int64_t batches = batch_a == 1 ? batch_b : batch_a;  // broadcasting 1 against 0 gives 0
   Tensor out = detail::make_contiguous({batches, a.size(-2), b.size(-1)}, a.dtype());
   for (std::int64_t i = 0; i < batches; ++i) detail::gemm_into(batch(out, i), batch(a, i), batch(b, i), 0.0);
   return record_matmul(a, b, out, "BmmBackward");

@@ -1,5 +1,6 @@
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <optional>
@@ -358,7 +359,8 @@ struct VarBackward final : Node {
 Tensor var(const Tensor& x, IntArrayRef dims, bool unbiased, bool keepdim) {
   detail::check_floating("var", "input", x);
   ReductionPlan plan = plan_reduction("var", x, dims, keepdim);
-  const double divisor = static_cast<double>(plan.inner) - (unbiased ? 1.0 : 0.0);
+  // As PyTorch: no more elements than the correction gives NaN (a divisor of 0; an empty input too).
+  const double divisor = std::max(static_cast<double>(plan.inner) - (unbiased ? 1.0 : 0.0), 0.0);
   Tensor out;
   {
     NoGradGuard no_grad;

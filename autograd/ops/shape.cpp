@@ -24,7 +24,8 @@ Shape infer_sizes(std::string_view op, IntArrayRef sizes, std::int64_t numel, In
       infer = i;
     } else {
       check(out[i] >= 0, op, "invalid size ", out[i], " in ", sizes);
-      known *= out[i];
+      check(!__builtin_mul_overflow(known, out[i], &known), op, "shape ", sizes,
+            " is invalid for input of shape ", from, " (", numel, " elements)");
     }
   }
   if (infer) {
@@ -32,9 +33,15 @@ Shape infer_sizes(std::string_view op, IntArrayRef sizes, std::int64_t numel, In
           " (", numel, " elements)");
     out[*infer] = numel / known;
   }
-  check(shape_numel(out) == numel, op, "shape ", sizes, " is invalid for input of shape ", from, " (", numel,
-        " elements)");
+  // checked_numel also rejects shapes such as [0, 2^62, 2^62], whose strides would overflow.
+  check(checked_numel(op, out) == numel, op, "shape ", sizes, " is invalid for input of shape ", from, " (",
+        numel, " elements)");
   return out;
+}
+
+// Elements of [start, end) taken every `step` (> 0), written so that no step overflows.
+std::int64_t slice_length(std::int64_t start, std::int64_t end, std::int64_t step) {
+  return end <= start ? 0 : (end - start - 1) / step + 1;
 }
 
 // The gradient of any reshaping view is the gradient reshaped back to the input's sizes.
@@ -207,6 +214,7 @@ Tensor expand(const Tensor& x, IntArrayRef sizes) {
     out_strides[i] = own == want ? x.stride(d - lead) : 0;
   }
   if (out_sizes == x.sizes()) return x;
+  checked_numel("expand", out_sizes);  // the view is valid only if its element count fits in int64
   Tensor out = detail::make_view(x, out_sizes, out_strides, x.storage_offset());
   record<ExpandBackward>({x}, {out});
   return out;
@@ -234,8 +242,9 @@ Tensor slice(const Tensor& x, std::int64_t dim, std::optional<std::int64_t> star
   const std::int64_t start = clip(start_opt.value_or(0));
   const std::int64_t end = std::max(start, clip(end_opt.value_or(n)));
   Shape sizes = x.sizes(), strides = x.strides();
-  sizes[static_cast<std::size_t>(d)] = (end - start + step - 1) / step;
-  strides[static_cast<std::size_t>(d)] *= step;
+  sizes[static_cast<std::size_t>(d)] = slice_length(start, end, step);
+  // With two or more elements step < n, so the stride stays within the input's extent.
+  if (sizes[static_cast<std::size_t>(d)] > 1) strides[static_cast<std::size_t>(d)] *= step;
   Tensor out = detail::make_view(x, sizes, strides, x.storage_offset() + start * x.stride(d));
   if (auto* node = record<SliceBackward>({x}, {out})) {
     node->dim = d;
@@ -252,7 +261,7 @@ Tensor narrow(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_
   const std::int64_t d = wrap_dim("narrow", dim, x.dim());
   const std::int64_t n = x.size(d);
   if (start < 0) start += n;
-  check(start >= 0 && length >= 0 && start + length <= n, "narrow", "start ", start, " and length ", length,
+  check(start >= 0 && length >= 0 && length <= n - start, "narrow", "start ", start, " and length ", length,
         " are out of range for dim ", dim, " of size ", n);
   return slice(x, d, start, start + length, 1);
 }
@@ -291,8 +300,9 @@ Tensor slice_backward(const Tensor& grad, IntArrayRef sizes, std::int64_t dim, s
   Tensor window = detail::make_view(out, out.sizes(), out.strides(), 0);
   {
     Shape window_sizes = out.sizes(), window_strides = out.strides();
-    window_sizes[static_cast<std::size_t>(dim)] = (end - start + step - 1) / step;
-    window_strides[static_cast<std::size_t>(dim)] *= step;
+    window_sizes[static_cast<std::size_t>(dim)] = slice_length(start, end, step);
+    if (window_sizes[static_cast<std::size_t>(dim)] > 1)
+      window_strides[static_cast<std::size_t>(dim)] *= step;
     window = detail::make_view(out, window_sizes, window_strides, start * out.stride(dim));
   }
   kernels::copy(window, grad);
@@ -338,9 +348,11 @@ Tensor cat(const tensor_list& tensors, std::int64_t dim) {
     for (std::int64_t k = 0; same && k < t.dim(); ++k) same = k == d || t.size(k) == first.size(k);
     check(same, "cat", "tensor ", i, " has shape ", t.sizes(), " which does not match tensor 0's shape ",
           first.sizes(), " outside dim ", d);
-    sizes[static_cast<std::size_t>(d)] += t.size(d);
+    check(!__builtin_add_overflow(sizes[static_cast<std::size_t>(d)], t.size(d),
+                                  &sizes[static_cast<std::size_t>(d)]),
+          "cat", "the sizes along dim ", d, " add up to more than int64 holds");
   }
-  Tensor out = detail::make_contiguous(sizes, first.dtype());
+  Tensor out = detail::make_contiguous(sizes, first.dtype(), "cat");
   std::int64_t offset = 0;
   for (const Tensor& t : tensors) {
     Shape window_sizes = out.sizes();

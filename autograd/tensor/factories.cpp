@@ -1,6 +1,8 @@
 #include <cmath>
 #include <cstring>
+#include <type_traits>
 
+#include <tapegrad/autograd/core/numeric_cast.hpp>
 #include <tapegrad/autograd/kernels/dispatch.hpp>
 #include <tapegrad/autograd/tensor/factories.hpp>
 
@@ -16,9 +18,12 @@ template <class T>
 Tensor from_values(const T* values, std::size_t count, IntArrayRef sizes, TensorOptions options,
                    Dtype natural) {
   const Dtype dtype = options.has_dtype() ? options.dtype() : natural;
-  check(shape_numel(sizes) == static_cast<std::int64_t>(count), "tensor", "got ", count, " values for shape ",
-        sizes, " which holds ", shape_numel(sizes));
-  Tensor out = detail::make_contiguous(sizes, dtype);
+  const std::int64_t numel = checked_numel("tensor", sizes, element_size(dtype));
+  check(numel == static_cast<std::int64_t>(count), "tensor", "got ", count, " values for shape ", sizes,
+        " which holds ", numel);
+  Tensor out = detail::make_contiguous(sizes, dtype, "tensor");
+  if constexpr (std::is_floating_point_v<T>)
+    for (std::size_t i = 0; i < count; ++i) check_representable("tensor", values[i], dtype);
   kernels::dispatch(dtype, [&]<class U>() {
     U* data = out.data_ptr<U>();
     for (std::size_t i = 0; i < count; ++i) data[i] = static_cast<U>(values[i]);
@@ -29,11 +34,12 @@ Tensor from_values(const T* values, std::size_t count, IntArrayRef sizes, Tensor
 }  // namespace
 
 Tensor empty(IntArrayRef sizes, TensorOptions options) {
-  return finish(detail::make_contiguous(sizes, options.dtype()), options);
+  return finish(detail::make_contiguous(sizes, options.dtype(), "empty"), options);
 }
 
 Tensor full(IntArrayRef sizes, double value, TensorOptions options) {
-  Tensor out = detail::make_contiguous(sizes, options.dtype());
+  check_representable("full", value, options.dtype());
+  Tensor out = detail::make_contiguous(sizes, options.dtype(), "full");
   kernels::dispatch(options.dtype(), [&]<class T>() {
     T* data = out.data_ptr<T>();
     const std::int64_t n = out.numel();
@@ -43,7 +49,7 @@ Tensor full(IntArrayRef sizes, double value, TensorOptions options) {
 }
 
 Tensor zeros(IntArrayRef sizes, TensorOptions options) {
-  Tensor out = detail::make_contiguous(sizes, options.dtype());
+  Tensor out = detail::make_contiguous(sizes, options.dtype(), "zeros");
   std::memset(out.raw_data(), 0, static_cast<std::size_t>(out.numel()) * element_size(out.dtype()));
   return finish(out, options);
 }
@@ -68,8 +74,15 @@ Tensor arange_values(double start, double end, double step, TensorOptions option
   check(step != 0, "arange", "step must be non-zero");
   check(std::isfinite(start) && std::isfinite(end), "arange", "start and end must be finite");
   const double count_real = std::ceil((end - start) / step);
+  // (end - start) / step can exceed int64, or be infinite when end - start overflows.
+  check(count_real < 0x1.0p63, "arange", "[", start, ", ", end, ") with step ", step, " has ", count_real,
+        " elements, more than a tensor can hold");
   const std::int64_t count = count_real > 0 ? static_cast<std::int64_t>(count_real) : 0;
-  Tensor out = detail::make_contiguous({count}, options.dtype());
+  if (count > 0) {  // the values run monotonically from the first to the last
+    check_representable("arange", start, options.dtype());
+    check_representable("arange", start + step * static_cast<double>(count - 1), options.dtype());
+  }
+  Tensor out = detail::make_contiguous({count}, options.dtype(), "arange");
   kernels::dispatch(options.dtype(), [&]<class T>() {
     for (std::int64_t i = 0; i < count; ++i) out.data_ptr<T>()[i] = static_cast<T>(start + step * i);
   });
@@ -93,10 +106,11 @@ Tensor tensor(std::initializer_list<double> values, TensorOptions options) {
 }
 
 Tensor from_blob(void* data, IntArrayRef sizes, std::function<void(void*)> deleter, TensorOptions options) {
-  check(data != nullptr || shape_numel(sizes) == 0, "from_blob", "data pointer is null");
+  const std::int64_t numel = checked_numel("from_blob", sizes, element_size(options.dtype()));
+  check(data != nullptr || numel == 0, "from_blob", "data pointer is null");
   auto impl = std::make_shared<TensorImpl>();
   impl->storage = std::make_shared<Storage>(
-      data, static_cast<std::size_t>(shape_numel(sizes)) * element_size(options.dtype()), std::move(deleter));
+      data, static_cast<std::size_t>(numel) * element_size(options.dtype()), std::move(deleter));
   impl->sizes = sizes.vec();
   impl->strides = contiguous_strides(sizes);
   impl->dtype = options.dtype();

@@ -25,8 +25,8 @@ double normal() {
 }
 
 template <class Next>
-Tensor fill_with(IntArrayRef sizes, TensorOptions options, Next next) {
-  Tensor out = detail::make_contiguous(sizes, options.dtype());
+Tensor fill_with(std::string_view op, IntArrayRef sizes, TensorOptions options, Next next) {
+  Tensor out = detail::make_contiguous(sizes, options.dtype(), op);
   std::lock_guard lock(generator_mutex);
   kernels::dispatch(options.dtype(), [&]<class T>() {
     T* data = out.data_ptr<T>();
@@ -59,20 +59,22 @@ double next_normal() {
 Tensor rand(IntArrayRef sizes, TensorOptions options) {
   check(is_floating_point(options.dtype()), "rand", "dtype must be float32 or float64, got ",
         options.dtype());
-  return fill_with(sizes, options, uniform);
+  return fill_with("rand", sizes, options, uniform);
 }
 
 Tensor randn(IntArrayRef sizes, TensorOptions options) {
   check(is_floating_point(options.dtype()), "randn", "dtype must be float32 or float64, got ",
         options.dtype());
-  return fill_with(sizes, options, normal);
+  return fill_with("randn", sizes, options, normal);
 }
 
 Tensor randint(std::int64_t low, std::int64_t high, IntArrayRef sizes, TensorOptions options) {
   check(low < high, "randint", "low (", low, ") must be below high (", high, ")");
-  const auto range = static_cast<std::uint64_t>(high - low);
-  return fill_with(sizes, options,
-                   [&] { return static_cast<double>(low + static_cast<std::int64_t>(generator() % range)); });
+  // In unsigned arithmetic, so [INT64_MIN, INT64_MAX) neither overflows nor loses precision.
+  const std::uint64_t range = static_cast<std::uint64_t>(high) - static_cast<std::uint64_t>(low);
+  return fill_with("randint", sizes, options, [&] {
+    return static_cast<std::int64_t>(static_cast<std::uint64_t>(low) + generator() % range);
+  });
 }
 
 Tensor rand_like(const Tensor& other) { return rand(other.sizes(), other.dtype()); }

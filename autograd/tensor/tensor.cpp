@@ -1,6 +1,8 @@
 #include <algorithm>
 #include <memory>
+#include <type_traits>
 
+#include <tapegrad/autograd/core/numeric_cast.hpp>
 #include <tapegrad/autograd/engine/grad_mode.hpp>
 #include <tapegrad/autograd/engine/node.hpp>
 #include <tapegrad/autograd/kernels/dispatch.hpp>
@@ -26,6 +28,7 @@ std::int64_t Tensor::stride(std::int64_t dim) const {
 
 bool Tensor::is_contiguous() const {
   const TensorImpl& impl = checked_impl();
+  if (shape_numel(impl.sizes) == 0) return true;  // as in PyTorch: no element is out of place
   std::int64_t expected = 1;
   for (std::size_t i = impl.sizes.size(); i-- > 0;) {
     if (impl.sizes[i] == 1) continue;
@@ -53,8 +56,12 @@ double Tensor::item_double() const {
 
 std::int64_t Tensor::item_int() const {
   check(numel() == 1, "item", "only one-element tensors can be converted to a scalar, got shape ", sizes());
-  return kernels::dispatch(
-      dtype(), [&]<class T>() { return static_cast<std::int64_t>(*static_cast<T*>(raw_data())); });
+  return kernels::dispatch(dtype(), [&]<class T>() {
+    const T value = *static_cast<T*>(raw_data());
+    if constexpr (std::is_floating_point_v<T>)
+      check(fits_in_int64(value), "item", "the value ", value, " does not fit in int64");
+    return static_cast<std::int64_t>(value);
+  });
 }
 
 std::vector<double> Tensor::to_double_vector() const {
@@ -70,7 +77,12 @@ std::vector<std::int64_t> Tensor::to_int_vector() const {
   return kernels::dispatch(dtype(), [&]<class T>() {
     const T* data = static_cast<const T*>(values.raw_data());
     std::vector<std::int64_t> out(static_cast<std::size_t>(values.numel()));
-    for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<std::int64_t>(data[i]);
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      if constexpr (std::is_floating_point_v<T>)
+        check(fits_in_int64(data[i]), "to_vector", "the value ", data[i], " at index ", i,
+              " does not fit in int64");
+      out[i] = static_cast<std::int64_t>(data[i]);
+    }
     return out;
   });
 }
@@ -159,16 +171,15 @@ void Tensor::retain_grad() const {
 
 namespace detail {
 
-Tensor make_contiguous(IntArrayRef sizes, Dtype dtype) {
+Tensor make_contiguous(IntArrayRef sizes, Dtype dtype, std::string_view op) {
+  const std::int64_t numel = checked_numel(op, sizes, element_size(dtype));  // sizes >= 0, no overflow
   auto impl = std::make_shared<TensorImpl>();
   impl->sizes.assign(sizes.begin(), sizes.end());
   impl->strides.resize(sizes.size());
-  std::int64_t stride = 1, numel = 1;
-  for (std::size_t i = sizes.size(); i-- > 0;) {  // contiguous_strides and shape_numel in one pass
-    check(sizes[i] >= 0, "tensor", "sizes must be non-negative, got ", sizes);
+  std::int64_t stride = 1;
+  for (std::size_t i = sizes.size(); i-- > 0;) {
     impl->strides[i] = stride;
     stride *= std::max<std::int64_t>(sizes[i], 1);
-    numel *= sizes[i];
   }
   impl->storage = Storage::create(static_cast<std::size_t>(numel) * element_size(dtype));
   impl->dtype = dtype;

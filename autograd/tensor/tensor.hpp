@@ -250,8 +250,9 @@ std::vector<T> Tensor::to_vector() const {
 std::ostream& operator<<(std::ostream& out, const Tensor& tensor);
 
 namespace detail {
-/// A new contiguous, uninitialised tensor.
-Tensor make_contiguous(IntArrayRef sizes, Dtype dtype);
+/// A new contiguous, uninitialised tensor. Throws tg::Error naming `op` for negative sizes or sizes
+/// whose byte count overflows int64 (checked_numel).
+Tensor make_contiguous(IntArrayRef sizes, Dtype dtype, std::string_view op = "tensor");
 /// A view of `base`'s storage with the given geometry and no autograd history.
 Tensor make_view(const Tensor& base, IntArrayRef sizes, IntArrayRef strides, std::int64_t offset);
 /// Throws unless the tensor is float32 or float64.

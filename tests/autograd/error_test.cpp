@@ -1,5 +1,7 @@
 // User errors: every row does one invalid thing and names the message it must produce (op name, shapes,
 // dtypes). Messages are tg::Error, which is also a std::runtime_error.
+#include <cmath>
+#include <cstdint>
 #include <functional>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -465,6 +467,35 @@ std::vector<ErrorCase> cases() {
        "(float32)"},
       {"HookNoGrad", [] { f32({1}).register_hook([](const Tensor& g) { return g; }); },
        "register_hook: cannot register a hook on a tensor that does not require grad"},
+      // found by fuzz/ops_fuzzer: float -> int64 conversions of NaN, infinities and out-of-range
+      // values are undefined behaviour in C++, and sizes whose product overflows int64
+      {"ToInt64OfInfinity", [] { tg::full({2}, INFINITY).to(tg::kInt64); },
+       "to: cannot convert float32 to int64: a value is NaN, infinite or outside the int64 range"},
+      {"CopyNaNIntoInt64", [] { tg::zeros({2}, tg::kInt64).copy_(tg::full({2}, NAN)); },
+       "copy_: cannot convert float32 to int64"},
+      {"FullInt64OfHugeValue", [] { tg::full({2}, 1e19, tg::kInt64); },
+       "full: the value 1e+19 cannot be stored in an int64 tensor"},
+      {"FillInt64WithNaN", [] { tg::zeros({2}, tg::kInt64).fill_(NAN); },
+       "fill_: the value nan cannot be stored in an int64 tensor"},
+      {"TensorInt64FromInfinity",
+       [] {
+         tg::tensor({1.0, -INFINITY}, tg::kInt64);
+       },
+       "tensor: the value -inf cannot be stored in an int64 tensor"},
+      {"ArangeInt64PastRange", [] { tg::arange(0.0, 1e20, 1e19, tg::kInt64); },
+       "arange: the value 9e+19 cannot be stored in an int64 tensor"},
+      {"ItemInt64OfNaN", [] { tg::full({}, NAN).item<std::int64_t>(); },
+       "item: the value nan does not fit in int64"},
+      {"ZerosSizesOverflow",
+       [] {
+         tg::zeros({std::int64_t{1} << 40, std::int64_t{1} << 40});
+       },
+       "zeros: sizes [1099511627776, 1099511627776] overflow int64"},
+      {"ExpandSizesOverflow",
+       [] {
+         f32({1}).expand({std::int64_t{1} << 40, std::int64_t{1} << 40});
+       },
+       "expand: sizes [1099511627776, 1099511627776] overflow int64"},
   };
 }
 

@@ -130,6 +130,7 @@ TEST(Linear, ShapesAndDefaultInitMatchPyTorch) {
     }
     EXPECT_LE(largest, bound);
     EXPECT_GT(largest, 0.95 * bound);
+    EXPECT_NEAR(sum / static_cast<double>(values.size()), 0.0, 0.2 * bound);  // > 6 sigma for the bias
     EXPECT_NEAR(sum_squares / static_cast<double>(values.size()), bound * bound / 3,
                 0.1 * bound * bound / 3 + 1e-9);
   }

@@ -1,5 +1,6 @@
 #include "support/op_cases.hpp"
 
+#include <map>
 #include <random>
 
 namespace tg::testing {
@@ -15,7 +16,109 @@ Fn binary(Tensor (*op)(const Tensor&, const Tensor&)) {
 }
 
 constexpr Domain kAny = Domain::Any, kPositive = Domain::Positive, kKinks = Domain::AwayFromKinks,
-                 kProbability = Domain::Probability, kClasses = Domain::Classes, kConstant = Domain::Constant;
+                 kProbability = Domain::Probability, kClasses = Domain::Classes;
+
+// Zero-size samples per row (OpCase::empty_samples). Every row needs an entry here or a zero-size
+// bad input; OpRegistry.EveryOpHasZeroSizeCases checks that.
+void add_empty_samples(std::vector<OpCase>& cases) {
+  using Samples = std::vector<std::vector<Shape>>;
+  const Samples unary = {{{0, 4}}, {{2, 0}}, {{0}}};
+  const Samples binary = {{{0, 4}, {0, 4}}, {{0, 4}, {4}}, {{2, 0}, {2, 1}}, {{}, {0, 3}}, {{3, 1}, {3, 0}}};
+  const Samples reduction = {{{0}}, {{0, 4}}, {{3, 0}}, {{2, 0, 3}}};
+  const Samples softmax_like = {{{0, 4}}, {{3, 0}}, {{2, 0, 4}}};
+  struct Entry {
+    Samples samples;
+    std::function<Tensor(const tensor_list&)> fn = {};
+  };
+  std::map<std::string, Entry> table = {
+      {"add", {binary}},
+      {"add_alpha", {binary}},
+      {"sub", {binary}},
+      {"mul", {binary}},
+      {"div", {binary}},
+      {"matmul",
+       {{{{3, 0}, {0, 5}},
+         {{0, 4}, {4, 5}},
+         {{3, 4}, {4, 0}},
+         {{2, 0, 4}, {4, 3}},
+         {{0, 3, 4}, {4, 2}},
+         {{2, 3, 0}, {0, 2}},
+         {{0}, {0}},
+         {{0}, {0, 3}},
+         {{3, 0}, {0}}}}},
+      {"mm", {{{{3, 0}, {0, 5}}, {{0, 4}, {4, 5}}, {{3, 4}, {4, 0}}}}},
+      {"bmm", {{{{0, 3, 4}, {0, 4, 5}}, {{2, 3, 0}, {2, 0, 5}}, {{2, 0, 4}, {2, 4, 5}}}}},
+      {"linear", {{{{0, 4}, {3, 4}, {3}}, {{5, 0}, {3, 0}, {3}}, {{5, 4}, {0, 4}, {0}}}}},
+      {"linear_no_bias", {{{{0, 4}, {3, 4}}, {{5, 0}, {3, 0}}, {{5, 4}, {0, 4}}}}},
+      {"reshape", {{{{0, 4}}, {{2, 0, 2}}}}},
+      {"view", {{{{0, 4}}, {{2, 3, 0, 5}}}}},
+      {"flatten", {{{{2, 0, 2}}, {{0, 3, 2}}}}},
+      {"transpose", {{{{0, 4}}, {{2, 0, 4}}}}},
+      {"t", {{{{0, 4}}, {{0}}}}},
+      {"permute", {{{{2, 0, 4}}}}},
+      {"squeeze", {{{{0, 1, 4}}}}},
+      {"squeeze_dim", {{{{0, 1, 4}}}}},
+      {"unsqueeze", {unary}},
+      // expand to a zero-size leading dim: the input is not empty, its gradient is all zeros
+      {"expand",
+       {{{{3, 1}}, {{1, 4}}},
+        [](const tensor_list& in) {
+          return in[0].expand({0, 3, 4});
+        }}},
+      {"slice", {{{{3, 0}}, {{0, 6}}}}},
+      {"narrow", {{{{4, 0}}}}},
+      {"select", {{{{0, 4}}, {{3, 2, 0}}}}},
+      {"cat", {{{{2, 3}, {2, 0}}, {{0, 3}, {0, 2}}, {{2, 0}, {2, 0}}}}},
+      {"stack", {{{{0, 3}, {0, 3}}, {{2, 0}, {2, 0}}}}},
+      {"index_select",
+       {{{{3, 0}}, {{3, 4}}},
+        [](const tensor_list& in) {
+          // an empty index on a non-empty input, and any index on an input with an empty row
+          const Tensor index = in[0].size(1) == 0 ? tensor(std::vector<std::int64_t>{2, 0, 2})
+                                                  : tensor(std::vector<std::int64_t>{}, {0});
+          return in[0].index_select(0, index);
+        }}},
+      {"gather",
+       {{{{3, 4}}, {{0, 4}}},
+        [](const tensor_list& in) {
+          return in[0].gather(1, tensor(std::vector<std::int64_t>{}, {in[0].size(0), 0}));
+        }}},
+      {"clone", {unary}},
+      {"contiguous", {{{{0, 4}}, {{3, 0}}}}},
+      {"to_float32_and_back", {unary}},
+      {"sum", {reduction}},
+      {"sum_dims", {{{{2, 0, 4}}, {{0, 3, 4}}, {{2, 3, 0}}}}},
+      {"sum_keepdim", {{{{3, 0}}, {{0, 4}}}}},
+      {"mean", {reduction}},
+      {"mean_dims", {{{{2, 3, 0}}, {{0, 3, 4}}}}},
+      {"max_dim", {{{{0, 4}}, {{2, 3, 0, 4}}}}},
+      {"max_dim_keepdim", {{{{3, 0}}}}},
+      {"var", {reduction}},
+      {"var_dims_biased", {{{{0, 4}}, {{3, 0}}, {{2, 3, 0}}}}},
+      {"softmax", {softmax_like}},
+      {"softmax_dim0", {{{{0, 4}}, {{3, 0}}}}},
+      {"log_softmax", {softmax_like}},
+      {"bce_with_logits_target_grad", {{{{0, 4}, {0, 4}}}}},
+  };
+  for (const char* name : {"add_scalar",  "mul_scalar", "rsub_scalar", "rdiv_scalar", "neg",   "exp",
+                           "log",         "sqrt",       "abs",         "pow_2",       "pow_3", "pow_half",
+                           "pow_minus_1", "clamp",      "clamp_min",   "erf",         "relu",  "leaky_relu",
+                           "sigmoid",     "tanh",       "gelu",        "gelu_tanh",   "silu"})
+    table[name] = {unary};
+  for (const char* reduction_name : {"mean", "sum", "none"}) {
+    const std::string suffix = std::string("_") + reduction_name;
+    table["mse_loss" + suffix] = {{{{0, 4}, {0, 4}}, {{0}, {0}}}};
+    table["cross_entropy" + suffix] = {{{{0, 4}, {0}}}};
+    table["nll_loss" + suffix] = {{{{0, 4}, {0}}}};
+    table["bce_with_logits" + suffix] = {{{{0, 4}, {0, 4}}, {{3, 0}, {3, 0}}}};
+  }
+  for (OpCase& op : cases) {
+    auto entry = table.find(op.name);
+    if (entry == table.end()) continue;
+    op.empty_samples = entry->second.samples;
+    op.empty_fn = entry->second.fn;
+  }
+}
 
 std::vector<OpCase> build_cases() {
   std::vector<OpCase> cases;
@@ -157,7 +260,7 @@ std::vector<OpCase> build_cases() {
   add_case({.name = "view",
             .fn =
                 [](const tensor_list& in) {
-                  return in[0].contiguous().view({4, 3});
+                  return in[0].contiguous().view({in[0].size(-1), -1});
                 },
             .samples = {{{3, 4}}},
             .double_backward = true});
@@ -289,11 +392,13 @@ std::vector<OpCase> build_cases() {
   add_case({.name = "max",
             .fn = [](const tensor_list& in) { return in[0].max(); },
             .samples = {{{3, 4}}},
-            .double_backward = true});
+            .double_backward = true,
+            .bad = {{{{0, 3}}, "max: cannot take the maximum of an empty"}}});
   add_case({.name = "max_dim",
             .fn = [](const tensor_list& in) { return std::get<0>(in[0].max(1)); },
             .samples = {{{3, 4}}, {{2, 3, 4}}},
-            .double_backward = true});
+            .double_backward = true,
+            .bad = {{{{3, 0}}, "max: cannot take the maximum of an empty"}}});
   add_case({.name = "max_dim_keepdim",
             .fn = [](const tensor_list& in) { return std::get<0>(in[0].max(0, true)); },
             .samples = {{{3, 4}}},
@@ -376,6 +481,7 @@ std::vector<OpCase> build_cases() {
             .samples = {{{3, 4}, {3, 4}}},
             .domains = {kAny, kAny},
             .double_backward = true});
+  add_empty_samples(cases);
   return cases;
 }
 

@@ -34,6 +34,12 @@ struct OpCase {
   std::vector<BadInput> bad = {};
   autograd::GradcheckOptions tolerance = {};  // overrides for rows that pass through float32
   bool keeps_dtype = true;                    // output dtype equals the inputs' dtype
+  // Samples with a zero-size dim (set by the table in op_cases.cpp, not in the rows above): forward
+  // and backward must work and give gradients of the inputs' shapes (empty, or zeros where the input
+  // is not empty but the output is). `empty_fn`, when set, replaces `fn` for them (for rows whose
+  // fn hard-codes sizes). Rows for which every zero-size input is an error list it in `bad` instead.
+  std::vector<std::vector<Shape>> empty_samples = {};
+  std::function<Tensor(const tensor_list&)> empty_fn = {};
 };
 
 const std::vector<OpCase>& op_cases();
