@@ -311,6 +311,11 @@ class Report:
                     tuned = self.overhead("libtorch_tuned_overhead", measure, size)
                     row += [fmt(default), fmt(tuned), ratio_text(ratio(tg, tuned))]
                 rows.append(row)
+        for size in (1, 8):  # what DetectAnomalyGuard costs when on (off, it is the forward row above)
+            anomaly = self.overhead("overhead", "forward_anomaly_detection", size)
+            if anomaly is not None:
+                rows.append([f"{size}×{size}", "forward, anomaly detection on", fmt(anomaly)]
+                            + (["—", "—", "—"] if self.has_libtorch else []))
         headers = ["tensor", "measure", "tapegrad µs/op"]
         if self.has_libtorch:
             headers += ["libtorch default µs/op", "libtorch tuned µs/op", "tapegrad / libtorch tuned"]
