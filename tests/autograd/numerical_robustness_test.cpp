@@ -111,15 +111,18 @@ TEST_P(Robustness, GeluExactInBothTails) {
       }
     }
     // float64 keeps full relative accuracy in the left tail; the vectorized float32 kernel is exact
-    // at the extremes (0 below about -5.7, x above) with an absolute error under 2e-7 in between, the
-    // error profile of PyTorch's CPU kernel.
-    const Tolerance values = dtype() == tg::kFloat64 ? value_tolerance(dtype()) : Tolerance{4e-6, 2e-7};
+    // at the extremes (0 below about -5.7, x above) with an absolute error under 3e-7 (2.5 ulp of 1)
+    // in between, the error profile of PyTorch's CPU kernel (2.1e-7 seen at x = -5 without FMA).
+    const Tolerance values = dtype() == tg::kFloat64 ? value_tolerance(dtype()) : Tolerance{4e-6, 3e-7};
     expect_matches("gelu(" + approximate + ")", y, value, values, kExtremes);
     for (std::size_t i = 0; i < kExtremes.size(); ++i) {
-      if (kExtremes[i] <= -30 && dtype() == tg::kFloat32)
-        EXPECT_EQ(y.to_vector<double>()[i], 0.0) << "gelu(" << kExtremes[i] << ")";
-      if (kExtremes[i] >= 10)
-        EXPECT_EQ(y.to_vector<double>()[i], kExtremes[i]) << "gelu(" << kExtremes[i] << ")";
+      const double got = y.to_vector<double>()[i];
+      if (kExtremes[i] <= -30 && dtype() == tg::kFloat32) {
+        EXPECT_EQ(got, 0.0) << "gelu(" << kExtremes[i] << ")";
+      }
+      if (kExtremes[i] >= 10) {
+        EXPECT_EQ(got, kExtremes[i]) << "gelu(" << kExtremes[i] << ")";
+      }
     }
     expect_matches(
         "gelu'(" + approximate + ")", x.grad(), grad,
