@@ -264,7 +264,7 @@ MatrixView normalized(MatrixView view) {
 
 // Note [libxsmm routing]
 // libxsmm's JIT kernels (no packing, no threads) run small GEMMs at ~100 % of one core's peak, where BLIS
-// skx pays ~3-4 µs per call and packs: 1.2-115x faster for NN and TN from 16³ to 256³ and on the
+// skx pays ~3-4 µs per call and packs: 1.2-18x faster for NN and TN from 16³ to 256³ and 1.3-6.6x on the
 // batch-64 MLP layers (bench/notes/libxsmm.md). Beyond ~2·256³ flops (float; 2·192³ double) BLIS's packed
 // kernels catch up or win, and libxsmm 1.17 has no kernel for row-major C = A·Bᵀ at all. So a GEMM goes
 // to libxsmm when it runs on one thread anyway and is below these sizes; BLIS takes everything else,
