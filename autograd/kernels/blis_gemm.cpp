@@ -16,6 +16,7 @@
 
 #include <tapegrad/autograd/core/error.hpp>
 #include <tapegrad/autograd/kernels/blis_gemm.hpp>
+#include <tapegrad/autograd/kernels/xsmm_gemm.hpp>
 
 namespace tg::kernels {
 namespace {
@@ -261,19 +262,31 @@ MatrixView normalized(MatrixView view) {
   return view;
 }
 
+// Note [libxsmm routing]
+// libxsmm's JIT kernels (no packing, no threads) run small GEMMs at ~100 % of one core's peak, where BLIS
+// skx pays ~3-4 µs per call and packs: 1.2-18x faster for NN and TN from 16³ to 256³ and 1.3-6.6x on the
+// batch-64 MLP layers (bench/notes/libxsmm.md). Beyond ~2·256³ flops (float; 2·192³ double) BLIS's packed
+// kernels catch up or win, and libxsmm 1.17 has no kernel for row-major C = A·Bᵀ at all. So a GEMM goes
+// to libxsmm when it runs on one thread anyway and is below these sizes; BLIS takes everything else,
+// including whatever libxsmm declines (xsmm_gemm returns false).
+template <class T>
+constexpr double kXsmmMaxFlops = std::is_same_v<T, float> ? 2.0 * 256 * 256 * 256 : 2.0 * 192 * 192 * 192;
+
 template <class T>
 void typed_gemm(double alpha, const MatrixView& a, const MatrixView& b, double beta, const MatrixView& c) {
   T alpha_t = static_cast<T>(alpha), beta_t = static_cast<T>(beta);
   const double macs = static_cast<double>(c.rows) * static_cast<double>(c.cols) * static_cast<double>(a.cols);
-  if (macs <= kTinyGemmMacs) return tiny_gemm<T>(alpha_t, a, b, beta_t, c);
   const double flops = 2.0 * macs;
+  const int threads = gemm_threads(flops);
   const MatrixView na = normalized(a), nb = normalized(b), nc = normalized(c);
+  if (threads == 1 && flops <= kXsmmMaxFlops<T> && xsmm_gemm(dtype_of<T>(), alpha, na, nb, beta, nc)) return;
+  if (macs <= kTinyGemmMacs) return tiny_gemm<T>(alpha_t, a, b, beta_t, c);
   auto* pa = const_cast<T*>(static_cast<const T*>(na.data));
   auto* pb = const_cast<T*>(static_cast<const T*>(nb.data));
   auto* pc = const_cast<T*>(static_cast<const T*>(nc.data));
   rntm_t rntm;
   bli_rntm_init_from_global(&rntm);
-  bli_rntm_set_num_threads(gemm_threads(flops), &rntm);
+  bli_rntm_set_num_threads(threads, &rntm);
   if (use_sup(c.rows, c.cols, a.cols, flops))
     bli_rntm_enable_l3_sup(&rntm);
   else

@@ -20,6 +20,7 @@
 
 #include <tapegrad/autograd/kernels/blis_gemm.hpp>
 #include <tapegrad/autograd/kernels/threads.hpp>
+#include <tapegrad/autograd/kernels/xsmm_gemm.hpp>
 
 namespace tg::kernels {
 namespace {
@@ -94,16 +95,19 @@ T at(const MatrixView& v, std::int64_t i, std::int64_t j) {
   return static_cast<const T*>(v.data)[i * v.row_stride + j * v.col_stride];
 }
 
-// Runs one GEMM and compares every element with a long-double loop; returns the failures as text.
+using GemmFunction = void (*)(Dtype, double, const MatrixView&, const MatrixView&, double, const MatrixView&);
+
+// Runs one GEMM (tapegrad's gemm unless told) and compares every element with a long-double loop;
+// returns the failures as text.
 template <class T>
 std::string check_one(std::int64_t m, std::int64_t n, std::int64_t k, const Layouts& layouts, double alpha,
-                      double beta, std::mt19937& rng) {
+                      double beta, std::mt19937& rng, GemmFunction run = gemm) {
   Matrix<T> a = random_matrix<T>(m, k, layouts.a_transposed, layouts.pad, rng);
   Matrix<T> b = random_matrix<T>(k, n, layouts.b_transposed, layouts.pad, rng);
   Matrix<T> c = random_matrix<T>(m, n, layouts.c_transposed, layouts.pad, rng);
   const std::vector<T> c_before = c.data;
   const MatrixView c_old{c_before.data(), m, n, c.view.row_stride, c.view.col_stride};
-  gemm(std::is_same_v<T, float> ? kFloat32 : kFloat64, alpha, a.view, b.view, beta, c.view);
+  run(std::is_same_v<T, float> ? kFloat32 : kFloat64, alpha, a.view, b.view, beta, c.view);
   const double epsilon = std::is_same_v<T, float> ? 1.2e-7 : 2.3e-16;
   for (std::int64_t i = 0; i < m; ++i)
     for (std::int64_t j = 0; j < n; ++j) {
@@ -161,6 +165,12 @@ std::string check_sweep() {
       failures += check_one<float>(s.m, s.n, s.k, layouts[1], -1.5, 0.5, rng);
       failures += check_one<double>(s.m, s.n, s.k, layouts[2], 0.25, 1.0, rng);
     }
+    // beta = 1 (accumulating into a gradient) with alpha = 1: the libxsmm path's other kernel
+    for (const Shape& s : {shapes[5], shapes[7], shapes[9], shapes[11]})
+      for (const Layouts& l : layouts) {
+        failures += check_one<float>(s.m, s.n, s.k, l, 1.0, 1.0, rng);
+        failures += check_one<double>(s.m, s.n, s.k, l, 1.0, 1.0, rng);
+      }
   }
   return failures;
 }
@@ -263,6 +273,105 @@ TEST(BlisGemm, ResultsMatchANaiveLoop) {
   const int threads = tg::get_num_threads();
   EXPECT_EQ(check_sweep(), "");
   tg::set_num_threads(threads);
+}
+
+// The same sweep with every GEMM on BLIS (libxsmm off), so both sides of the routing stay covered.
+TEST(BlisGemm, ResultsMatchANaiveLoopWithoutLibxsmm) {
+  const int threads = tg::get_num_threads();
+  const bool libxsmm = gemm_libxsmm_enabled();
+  set_gemm_libxsmm(false);
+  EXPECT_FALSE(gemm_libxsmm_enabled());
+  EXPECT_EQ(check_sweep(), "");
+  set_gemm_libxsmm(libxsmm);
+  tg::set_num_threads(threads);
+}
+
+// ---- libxsmm directly: which layouts it takes, its results, and that it leaves the rest alone
+
+bool xsmm_took = false;
+
+// libxsmm when it takes the GEMM, else tapegrad's gemm, so that every result can be checked.
+void run_xsmm(Dtype dtype, double alpha, const MatrixView& a, const MatrixView& b, double beta,
+              const MatrixView& c) {
+  xsmm_took = xsmm_gemm(dtype, alpha, a, b, beta, c);
+  if (!xsmm_took) gemm(dtype, alpha, a, b, beta, c);
+}
+
+TEST(XsmmGemm, TakesEveryLayoutButRowMajorABTransposedAndMatchesANaiveLoop) {
+  if (!gemm_libxsmm_enabled()) GTEST_SKIP() << "built without libxsmm, or TG_LIBXSMM=0";
+  struct Shape {
+    std::int64_t m, n, k;
+  };
+  const Shape shapes[] = {{1, 1, 1},    {1, 7, 5},     {6, 1, 9},     {16, 16, 16},  {17, 16, 16},
+                          {33, 65, 17}, {64, 10, 128}, {64, 128, 10}, {10, 128, 64}, {97, 101, 89}};
+  std::mt19937 rng(99);
+  int taken = 0;
+  for (const Shape& s : shapes)
+    for (const bool a_t : {false, true})
+      for (const bool b_t : {false, true})
+        for (const bool c_t : {false, true})
+          for (const std::int64_t pad : {0, 3})
+            for (const double beta : {0.0, 1.0}) {
+              const Layouts l{a_t, b_t, c_t, pad};
+              SCOPED_TRACE(testing::Message() << s.m << "x" << s.n << "x" << s.k << " A" << a_t << " B" << b_t
+                                              << " C" << c_t << " pad " << pad << " beta " << beta);
+              // A row-major C reads B's buffer as the kernel's first operand: fine unless B is stored
+              // transposed (no TRANS_A kernel in 1.17). A column-major C becomes Cᵀ = Bᵀ·Aᵀ, where Aᵀ
+              // plays that role. Single rows and columns read either way, so they are left open.
+              const bool must_take = (!b_t && !c_t) || (a_t && c_t);
+              const bool must_decline = b_t && !c_t && s.m > 1 && s.n > 1 && s.k + pad > 1;
+              for (const bool is_float : {true, false}) {
+                EXPECT_EQ(is_float ? check_one<float>(s.m, s.n, s.k, l, 1.0, beta, rng, run_xsmm)
+                                   : check_one<double>(s.m, s.n, s.k, l, 1.0, beta, rng, run_xsmm),
+                          "");
+                if (must_take) {
+                  EXPECT_TRUE(xsmm_took);
+                }
+                if (must_decline) {
+                  EXPECT_FALSE(xsmm_took);
+                }
+                taken += xsmm_took ? 1 : 0;
+              }
+            }
+  EXPECT_GT(taken, 300);
+}
+
+TEST(XsmmGemm, DeclinesOtherAlphaBetaAndWhenTurnedOffLeavingCUntouched) {
+  std::mt19937 rng(7);
+  Matrix<double> a = random_matrix<double>(8, 12, false, 0, rng);
+  Matrix<double> b = random_matrix<double>(12, 5, false, 0, rng);
+  Matrix<double> c = random_matrix<double>(8, 5, false, 0, rng);
+  const std::vector<double> before = c.data;
+  EXPECT_FALSE(xsmm_gemm(kFloat64, 2.0, a.view, b.view, 0.0, c.view));
+  EXPECT_FALSE(xsmm_gemm(kFloat64, 1.0, a.view, b.view, 0.5, c.view));
+  EXPECT_FALSE(xsmm_gemm(kFloat64, -1.0, a.view, b.view, 1.0, c.view));
+  Matrix<double> b_stored_transposed = random_matrix<double>(12, 5, true, 0, rng);  // C = A·Bᵀ, row-major C
+  EXPECT_FALSE(xsmm_gemm(kFloat64, 1.0, a.view, b_stored_transposed.view, 0.0, c.view));
+  const bool enabled = gemm_libxsmm_enabled();
+  set_gemm_libxsmm(false);
+  EXPECT_FALSE(xsmm_gemm(kFloat64, 1.0, a.view, b.view, 0.0, c.view));
+  set_gemm_libxsmm(enabled);
+  EXPECT_EQ(c.data, before);
+  EXPECT_EQ(xsmm_gemm(kFloat64, 1.0, a.view, b.view, 0.0, c.view), enabled);
+}
+
+[[noreturn]] void small_gemms_then_exit() {
+  set_env("TG_VERBOSE", "1");
+  std::mt19937 rng(3);
+  for (int i = 0; i < 2; ++i) {
+    Matrix<float> a = random_matrix<float>(16, 16, false, 0, rng);
+    Matrix<float> c = random_matrix<float>(16, 16, false, 0, rng);
+    gemm(kFloat32, 1.0, a.view, a.view, 0.0, c.view);
+  }
+  std::fprintf(stderr, "done\n");
+  std::exit(0);
+}
+
+TEST_F(BlisKernels, VerboseLogsThatSmallGemmsUseLibxsmmOnce) {
+  if (!gemm_libxsmm_enabled()) GTEST_SKIP() << "built without libxsmm, or TG_LIBXSMM=0";
+  EXPECT_EXIT(small_gemms_then_exit(), ::testing::ExitedWithCode(0),
+              "^tapegrad: BLIS kernels [^\n]+\ntapegrad: small one-thread GEMMs use libxsmm [0-9.]+ JIT "
+              "kernels\ndone\n$");
 }
 
 TEST(BlisGemm, KernelSetIsNamed) {
