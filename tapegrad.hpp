@@ -2,8 +2,8 @@
 // tapegrad: the one header users include.
 #include <tapegrad/autograd/core/dtype.hpp>
 #include <tapegrad/autograd/core/error.hpp>
-#include <tapegrad/autograd/engine/anomaly_mode.hpp>
 #include <tapegrad/autograd/core/shape.hpp>
+#include <tapegrad/autograd/engine/anomaly_mode.hpp>
 #include <tapegrad/autograd/engine/engine.hpp>
 #include <tapegrad/autograd/engine/grad_mode.hpp>
 #include <tapegrad/autograd/engine/node.hpp>
