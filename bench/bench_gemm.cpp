@@ -13,7 +13,6 @@
 #include <vector>
 
 #include <tapegrad/autograd/kernels/blis_gemm.hpp>
-#include <tapegrad/autograd/kernels/xsmm_gemm.hpp>
 #include <tapegrad/tapegrad.hpp>
 
 #include "support/bench_support.hpp"
@@ -103,20 +102,20 @@ tg::kernels::MatrixView view_of(const tg::Tensor& t) {
   return {t.raw_data(), t.size(0), t.size(1), t.stride(0), t.stride(1)};
 }
 
-// tapegrad's GEMM with libxsmm on and off (Note [libxsmm routing] in blis_gemm.cpp), alternating batch by
-// batch in one process so that both see the same machine load. Reports the median time per call of each
-// (xsmm_us, blis_us) and their ratio; the benchmark's own time covers both.
-void gemm_libxsmm_ab(benchmark::State& state, GemmShape shape, int threads) {
+// tapegrad's GEMM with a path on and off, alternating batch by batch in one process so that both see the
+// same machine load. Reports the median time per call of each (on_us, off_us), their GFLOP/s and the
+// speed-up off/on; the benchmark's own time covers both.
+void gemm_path_ab(benchmark::State& state, GemmShape shape, int threads, tb::GemmPath path) {
   set_threads(threads);
   Operands operands(shape);
   tg::Tensor c = tg::zeros({shape.m, shape.n});
   const auto a = view_of(operands.a), b = view_of(operands.b), out = view_of(c);
   const double flops = 2.0 * shape.m * shape.n * shape.k;
   const int calls = std::max(1, static_cast<int>(2e6 / flops));  // ~10 µs batches at 200 GFLOP/s
-  const bool available = tg::kernels::gemm_libxsmm_enabled();
+  const bool available = path.enabled();
   std::vector<double> with, without;
-  auto batch = [&](bool libxsmm) {
-    tg::kernels::set_gemm_libxsmm(libxsmm && available);
+  auto batch = [&](bool on) {
+    path.set(on && available);
     const auto start = std::chrono::steady_clock::now();
     for (int i = 0; i < calls; ++i) tg::kernels::gemm(tg::kFloat32, 1.0, a, b, 0.0, out);
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / calls;
@@ -126,17 +125,17 @@ void gemm_libxsmm_ab(benchmark::State& state, GemmShape shape, int threads) {
     without.push_back(batch(false));
     benchmark::ClobberMemory();
   }
-  tg::kernels::set_gemm_libxsmm(available);
+  path.set(available);
   auto median = [](std::vector<double>& v) {
     std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
     return v[v.size() / 2];
   };
-  const double xsmm = median(with), blis = median(without);
-  state.counters["xsmm_us"] = xsmm * 1e6;
-  state.counters["blis_us"] = blis * 1e6;
-  state.counters["xsmm_GFLOPs"] = flops / xsmm * 1e-9;
-  state.counters["blis_GFLOPs"] = flops / blis * 1e-9;
-  state.counters["speedup"] = blis / xsmm;
+  const double on = median(with), off = median(without);
+  state.counters["on_us"] = on * 1e6;
+  state.counters["off_us"] = off * 1e6;
+  state.counters["on_GFLOPs"] = flops / on * 1e-9;
+  state.counters["off_GFLOPs"] = flops / off * 1e-9;
+  state.counters["speedup"] = off / on;
 }
 
 // Backward of C = A·B (A [n,n], B [n,n] requiring grad): dA = G·Bᵀ (NT) and dB = Aᵀ·G (TN).
@@ -231,8 +230,15 @@ void register_all() {
       for (const GemmShape& s : small)
         if (2.0 * s.m * s.n * s.k <= 2.0 * 512 * 512 * 512)
           add("gemm_libxsmm_ab/" + std::string(layout_name(s.layout)) + shape_suffix(s.m, s.n, s.k, threads),
-              false, gemm_libxsmm_ab, s, threads);
+              false, gemm_path_ab, s, threads, tb::kLibxsmmPath);
     }
+    std::set<GemmShape> row_dots;  // the layout the dot-product kernel takes, up to the largest MLP layer
+    for (const GemmShape& s : shapes)
+      if (s.layout == Layout::NT) row_dots.insert(s);
+    for (std::int64_t n : {16, 32, 48, 96, 192, 384, 768}) row_dots.insert({Layout::NT, n, n, n});
+    for (const GemmShape& s : row_dots)
+      add("gemm_dot_ab/NT" + shape_suffix(s.m, s.n, s.k, threads), false, gemm_path_ab, s, threads,
+          tb::kDotKernelPath);
     for (std::int64_t n : squares)
       add("matmul_bwd" + shape_suffix(n, n, n, threads), true, matmul_backward, n, threads);
     for (const LinearShape& s : linears) {

@@ -16,7 +16,6 @@
 #include <string>
 #include <vector>
 
-#include <tapegrad/autograd/kernels/xsmm_gemm.hpp>
 #include <tapegrad/tapegrad.hpp>
 
 #include "support/bench_support.hpp"
@@ -92,16 +91,16 @@ void train_step(benchmark::State& state, const Config& config, int threads) {
   add_step_counters(state, config, threads, tb::minor_faults() - faults_before);
 }
 
-// The same step with small GEMMs on libxsmm and with every GEMM on BLIS (Note [libxsmm routing] in
-// autograd/kernels/blis_gemm.cpp), alternating batch by batch on one trainer so that both see the same
-// load and state. Reports the median ms/step of each (xsmm_ms, blis_ms) and their ratio.
-void train_step_libxsmm_ab(benchmark::State& state, const Config& config, int threads) {
+// The same step with a GEMM path (libxsmm for small GEMMs, or the dot-product kernel for Linear's forward)
+// on and off, alternating batch by batch on one trainer so that both see the same load and state. Reports
+// the median ms/step of each (on_ms, off_ms) and their ratio.
+void train_step_path_ab(benchmark::State& state, const Config& config, int threads, tb::GemmPath path) {
   tg::set_num_threads(threads);
   Trainer trainer(config);
-  const bool available = tg::kernels::gemm_libxsmm_enabled();
+  const bool available = path.enabled();
   const int steps = config.name == std::string("a") ? 10 : 1;  // batches of ~2-4 ms
-  auto batch = [&](bool libxsmm) {
-    tg::kernels::set_gemm_libxsmm(libxsmm && available);
+  auto batch = [&](bool on) {
+    path.set(on && available);
     const auto start = std::chrono::steady_clock::now();
     for (int i = 0; i < steps; ++i) trainer.step();
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() /
@@ -113,15 +112,15 @@ void train_step_libxsmm_ab(benchmark::State& state, const Config& config, int th
     with.push_back(batch(true));
     without.push_back(batch(false));
   }
-  tg::kernels::set_gemm_libxsmm(available);
+  path.set(available);
   auto median = [](std::vector<double>& v) {
     std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
     return v[v.size() / 2];
   };
-  const double xsmm = median(with), blis = median(without);
-  state.counters["xsmm_ms"] = xsmm;
-  state.counters["blis_ms"] = blis;
-  state.counters["xsmm_over_blis"] = xsmm / blis;
+  const double on = median(with), off = median(without);
+  state.counters["on_ms"] = on;
+  state.counters["off_ms"] = off;
+  state.counters["on_over_off"] = on / off;
 }
 
 // The step's GEMMs alone, in the step's order and layouts, with raw BLIS on buffers allocated once.
@@ -176,16 +175,20 @@ void register_all() {
           b->MinTime(0.5)->Repetitions(5);
       }
     }
-  for (const Config& config : kConfigs)
-    if (config.name != std::string("c"))
-      benchmark::RegisterBenchmark(
-          (std::string("train_step_libxsmm_ab/") + config.name + "/threads:1").c_str(), train_step_libxsmm_ab,
-          config, 1)
-          ->UseRealTime()
-          ->ReportAggregatesOnly(true)
-          ->Unit(benchmark::kMillisecond)
-          ->MinTime(1.0)
-          ->Repetitions(3);
+  for (const tb::GemmPath& path : {tb::kLibxsmmPath, tb::kDotKernelPath})
+    for (const Config& config : kConfigs)
+      for (int threads : {1, 2}) {
+        if (config.name == std::string("c") || (threads == 2 && path.name == std::string("libxsmm")))
+          continue;
+        const std::string name = std::string("train_step_ab/") + path.name + "/" + config.name +
+                                 "/threads:" + std::to_string(threads);
+        benchmark::RegisterBenchmark(name.c_str(), train_step_path_ab, config, threads, path)
+            ->UseRealTime()
+            ->ReportAggregatesOnly(true)
+            ->Unit(benchmark::kMillisecond)
+            ->MinTime(1.0)
+            ->Repetitions(3);
+      }
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 
 #include <tapegrad/autograd/core/error.hpp>
 #include <tapegrad/autograd/kernels/blis_gemm.hpp>
+#include <tapegrad/autograd/kernels/dot_gemm.hpp>
 #include <tapegrad/autograd/kernels/xsmm_gemm.hpp>
 
 namespace tg::kernels {
@@ -272,6 +273,21 @@ MatrixView normalized(MatrixView view) {
 template <class T>
 constexpr double kXsmmMaxFlops = std::is_same_v<T, float> ? 2.0 * 256 * 256 * 256 : 2.0 * 192 * 192 * 192;
 
+// Note [dot-product GEMM routing]
+// C = A * Bᵀ with k contiguous in both operands (Linear's forward) can go to dot_gemm.cpp's kernel, which
+// reads the rows in place where BLIS packs them with a transposing gather. BLIS's packing costs about
+// (m + n) k and pays off over m n k flops, so it loses when m or n is small; the kernel's cost beyond its
+// FMAs is one lane-sum per tile and k block, so it loses when k is short against the tile count. Measured
+// on Zen5, 1 thread (bench/notes/dot_gemm.md): 64x10x128 5.2x, 256x10x512 4.5x, 64x128x784 1.6x,
+// 16³-64³ 1.1-2.3x, 256x512x512 and 256x512x784 1.03-1.04x; but 96³-384³ 0.78-0.85x, 512³-2048³ 0.9-0.97x.
+constexpr std::int64_t kDotMaxSmallSide = 64;
+
+bool use_dot_gemm(const MatrixView& a, const MatrixView& b, const MatrixView& c) {
+  const std::int64_t smaller = std::min(c.rows, c.cols), k = a.cols;
+  const bool wins = smaller <= kDotMaxSmallSide || (k >= 2 * smaller && k <= kDotGemmKBlock);
+  return wins && dot_gemm_accepts(a, b);
+}
+
 template <class T>
 void typed_gemm(double alpha, const MatrixView& a, const MatrixView& b, double beta, const MatrixView& c) {
   T alpha_t = static_cast<T>(alpha), beta_t = static_cast<T>(beta);
@@ -280,6 +296,7 @@ void typed_gemm(double alpha, const MatrixView& a, const MatrixView& b, double b
   const int threads = gemm_threads(flops);
   const MatrixView na = normalized(a), nb = normalized(b), nc = normalized(c);
   if (threads == 1 && flops <= kXsmmMaxFlops<T> && xsmm_gemm(dtype_of<T>(), alpha, na, nb, beta, nc)) return;
+  if (use_dot_gemm(na, nb, nc)) return dot_gemm(dtype_of<T>(), alpha, na, nb, beta, nc, threads);
   if (macs <= kTinyGemmMacs) return tiny_gemm<T>(alpha_t, a, b, beta_t, c);
   auto* pa = const_cast<T*>(static_cast<const T*>(na.data));
   auto* pb = const_cast<T*>(static_cast<const T*>(nb.data));

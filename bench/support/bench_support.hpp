@@ -5,7 +5,22 @@
 #include <cstdint>
 #include <string>
 
+#include <tapegrad/autograd/kernels/dot_gemm.hpp>
+#include <tapegrad/autograd/kernels/xsmm_gemm.hpp>
+
 namespace tg::bench {
+
+/// A switchable GEMM path of tapegrad, for A/B benchmarks that alternate it on and off in one process:
+/// libxsmm (Note [libxsmm routing] in blis_gemm.cpp) or the dot-product kernel (Note [dot-product GEMM]).
+struct GemmPath {
+  const char* name;
+  bool (*enabled)();
+  void (*set)(bool);
+};
+inline const GemmPath kLibxsmmPath{"libxsmm", tg::kernels::gemm_libxsmm_enabled,
+                                   tg::kernels::set_gemm_libxsmm};
+inline const GemmPath kDotKernelPath{"dot_kernel", tg::kernels::gemm_dot_kernel_enabled,
+                                     tg::kernels::set_gemm_dot_kernel};
 
 // ---- FMA peak: independent FMA chains, long enough that latency never stalls the pipes.
 enum class Precision { Fp32, Fp64 };

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include <tapegrad/autograd/kernels/blis_gemm.hpp>
+#include <tapegrad/autograd/kernels/dot_gemm.hpp>
 #include <tapegrad/autograd/kernels/threads.hpp>
 #include <tapegrad/autograd/kernels/xsmm_gemm.hpp>
 
@@ -284,6 +285,129 @@ TEST(BlisGemm, ResultsMatchANaiveLoopWithoutLibxsmm) {
   EXPECT_EQ(check_sweep(), "");
   set_gemm_libxsmm(libxsmm);
   tg::set_num_threads(threads);
+}
+
+// ... and with the dot-product kernel off, so that BLIS keeps covering the C = A·Bᵀ shapes it would take.
+TEST(BlisGemm, ResultsMatchANaiveLoopWithoutTheDotKernel) {
+  const int threads = tg::get_num_threads();
+  const bool dot_kernel = gemm_dot_kernel_enabled();
+  set_gemm_dot_kernel(false);
+  EXPECT_FALSE(gemm_dot_kernel_enabled());
+  EXPECT_EQ(check_sweep(), "");
+  set_gemm_dot_kernel(dot_kernel);
+  tg::set_num_threads(threads);
+}
+
+// ---- the dot-product kernel directly (Note [dot-product GEMM]): every tile edge, k tail and k block
+
+int dot_threads = 1;
+
+void run_dot(Dtype dtype, double alpha, const MatrixView& a, const MatrixView& b, double beta,
+             const MatrixView& c) {
+  ASSERT_TRUE(dot_gemm_accepts(a, b));
+  dot_gemm(dtype, alpha, a, b, beta, c, dot_threads);
+}
+
+bool cpu_has_avx512f() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f");
+#else
+  return false;
+#endif
+}
+
+TEST(DotGemm, IsOnExactlyWhenTheCpuHasAvx512) {
+  const char* setting = std::getenv("TG_DOT_GEMM");
+  if (setting != nullptr && std::string(setting) == "0") GTEST_SKIP() << "TG_DOT_GEMM=0";
+  EXPECT_EQ(gemm_dot_kernel_enabled(), cpu_has_avx512f());
+  set_gemm_dot_kernel(false);
+  EXPECT_FALSE(gemm_dot_kernel_enabled());
+  set_gemm_dot_kernel(true);
+  EXPECT_EQ(gemm_dot_kernel_enabled(), cpu_has_avx512f());
+}
+
+TEST(DotGemm, AcceptsOnlyRowsContiguousInK) {
+  if (!gemm_dot_kernel_enabled()) GTEST_SKIP() << "no AVX-512F, or TG_DOT_GEMM=0";
+  std::mt19937 rng(5);
+  const Matrix<float> a = random_matrix<float>(8, 12, false, 0, rng);
+  const Matrix<float> a_t = random_matrix<float>(8, 12, true, 0, rng);
+  const Matrix<float> b = random_matrix<float>(12, 5, false, 0, rng);
+  const Matrix<float> b_t = random_matrix<float>(12, 5, true, 0, rng);  // B stored [n, k]
+  EXPECT_TRUE(dot_gemm_accepts(a.view, b_t.view));
+  EXPECT_FALSE(dot_gemm_accepts(a.view, b.view));
+  EXPECT_FALSE(dot_gemm_accepts(a_t.view, b_t.view));
+  EXPECT_FALSE(dot_gemm_accepts(a_t.view, b.view));
+  set_gemm_dot_kernel(false);
+  EXPECT_FALSE(dot_gemm_accepts(a.view, b_t.view));
+  set_gemm_dot_kernel(true);
+}
+
+TEST(DotGemm, MatchesANaiveLoopOnEveryTileEdgeAndKTail) {
+  if (!gemm_dot_kernel_enabled()) GTEST_SKIP() << "no AVX-512F, or TG_DOT_GEMM=0";
+  std::mt19937 rng(11);
+  dot_threads = 1;
+  // m and n cover every tile height (1-6 rows) and width (1-4 columns) as full tiles and as edges; k
+  // covers a single element, partial and whole vectors of both dtypes (16 floats, 8 doubles).
+  for (const std::int64_t m : {1, 2, 3, 4, 5, 6, 7, 12, 13})
+    for (const std::int64_t n : {1, 2, 3, 4, 5, 8, 9})
+      for (const std::int64_t k : {1, 7, 8, 9, 15, 16, 17, 33, 64}) {
+        const Layouts row_dots{false, true, false, (m + n + k) % 3};  // pads 0, 1 and 2
+        SCOPED_TRACE(testing::Message() << m << "x" << n << "x" << k);
+        EXPECT_EQ(check_one<float>(m, n, k, row_dots, 1.0, 0.0, rng, run_dot), "");
+        EXPECT_EQ(check_one<double>(m, n, k, row_dots, 1.0, 0.0, rng, run_dot), "");
+      }
+}
+
+TEST(DotGemm, MatchesANaiveLoopAcrossKBlocksAlphaBetaLayoutsAndThreads) {
+  if (!gemm_dot_kernel_enabled()) GTEST_SKIP() << "no AVX-512F, or TG_DOT_GEMM=0";
+  std::mt19937 rng(12);
+  struct Case {
+    std::int64_t m, n, k;
+    double alpha, beta;
+    bool c_transposed;
+    int threads;
+  };
+  const std::int64_t block = kDotGemmKBlock;
+  const Case cases[] = {
+      {7, 5, block - 1, 1.0, 0.0, false, 1}, {7, 5, block, 1.0, 1.0, false, 1},
+      {7, 5, block + 1, 1.0, 0.0, false, 1}, {13, 9, 2 * block + 49, -1.5, 0.5, false, 1},
+      {9, 6, 300, 0.25, 1.0, true, 1},       {9, 6, 300, 1.0, 0.0, true, 1},
+      {64, 10, 128, 1.0, 1.0, false, 2},     {13, 11, 40, 2.0, -1.0, true, 2},
+      {5, 7, block + 3, 1.0, 1.0, false, 2}, {67, 130, 784, 1.0, 0.0, false, 2},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(testing::Message() << c.m << "x" << c.n << "x" << c.k << " alpha " << c.alpha << " beta "
+                                    << c.beta << (c.c_transposed ? " C transposed" : "") << " threads "
+                                    << c.threads);
+    dot_threads = c.threads;
+    const Layouts layouts{false, true, c.c_transposed, 2};
+    EXPECT_EQ(check_one<float>(c.m, c.n, c.k, layouts, c.alpha, c.beta, rng, run_dot), "");
+    EXPECT_EQ(check_one<double>(c.m, c.n, c.k, layouts, c.alpha, c.beta, rng, run_dot), "");
+  }
+  dot_threads = 1;
+}
+
+TEST(DotGemm, BetaZeroOverwritesNaNAndNaNInputsPropagate) {
+  if (!gemm_dot_kernel_enabled()) GTEST_SKIP() << "no AVX-512F, or TG_DOT_GEMM=0";
+  const std::int64_t m = 3, n = 5, k = 20;
+  std::vector<float> a(m * k, 1.0f), b(n * k, 0.5f), c(m * n, std::nanf(""));
+  const MatrixView a_view{a.data(), m, k, k, 1}, b_view{b.data(), k, n, 1, k}, c_view{c.data(), m, n, n, 1};
+  dot_gemm(kFloat32, 1.0, a_view, b_view, 0.0, c_view, 1);
+  for (const float value : c) EXPECT_EQ(value, 10.0f);
+  a[k + 3] = std::nanf("");  // row 1 of C only
+  b[2 * k + 19] = INFINITY;  // column 2 of C: +inf, except row 1
+  dot_gemm(kFloat32, 1.0, a_view, b_view, 1.0, c_view, 1);
+  for (std::int64_t i = 0; i < m; ++i)
+    for (std::int64_t j = 0; j < n; ++j) {
+      const float value = c[i * n + j];
+      if (i == 1)
+        EXPECT_TRUE(std::isnan(value)) << i << "," << j;
+      else if (j == 2)
+        EXPECT_EQ(value, INFINITY) << i << "," << j;
+      else
+        EXPECT_EQ(value, 20.0f) << i << "," << j;
+    }
 }
 
 // ---- libxsmm directly: which layouts it takes, its results, and that it leaves the rest alone
