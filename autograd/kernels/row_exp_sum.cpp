@@ -5,12 +5,14 @@
 //
 // - Memory: each row (4 KiB for 1024 classes) is read by the max loop and then re-read from L1 by the
 //   exp loop. While the exp loop computes, nothing was being fetched: the hardware prefetcher runs only
-//   a little ahead of the loads, so the next row's max loop waited on DRAM again. Each exp loop now
-//   prefetches the data kPrefetchBytes ahead, which overlaps the fetch with the exps. On the Zen5 VM, one
-//   thread, 64 MiB: 3.7 ms -> 3.2 ms with the portable exp, 3.7 -> 1.5 ms with the AVX-512 exp (a plain
-//   max loop over the same 64 MiB takes 1.5 ms). Fusing the two loops (online softmax: running maximum
-//   with rescaling) avoids the second read from L1 but needs a second exp per element for the
-//   rescaling: 2.9 ms without prefetching.
+//   a little ahead of the loads, so the next row's max loop waited on DRAM again, and time was memory
+//   time plus exp time. The exp loop now prefetches the data kPrefetchBytes ahead, which overlaps the
+//   two. Zen5 VM, one thread, 64 MiB, in an exploration program (bench/notes/elementwise.md): 3.7 ms
+//   before; the AVX-512 exp alone, still 3.7 ms; with prefetching, 1.5 ms, as fast as a bare max loop
+//   over the 64 MiB; the portable exp with prefetching, 3.2 ms. Fusing the two loops (online softmax:
+//   running maximum with rescaling) reads each row once but needs a second exp per element for the
+//   rescaling: 2.9 ms (no prefetching). Computing the next row's maximum inside this row's exp loop was
+//   ~7 % faster than the two loops: not worth the extra code.
 // - Exp: fast::exp_nonpositive (Cody-Waite, degree-4 fit, exponent bits by integer ops, a clamp that
 //   GCC turns into masks) costs ~0.17 ns per element in L1. The AVX-512 version works in base 2:
 //   t = (x - m) log2(e), f = t - floor(t) in [0, 1) by one vreduceps, 2^f by a degree-5 fit, and
@@ -21,7 +23,7 @@
 //   maximum's own term), large for terms far below it, which the sum cannot see. Measured against long
 //   double: sums within 2.7 ulp on random rows and 4.3 ulp on adversarial rows (1 + 1023 terms at
 //   the same distance below the maximum), where the portable loops, which add in float, reach 7 and
-//   74 ulp (tests/autograd/row_exp_sum_test.cpp). Fine for a sum, not for the element-wise exp of
+//   62 ulp (tests/autograd/row_exp_sum_test.cpp). Fine for a sum, not for the element-wise exp of
 //   softmax, which keeps fast::exp_nonpositive.
 #include <immintrin.h>
 #include <omp.h>
@@ -75,7 +77,7 @@ T portable_row_max(const T* x, std::int64_t n) {
   return top;
 }
 
-// Each lane adds n / 16 terms in T (up to ~7 ulp on random rows of 1024, ~74 ulp on rows of 1024
+// Each lane adds n / 16 terms in T (up to ~7 ulp on random rows of 1024, ~62 ulp on rows of 1024
 // equal terms, tested); the lanes and the tail are added in double. Double lanes would be exact enough
 // everywhere, but GCC then keeps the exp loop scalar (10x slower).
 template <class T>
