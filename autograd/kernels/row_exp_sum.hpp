@@ -15,8 +15,9 @@ bool row_exp_sum_has_avx512();
 
 /// For each of `rows` contiguous rows of `n` elements at x: maxima[r] = max_j x_rj (NaN is skipped,
 /// as in a `>` comparison) and sums[r] = sum_j exp(x_rj - maxima[r]). A NaN in a row, or a row with
-/// +inf or only -inf, gives a NaN sum; -inf elements contribute 0. Float: every term within ~3 ulp of
-/// exp (more for terms below 2^-20 of the row's maximum, which the sum cannot see); double: std::exp.
+/// +inf or only -inf, gives a NaN sum; -inf elements contribute 0. Float: the sum within a few ulp of
+/// the exact one (AVX-512: <= 4.3 ulp measured, portable: <= 62; see Note [Row exp-sum]); double:
+/// std::exp.
 /// When `columns` is not null, also picked[r] = x_r,columns[r] (each in [0, n), checked by the caller),
 /// read while the row is in cache. Runs on kernels::num_threads() threads when the data is large enough.
 void row_max_exp_sum(const float* x, std::int64_t rows, std::int64_t n, float* maxima, float* sums,
