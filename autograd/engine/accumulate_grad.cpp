@@ -4,6 +4,20 @@
 #include <tapegrad/autograd/ops/conversion.hpp>
 
 namespace tg::autograd {
+namespace {
+thread_local bool backward_accumulates_into_leaves = false;
+
+bool exclusively_owned(const Tensor& grad) {
+  return grad.impl_ptr().use_count() == 1 && grad.impl()->storage.use_count() == 1;
+}
+}  // namespace
+
+namespace detail {
+LeafAccumulationScope::LeafAccumulationScope(bool accumulates) : previous_(backward_accumulates_into_leaves) {
+  backward_accumulates_into_leaves = accumulates;
+}
+LeafAccumulationScope::~LeafAccumulationScope() { backward_accumulates_into_leaves = previous_; }
+}  // namespace detail
 
 AccumulateGrad::AccumulateGrad(std::shared_ptr<TensorImpl> leaf) : leaf_(std::move(leaf)) {
   set_inputs({});
@@ -30,7 +44,7 @@ tensor_list AccumulateGrad::apply(tensor_list&& grads) {
   if (!stored.defined()) {
     // Keep the incoming buffer when nobody else can reach it; otherwise (or when it is a strided or
     // expanded view, which later in-place accumulation must not write through) store a copy.
-    const bool exclusive = grad.impl_ptr().use_count() == 1 && grad.impl()->storage.use_count() == 1;
+    const bool exclusive = exclusively_owned(grad);
     if (GradMode::is_enabled())  // create_graph: clone() keeps the history; the buffer may be shared
       stored = exclusive && grad.is_contiguous() ? grad : grad.clone();
     else
@@ -41,6 +55,12 @@ tensor_list AccumulateGrad::apply(tensor_list&& grads) {
     stored.add_(grad);
   }
   return {};
+}
+
+bool AccumulateGrad::stores_copy_of(const Tensor& grad) const {
+  if (!backward_accumulates_into_leaves || GradMode::is_enabled() || exclusively_owned(grad)) return false;
+  std::lock_guard lock(mutex_);
+  return leaf_->autograd_meta().hooks.empty() && !leaf_->autograd_meta().grad.defined();
 }
 
 }  // namespace tg::autograd

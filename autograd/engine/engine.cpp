@@ -60,6 +60,7 @@ class GraphTask {
       if (!repeated && scratch(root).dependencies == 0) ready.push({root->sequence_nr(), root});
     }
     AutoGradMode mode(create_graph_);
+    detail::LeafAccumulationScope leaves(!capture_only_);
     while (!ready.empty()) {
       Node* node = ready.top().second;
       ready.pop();

@@ -3,6 +3,7 @@
 
 #include <tapegrad/autograd/kernels/dispatch.hpp>
 #include <tapegrad/autograd/kernels/fast_math.hpp>
+#include <tapegrad/autograd/kernels/row_exp_sum.hpp>
 #include <tapegrad/autograd/kernels/softmax_rows.hpp>
 #include <tapegrad/autograd/kernels/threads.hpp>
 
@@ -117,18 +118,13 @@ CrossEntropyRows cross_entropy_rows(const Tensor& logits, const std::vector<std:
     T* loss = result.loss.data_ptr<T>();
     T* maxima = result.row_max.data_ptr<T>();
     T* sums = result.exp_sum.data_ptr<T>();
-#pragma omp parallel for num_threads(kernels::num_threads()) if (n * classes >= kParallelThreshold && n > 1) \
-    schedule(static)
+    std::vector<T> target_logits(static_cast<std::size_t>(n));
+    row_max_exp_sum(x, n, classes, maxima, sums, targets.data(), target_logits.data());
     for (std::int64_t r = 0; r < n; ++r) {
-      const T* row = x + r * classes;
-      const T top = row_max(row, classes);
-      const T total = exp_shifted_sum(row, classes, top);
-      maxima[r] = top;
-      sums[r] = total;
       // (top - x_t) first: it is exact or nearly so, whereas top + log(total) could lose the small part.
-      const T target_logit = row[targets[static_cast<std::size_t>(r)]];
-      loss[r] =
-          static_cast<T>(static_cast<double>(top - target_logit) + std::log(static_cast<double>(total)));
+      const auto i = static_cast<std::size_t>(r);
+      loss[r] = static_cast<T>(static_cast<double>(maxima[r] - target_logits[i]) +
+                               std::log(static_cast<double>(sums[r])));
     }
   });
   return result;

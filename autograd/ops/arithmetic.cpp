@@ -1,5 +1,9 @@
+#include <algorithm>
+
+#include <tapegrad/autograd/engine/accumulate_grad.hpp>
 #include <tapegrad/autograd/engine/node.hpp>
 #include <tapegrad/autograd/engine/saved_tensor.hpp>
+#include <tapegrad/autograd/kernels/column_sums.hpp>
 #include <tapegrad/autograd/kernels/elementwise.hpp>
 #include <tapegrad/autograd/ops/arithmetic.hpp>
 #include <tapegrad/autograd/ops/reduction.hpp>
@@ -23,9 +27,35 @@ struct AddBackward final : Node {
   std::string_view name() const override { return "AddBackward"; }
   tensor_list apply(tensor_list&& g) override {
     tensor_list out(2);
+    if (fused_bias_gradients(g[0], out)) return out;
     if (needs_input_grad(0)) out[0] = sum_to(g[0], input_meta()[0].sizes);
     if (needs_input_grad(1)) out[1] = sum_to(alpha == 1.0 ? g[0] : g[0] * alpha, input_meta()[1].sizes);
     return out;
+  }
+
+  // x + bias (or x - bias) where x is a leaf whose AccumulateGrad would copy the incoming gradient
+  // (the caller keeps it, as a training loop keeps nothing but a benchmark or backward(grad) does):
+  // one pass over the gradient writes that copy and the bias's column sums, instead of a pass for the
+  // sums and a copy (read + write) in AccumulateGrad: 8 bytes of traffic per element instead of 12.
+  // The leaf gets a buffer of its own either way and the sums are the same (kernels::column_sums).
+  bool fused_bias_gradients(const Tensor& grad, tensor_list& out) const {
+    if (!needs_input_grad(0) || !needs_input_grad(1) || !grad.is_contiguous() || grad.dim() < 2) return false;
+    const Shape& full = input_meta()[0].sizes;
+    const Shape& bias = input_meta()[1].sizes;
+    if (full != grad.sizes() || bias.empty() || bias.size() >= full.size() || (alpha != 1.0 && alpha != -1.0))
+      return false;
+    const std::size_t lead = full.size() - bias.size();
+    if (!std::equal(bias.begin(), bias.end(), full.begin() + static_cast<std::ptrdiff_t>(lead))) return false;
+    const auto* leaf = dynamic_cast<const autograd::AccumulateGrad*>(next_edges()[0].function.get());
+    if (leaf == nullptr || !leaf->stores_copy_of(grad)) return false;
+    std::int64_t columns = 1;
+    for (const std::int64_t size : bias) columns *= size;
+    Tensor copy = detail::make_contiguous(full, grad.dtype());
+    Tensor sums = detail::make_contiguous(bias, grad.dtype());
+    kernels::column_sums(grad, columns == 0 ? 0 : grad.numel() / columns, columns, sums, copy);
+    out[0] = std::move(copy);
+    out[1] = alpha == 1.0 ? std::move(sums) : neg(sums);  // negation is exact: as sum_to(-grad)
+    return true;
   }
 };
 

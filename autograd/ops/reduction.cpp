@@ -1,5 +1,3 @@
-#include <omp.h>
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -9,6 +7,7 @@
 #include <tapegrad/autograd/engine/grad_mode.hpp>
 #include <tapegrad/autograd/engine/node.hpp>
 #include <tapegrad/autograd/engine/saved_tensor.hpp>
+#include <tapegrad/autograd/kernels/column_sums.hpp>
 #include <tapegrad/autograd/kernels/elementwise.hpp>
 #include <tapegrad/autograd/kernels/parallel_for.hpp>
 #include <tapegrad/autograd/ops/arithmetic.hpp>
@@ -98,9 +97,6 @@ Tensor sum_kernel(const ReductionPlan& plan, Dtype dtype) {
   return out;
 }
 
-// Per-thread accumulator rows of up to this many doubles (512 KiB) stay in L2.
-constexpr std::int64_t kMaxAccumulatorColumns = 65536;
-
 // Reducing the leading dims of a contiguous tensor (a bias gradient, a batch sum) adds whole rows into
 // one accumulator row: no reordering copy, and the inner loop runs over contiguous memory.
 std::optional<Tensor> sum_leading_dims(const Tensor& x, IntArrayRef dims, bool keepdim) {
@@ -129,52 +125,7 @@ std::optional<Tensor> sum_leading_dims(const Tensor& x, IntArrayRef dims, bool k
     }
   }
   Tensor out = detail::make_contiguous(out_sizes, x.dtype());
-  kernels::dispatch_floating("sum", x.dtype(), [&]<class T>() {
-    const T* in = static_cast<const T*>(x.raw_data());
-    T* result = out.data_ptr<T>();
-    if (columns > kMaxAccumulatorColumns) {  // very wide rows: each thread owns blocks of whole columns
-      constexpr std::int64_t kBlock = 256;   // columns per task: each thread owns whole columns
-      const std::int64_t blocks = (columns + kBlock - 1) / kBlock;
-      kernels::parallel_for(
-          blocks, rows * columns >= kernels::kParallelThreshold && blocks > 1, [&](std::int64_t block) {
-            const std::int64_t begin = block * kBlock, end = std::min(columns, begin + kBlock);
-            double total[kBlock] = {};
-            for (std::int64_t i = 0; i < rows; ++i) {
-              const T* row = in + i * columns;
-              for (std::int64_t j = begin; j < end; ++j) total[j - begin] += row[j];
-            }
-            for (std::int64_t j = begin; j < end; ++j) result[j] = static_cast<T>(total[j - begin]);
-          });
-      return;
-    }
-    // Each thread adds a contiguous range of whole rows into its own accumulator row, so memory is read
-    // once, front to back (blocks of columns read every row once per block, 1/4 of each 4 KiB row at a
-    // time, which defeats the prefetcher); the accumulator rows are added at the end.
-    const bool parallel = rows * columns >= kernels::kParallelThreshold && rows > 1;
-    const int threads = parallel ? get_num_threads() : 1;
-    std::vector<double> partial(static_cast<std::size_t>(threads * columns), 0.0);
-    const auto add_rows = [&](int thread, int team) {
-      double* total = partial.data() + thread * columns;
-      const std::int64_t begin = rows * thread / team, end = rows * (thread + 1) / team;
-      for (std::int64_t i = begin; i < end; ++i) {
-        const T* row = in + i * columns;
-#pragma omp simd
-        for (std::int64_t j = 0; j < columns; ++j) total[j] += static_cast<double>(row[j]);
-      }
-    };
-    if (threads > 1) {
-#pragma omp parallel num_threads(threads)
-      add_rows(omp_get_thread_num(), omp_get_num_threads());
-    } else {
-      add_rows(0, 1);  // no OpenMP region: entering one costs more than a small sum (parallel_for.hpp)
-    }
-    for (std::int64_t j = 0; j < columns; ++j) {
-      double value = 0;
-      for (int thread = 0; thread < threads; ++thread)
-        value += partial[static_cast<std::size_t>(thread * columns + j)];
-      result[j] = static_cast<T>(value);
-    }
-  });
+  kernels::column_sums(x, rows, columns, out);
   return out;
 }
 

@@ -1,0 +1,80 @@
+#include <omp.h>
+
+#include <algorithm>
+#include <vector>
+
+#include <tapegrad/autograd/kernels/column_sums.hpp>
+#include <tapegrad/autograd/kernels/dispatch.hpp>
+#include <tapegrad/autograd/kernels/parallel_for.hpp>
+
+namespace tg::kernels {
+namespace {
+
+// Per-thread accumulator rows of up to this many doubles (512 KiB) stay in L2.
+constexpr std::int64_t kMaxAccumulatorColumns = 65536;
+
+// `copy` may be null. out_row[j] = row[j] in the loop that reads row[j] anyway.
+template <class T>
+void add_row(const T* row, T* copy_row, double* total, std::int64_t begin, std::int64_t end) {
+  if (copy_row == nullptr) {
+#pragma omp simd
+    for (std::int64_t j = begin; j < end; ++j) total[j - begin] += static_cast<double>(row[j]);
+  } else {
+#pragma omp simd
+    for (std::int64_t j = begin; j < end; ++j) {
+      total[j - begin] += static_cast<double>(row[j]);
+      copy_row[j] = row[j];
+    }
+  }
+}
+
+template <class T>
+void sum_columns(const T* in, std::int64_t rows, std::int64_t columns, T* result, T* copy) {
+  const auto copy_row = [&](std::int64_t i) { return copy == nullptr ? nullptr : copy + i * columns; };
+  if (columns > kMaxAccumulatorColumns) {  // very wide rows: each thread owns blocks of whole columns
+    constexpr std::int64_t kBlock = 256;
+    const std::int64_t blocks = (columns + kBlock - 1) / kBlock;
+    parallel_for(blocks, rows * columns >= kParallelThreshold && blocks > 1, [&](std::int64_t block) {
+      const std::int64_t begin = block * kBlock, end = std::min(columns, begin + kBlock);
+      double total[kBlock] = {};
+      for (std::int64_t i = 0; i < rows; ++i) add_row(in + i * columns, copy_row(i), total, begin, end);
+      for (std::int64_t j = begin; j < end; ++j) result[j] = static_cast<T>(total[j - begin]);
+    });
+    return;
+  }
+  // Each thread adds a contiguous range of whole rows into its own accumulator row, so memory is read
+  // once, front to back (blocks of columns read every row once per block, 1/4 of each 4 KiB row at a
+  // time, which defeats the prefetcher); the accumulator rows are added at the end.
+  const bool parallel = rows * columns >= kParallelThreshold && rows > 1;
+  const int threads = parallel ? get_num_threads() : 1;
+  std::vector<double> partial(static_cast<std::size_t>(threads * columns), 0.0);
+  const auto add_rows = [&](int thread, int team) {
+    double* total = partial.data() + thread * columns;
+    const std::int64_t begin = rows * thread / team, end = rows * (thread + 1) / team;
+    for (std::int64_t i = begin; i < end; ++i) add_row(in + i * columns, copy_row(i), total, 0, columns);
+  };
+  if (threads > 1) {
+#pragma omp parallel num_threads(threads)
+    add_rows(omp_get_thread_num(), omp_get_num_threads());
+  } else {
+    add_rows(0, 1);  // no OpenMP region: entering one costs more than a small sum (parallel_for.hpp)
+  }
+  for (std::int64_t j = 0; j < columns; ++j) {
+    double value = 0;
+    for (int thread = 0; thread < threads; ++thread)
+      value += partial[static_cast<std::size_t>(thread * columns + j)];
+    result[j] = static_cast<T>(value);
+  }
+}
+
+}  // namespace
+
+void column_sums(const Tensor& in, std::int64_t rows, std::int64_t columns, const Tensor& result,
+                 const Tensor& copy) {
+  dispatch_floating("sum", in.dtype(), [&]<class T>() {
+    sum_columns(static_cast<const T*>(in.raw_data()), rows, columns, result.data_ptr<T>(),
+                copy.defined() ? copy.data_ptr<T>() : nullptr);
+  });
+}
+
+}  // namespace tg::kernels
