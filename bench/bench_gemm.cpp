@@ -126,11 +126,7 @@ void gemm_path_ab(benchmark::State& state, GemmShape shape, int threads, tb::Gem
     benchmark::ClobberMemory();
   }
   path.set(available);
-  auto median = [](std::vector<double>& v) {
-    std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
-    return v[v.size() / 2];
-  };
-  const double on = median(with), off = median(without);
+  const double on = tb::median(with), off = tb::median(without);
   state.counters["on_us"] = on * 1e6;
   state.counters["off_us"] = off * 1e6;
   state.counters["on_GFLOPs"] = flops / on * 1e-9;

@@ -113,11 +113,7 @@ void train_step_path_ab(benchmark::State& state, const Config& config, int threa
     without.push_back(batch(false));
   }
   path.set(available);
-  auto median = [](std::vector<double>& v) {
-    std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
-    return v[v.size() / 2];
-  };
-  const double on = median(with), off = median(without);
+  const double on = tb::median(with), off = tb::median(without);
   state.counters["on_ms"] = on;
   state.counters["off_ms"] = off;
   state.counters["on_over_off"] = on / off;

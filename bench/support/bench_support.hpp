@@ -1,9 +1,11 @@
 #pragma once
 // Shared by the bench_* programs: the machine's measured peaks (the denominators of every percentage),
 // raw BLIS calls for baselines, process counters (minor faults, peak RSS), and run context for the JSON.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <tapegrad/autograd/kernels/dot_gemm.hpp>
 #include <tapegrad/autograd/kernels/xsmm_gemm.hpp>
@@ -19,6 +21,13 @@ struct GemmPath {
 };
 inline const GemmPath kLibxsmmPath{"libxsmm", tg::kernels::gemm_libxsmm_enabled,
                                    tg::kernels::set_gemm_libxsmm};
+/// The median of samples (reorders them).
+inline double median(std::vector<double>& samples) {
+  std::nth_element(samples.begin(), samples.begin() + static_cast<std::ptrdiff_t>(samples.size() / 2),
+                   samples.end());
+  return samples[samples.size() / 2];
+}
+
 inline const GemmPath kDotKernelPath{"dot_kernel", tg::kernels::gemm_dot_kernel_enabled,
                                      tg::kernels::set_gemm_dot_kernel};
 
