@@ -40,6 +40,12 @@ struct OpCase {
   // fn hard-codes sizes). Rows for which every zero-size input is an error list it in `bad` instead.
   std::vector<std::vector<Shape>> empty_samples = {};
   std::function<Tensor(const tensor_list&)> empty_fn = {};
+  // Cases of tests/fixtures/torch_ops.txt that `fn` computes: the fixture's inputs, in file order, are
+  // fn's inputs and its one output is fn's result (values and, for differentiable rows, gradients).
+  std::vector<std::string> fixtures = {};
+  // Non-differentiable rows (comparisons, argmax, integer results) get value fixtures, dtype and error
+  // checks but no gradcheck.
+  bool differentiable = true;
 };
 
 const std::vector<OpCase>& op_cases();
