@@ -9,7 +9,6 @@ using namespace rows;
 
 namespace {
 
-// Errors about the inputs, checked once under the default reduction (mean).
 std::vector<BadInput> cross_entropy_errors() {
   return {
       {.shapes = {{4, 10}},
@@ -34,13 +33,14 @@ std::vector<BadInput> cross_entropy_errors() {
        .dtypes = {kInt64}}};
 }
 
-std::vector<OpCase> per_reduction_rows(const std::string& suffix, Reduction r) {
-  const bool mean = r == kMean;
-  auto only_for_mean = [mean](std::vector<BadInput> bad) { return mean ? bad : std::vector<BadInput>{}; };
-  auto only_for_mean_keys = [mean](std::vector<std::string> keys) {
-    return mean ? keys : std::vector<std::string>{};
-  };
+template <class T>
+void append(std::vector<T>& to, std::vector<T> more) {
+  to.insert(to.end(), more.begin(), more.end());
+}
 
+// One row per loss under reduction r. The input errors and the extra fixtures are checked once,
+// under the default reduction (mean).
+std::vector<OpCase> per_reduction_rows(const std::string& suffix, Reduction r) {
   OpCase mse{.name = "mse_loss_" + suffix,
              .fn = [r](const tensor_list& in) { return mse_loss(in[0], in[1], r); },
              .samples = {{{3, 4}, {3, 4}}},
@@ -48,13 +48,6 @@ std::vector<OpCase> per_reduction_rows(const std::string& suffix, Reduction r) {
              .bad = {{{{3, 4}, {4}}, "mse_loss: input shape [3, 4] and target shape [4] differ"}},
              .empty_samples = {{{0, 4}, {0, 4}}, {{0}, {0}}},
              .fixtures = {"mse_loss_" + suffix}};
-  for (BadInput& b :
-       only_for_mean({{{{4, 1}, {4}}, "mse_loss: input shape [4, 1] and target shape [4] differ"},
-                      {.shapes = {{4}, {4}},
-                      .message = "mse_loss: input is float32 but target is float64",
-                      .dtypes = {kFloat32, kFloat64}}}))
-    mse.bad.push_back(b);
-
   OpCase cross_entropy_row{
       .name = "cross_entropy_" + suffix,
       .fn = [r](const tensor_list& in) { return cross_entropy(in[0], in[1], r); },
@@ -64,34 +57,35 @@ std::vector<OpCase> per_reduction_rows(const std::string& suffix, Reduction r) {
       .bad = {{{{5, 4}, {4}}, "cross_entropy: target shape [4] does not match input shape [5, 4]"}},
       .empty_samples = {{{0, 4}, {0}}},
       .fixtures = {"cross_entropy_" + suffix, "cross_entropy_large_" + suffix}};
-  for (BadInput& b : only_for_mean(cross_entropy_errors())) cross_entropy_row.bad.push_back(b);
-  for (std::string& key : only_for_mean_keys({"cross_entropy_1d", "cross_entropy_f32"}))
-    cross_entropy_row.fixtures.push_back(key);
-
   OpCase nll{.name = "nll_loss_" + suffix,
              .fn = [r](const tensor_list& in) { return nll_loss(in[0], in[1], r); },
              .samples = {{{5, 4}, {5}}},
              .domains = {kAny, kClasses},
              .double_backward = true,
-             .bad = only_for_mean({{.shapes = {{2, 5}},
-                                    .message = "nll_loss: target 5 at position 1 is outside [0, 5)",
-                                    .fn =
-                                        [](const tensor_list& in) {
-                                          return nll_loss(in[0], int64s({4, 5}));
-                                        }}}),
              .empty_samples = {{{0, 4}, {0}}},
              .fixtures = {"nll_loss_" + suffix}};
-
   OpCase bce{.name = "bce_with_logits_" + suffix,
              .fn = [r](const tensor_list& in) { return binary_cross_entropy_with_logits(in[0], in[1], r); },
              .samples = {{{3, 4}, {3, 4}}},
              .domains = {kAny, kProbability},
              .double_backward = true,
-             .bad = only_for_mean(
-                 {{{{3}, {3, 1}},
-                   "binary_cross_entropy_with_logits: input shape [3] and target shape [3, 1] differ"}}),
              .empty_samples = {{{0, 4}, {0, 4}}, {{3, 0}, {3, 0}}},
              .fixtures = {"bce_with_logits_" + suffix}};
+  if (r == kMean) {
+    append(mse.bad, {{{{4, 1}, {4}}, "mse_loss: input shape [4, 1] and target shape [4] differ"},
+                     {.shapes = {{4}, {4}},
+                      .message = "mse_loss: input is float32 but target is float64",
+                      .dtypes = {kFloat32, kFloat64}}});
+    append(cross_entropy_row.bad, cross_entropy_errors());
+    append(cross_entropy_row.fixtures, {"cross_entropy_1d", "cross_entropy_f32"});
+    append(nll.bad, {{.shapes = {{2, 5}},
+                      .message = "nll_loss: target 5 at position 1 is outside [0, 5)",
+                      .fn = [](const tensor_list& in) {
+                        return nll_loss(in[0], int64s({4, 5}));
+                      }}});
+    append(bce.bad, {{{{3}, {3, 1}},
+                      "binary_cross_entropy_with_logits: input shape [3] and target shape [3, 1] differ"}});
+  }
   return {mse, cross_entropy_row, nll, bce};
 }
 
