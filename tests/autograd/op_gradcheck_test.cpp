@@ -3,6 +3,8 @@
 // contiguous ones, no_grad records nothing, float32 agrees with float64; for every row, each bad
 // input raises its tg::Error.
 #include <gtest/gtest.h>
+#include <set>
+#include <string>
 
 #include <tapegrad/autograd/gradcheck_gtest.hpp>
 
@@ -116,6 +118,19 @@ INSTANTIATE_TEST_SUITE_P(AllOps, OpBadInput, ::testing::ValuesIn(bad_samples()),
                          [](const ::testing::TestParamInfo<BadSample>& info) {
                            return info.param.op->name + "_" + std::to_string(info.param.index);
                          });
+
+TEST(OpRegistry, RowsAreNamedOnceAndTestSomething) {
+  std::set<std::string> names;
+  for (const OpCase& op : op_cases()) {
+    EXPECT_TRUE(names.insert(op.name).second) << "two rows are named " << op.name;
+    if (op.differentiable) {
+      EXPECT_FALSE(op.samples.empty()) << op.name << " is differentiable but has no samples to gradcheck";
+    } else {
+      EXPECT_FALSE(op.fixtures.empty() && op.bad.empty())
+          << op.name << " has neither fixtures nor bad inputs";
+    }
+  }
+}
 
 TEST(OpRegistry, CoversEveryListedOp) {
   // The op list; each must have at least one registry row whose name starts with it.
