@@ -1,7 +1,10 @@
-// Runs every row of the op registry (tests/support/op_cases.cpp): gradcheck in float64 for each
-// sample, gradgradcheck where the row says so, strided inputs equal contiguous ones, no_grad records
-// nothing, float32 agrees with float64, and every bad input raises its tg::Error.
+// Runs every row of the op registry (tests/support/op_cases/<family>.cpp): for differentiable rows,
+// gradcheck in float64 for each sample, gradgradcheck where the row says so, strided inputs equal
+// contiguous ones, no_grad records nothing, float32 agrees with float64; for every row, each bad
+// input raises its tg::Error.
 #include <gtest/gtest.h>
+#include <set>
+#include <string>
 
 #include <tapegrad/autograd/gradcheck_gtest.hpp>
 
@@ -19,7 +22,7 @@ struct Sample {
 std::vector<Sample> samples(bool double_backward_only) {
   std::vector<Sample> out;
   for (const OpCase& op : op_cases())
-    if (!double_backward_only || op.double_backward)
+    if (op.differentiable && (!double_backward_only || op.double_backward))
       for (std::size_t i = 0; i < op.samples.size(); ++i) out.push_back({&op, i});
   return out;
 }
@@ -101,8 +104,9 @@ class OpBadInput : public ::testing::TestWithParam<BadSample> {};
 TEST_P(OpBadInput, ThrowsNamedError) {
   const OpCase& op = *GetParam().op;
   const BadInput& bad = op.bad[GetParam().index];
+  const OpFn& fn = bad.fn ? bad.fn : op.fn;
   try {
-    op.fn(make_inputs(op, bad.shapes));
+    fn(make_bad_inputs(op, bad));
     FAIL() << op.name << " accepted bad input; expected an error containing: " << bad.message;
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find(bad.message), std::string::npos)
@@ -114,6 +118,19 @@ INSTANTIATE_TEST_SUITE_P(AllOps, OpBadInput, ::testing::ValuesIn(bad_samples()),
                          [](const ::testing::TestParamInfo<BadSample>& info) {
                            return info.param.op->name + "_" + std::to_string(info.param.index);
                          });
+
+TEST(OpRegistry, RowsAreNamedOnceAndTestSomething) {
+  std::set<std::string> names;
+  for (const OpCase& op : op_cases()) {
+    EXPECT_TRUE(names.insert(op.name).second) << "two rows are named " << op.name;
+    if (op.differentiable) {
+      EXPECT_FALSE(op.samples.empty()) << op.name << " is differentiable but has no samples to gradcheck";
+    } else {
+      EXPECT_FALSE(op.fixtures.empty() && op.bad.empty())
+          << op.name << " has neither fixtures nor bad inputs";
+    }
+  }
+}
 
 TEST(OpRegistry, CoversEveryListedOp) {
   // The op list; each must have at least one registry row whose name starts with it.

@@ -1,7 +1,12 @@
 #pragma once
-// The op registry: one row per differentiable op (name, callable, input shapes, input domains,
-// double-backward flag, bad inputs with the error they must raise). op_gradcheck_test.cpp runs
-// every row; adding an op means adding a row here.
+// The op registry: one row per op, the op's one test home. A row carries its callable, input shapes
+// and domains, zero-size samples, double-backward flag, bad inputs with the error they must raise,
+// and the PyTorch fixture cases (tests/fixtures/torch_ops.txt) its callable computes.
+// op_gradcheck_test.cpp, zero_size_test.cpp and torch_fixture_test.cpp run every row.
+//
+// Rows live in tests/support/op_cases/<family>.cpp, one file per autograd/ops/<family>.cpp, each
+// defining <family>_cases() (declared below); op_cases.cpp concatenates them. A new family file
+// needs its declaration here and one line in op_cases.cpp.
 #include <functional>
 #include <string>
 #include <vector>
@@ -17,42 +22,68 @@ enum class Domain {
   AwayFromKinks,  // |v| in [0.1, 0.4] or [0.6, 1]: clear of 0 and +-0.5
   Probability,    // uniform in [0, 1], not differentiated against (a target)
   Classes,        // int64 class indices in [0, C) with C the first input's last size
+  Indices,        // int64 indices in [0, n) with n the first input's smallest size: valid along any dim
   Constant,       // uniform in [-1, 1], not differentiated against
 };
+
+using OpFn = std::function<Tensor(const tensor_list&)>;
 
 struct BadInput {
   std::vector<Shape> shapes;
   std::string message;  // substring of the tg::Error message
+  // Per-input dtypes when the error is about dtypes (the last entry repeats); empty: float64.
+  std::vector<Dtype> dtypes = {};
+  // Replaces the row's fn for errors that need arguments the row's fn fixes (a dim, an index, a
+  // bound): it receives the inputs made from `shapes`.
+  OpFn fn = {};
 };
 
 struct OpCase {
   std::string name;
-  std::function<Tensor(const tensor_list&)> fn;
-  std::vector<std::vector<Shape>> samples;      // each: one shape per input
-  std::vector<Domain> domains = {Domain::Any};  // per input; the last entry repeats
+  OpFn fn;
+  std::vector<std::vector<Shape>> samples = {};  // each: one shape per input
+  std::vector<Domain> domains = {Domain::Any};   // per input; the last entry repeats
   bool double_backward = false;
   std::vector<BadInput> bad = {};
   autograd::GradcheckOptions tolerance = {};  // overrides for rows that pass through float32
   bool keeps_dtype = true;                    // output dtype equals the inputs' dtype
-  // Samples with a zero-size dim (set by the table in op_cases.cpp, not in the rows above): forward
-  // and backward must work and give gradients of the inputs' shapes (empty, or zeros where the input
-  // is not empty but the output is). `empty_fn`, when set, replaces `fn` for them (for rows whose
-  // fn hard-codes sizes). Rows for which every zero-size input is an error list it in `bad` instead.
+  // Samples with a zero-size dim: forward and backward must work and give gradients of the inputs'
+  // shapes (empty, or zeros where the input is not empty but the output is). `empty_fn`, when set,
+  // replaces `fn` for them (for rows whose fn hard-codes sizes). Rows for which every zero-size input
+  // is an error list one in `bad` instead.
   std::vector<std::vector<Shape>> empty_samples = {};
-  std::function<Tensor(const tensor_list&)> empty_fn = {};
+  OpFn empty_fn = {};
   // Cases of tests/fixtures/torch_ops.txt that `fn` computes: the fixture's inputs, in file order, are
-  // fn's inputs and its one output is fn's result (values and, for differentiable rows, gradients).
+  // fn's inputs and its one output `out` is fn's result (values and, for differentiable rows, gradients).
   std::vector<std::string> fixtures = {};
-  // Non-differentiable rows (comparisons, argmax, integer results) get value fixtures, dtype and error
-  // checks but no gradcheck.
+  // Non-differentiable rows (argmax, indices) get value fixtures and bad inputs but no gradcheck and
+  // no zero-size backward.
   bool differentiable = true;
 };
 
+/// Every row of every family, in family order.
 const std::vector<OpCase>& op_cases();
+
+// One function per tests/support/op_cases/<family>.cpp.
+std::vector<OpCase> arithmetic_cases();
+std::vector<OpCase> unary_cases();
+std::vector<OpCase> activation_cases();
+std::vector<OpCase> matmul_cases();
+std::vector<OpCase> linear_cases();
+std::vector<OpCase> shape_cases();
+std::vector<OpCase> index_cases();
+std::vector<OpCase> conversion_cases();
+std::vector<OpCase> reduction_cases();
+std::vector<OpCase> softmax_cases();
+std::vector<OpCase> loss_cases();
+std::vector<OpCase> composite_cases();
 
 /// Inputs for one sample: deterministic values in each input's domain; float64 inputs require grad.
 /// `non_contiguous` lays out every floating input of rank >= 2 transposed in memory (same values).
 tensor_list make_inputs(const OpCase& op, const std::vector<Shape>& shapes, bool non_contiguous = false,
                         Dtype dtype = kFloat64);
+
+/// The inputs of a bad-input case: make_inputs, then converted to `bad.dtypes` (detached) when given.
+tensor_list make_bad_inputs(const OpCase& op, const BadInput& bad);
 
 }  // namespace tg::testing
