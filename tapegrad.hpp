@@ -12,6 +12,7 @@
 #include <tapegrad/autograd/kernels/threads.hpp>
 #include <tapegrad/autograd/ops/activation.hpp>
 #include <tapegrad/autograd/ops/arithmetic.hpp>
+#include <tapegrad/autograd/ops/comparison.hpp>
 #include <tapegrad/autograd/ops/conversion.hpp>
 #include <tapegrad/autograd/ops/index.hpp>
 #include <tapegrad/autograd/ops/linear.hpp>

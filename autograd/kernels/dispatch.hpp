@@ -11,6 +11,16 @@ namespace tg::kernels {
 template <class F>
 decltype(auto) dispatch(Dtype dtype, F&& f) {
   switch (dtype) {
+    case Dtype::Bool:
+      return f.template operator()<bool>();
+    case Dtype::UInt8:
+      return f.template operator()<std::uint8_t>();
+    case Dtype::Int8:
+      return f.template operator()<std::int8_t>();
+    case Dtype::Int16:
+      return f.template operator()<std::int16_t>();
+    case Dtype::Int32:
+      return f.template operator()<std::int32_t>();
     case Dtype::Float32:
       return f.template operator()<float>();
     case Dtype::Float64:

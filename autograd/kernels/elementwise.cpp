@@ -30,7 +30,7 @@ void copy(const Tensor& destination, const Tensor& source, std::string_view op) 
     dispatch(source.dtype(), [&]<class From>() {
       To* out = static_cast<To*>(destination.raw_data());
       const From* in = static_cast<const From*>(source.raw_data());
-      if constexpr (std::is_integral_v<To> && std::is_floating_point_v<From>) {
+      if constexpr (std::is_integral_v<To> && !std::is_same_v<To, bool> && std::is_floating_point_v<From>) {
         // A pass of its own: nothing can be thrown from inside the (OpenMP) copy loop.
         std::atomic<bool> unrepresentable = false;
         for_each_row<1>(sizes, {source_strides.data()},
@@ -51,13 +51,14 @@ void copy(const Tensor& destination, const Tensor& source, std::string_view op) 
                         // Contiguous rows and broadcast fills (an expanded gradient being materialized)
                         // get loops the compiler can vectorize.
                         if (step[0] == 1 && step[1] == 1) {
-                          for (std::int64_t i = 0; i < count; ++i) row_out[i] = static_cast<To>(row_in[i]);
+                          for (std::int64_t i = 0; i < count; ++i)
+                            row_out[i] = convert_element<To>(row_in[i]);
                         } else if (step[0] == 1 && step[1] == 0) {
-                          const To value = static_cast<To>(*row_in);
+                          const To value = convert_element<To>(*row_in);
                           for (std::int64_t i = 0; i < count; ++i) row_out[i] = value;
                         } else {
                           for (std::int64_t i = 0; i < count; ++i)
-                            row_out[i * step[0]] = static_cast<To>(row_in[i * step[1]]);
+                            row_out[i * step[0]] = convert_element<To>(row_in[i * step[1]]);
                         }
                       });
     });

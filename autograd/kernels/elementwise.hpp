@@ -3,6 +3,8 @@
 // Included only by .cpp files of the library (it uses OpenMP pragmas).
 #include <array>
 #include <cstdint>
+#include <type_traits>
+#include <utility>
 
 #include <tapegrad/autograd/core/shape.hpp>
 #include <tapegrad/autograd/kernels/dispatch.hpp>
@@ -57,22 +59,39 @@ Tensor map(std::string_view op, const Tensor& x, F f) {
   return out;
 }
 
-/// out = f(a, b) element-wise with broadcasting; a and b must share a floating dtype.
-template <class F>
+/// Which element types an element-wise kernel is compiled for, and the element type of its result.
+enum class Types {
+  Floating,   // float32/float64; the result has the inputs' dtype
+  All,        // every dtype; the result has the inputs' dtype
+  Predicate,  // every dtype; the result is bool (comparisons, logical ops)
+};
+
+template <Types types, class F>
+decltype(auto) dispatch_types(std::string_view op, Dtype dtype, F&& f) {
+  if constexpr (types == Types::Floating)
+    return dispatch_floating(op, dtype, std::forward<F>(f));
+  else
+    return dispatch(dtype, std::forward<F>(f));
+}
+
+/// out = f(a, b) element-wise with broadcasting; a and b must share a dtype (floating unless `types`
+/// says otherwise).
+template <Types types = Types::Floating, class F>
 Tensor zip(std::string_view op, const Tensor& a, const Tensor& b, F f) {
   check(a.dtype() == b.dtype(), op, "dtypes ", a.dtype(), " and ", b.dtype(),
         " differ; convert one with .to(", a.dtype(), ")");
   const bool same_sizes = a.sizes() == b.sizes();
   Shape out_sizes = same_sizes ? a.sizes() : broadcast_shapes(op, a.sizes(), b.sizes());
-  Tensor out = detail::make_contiguous(out_sizes, a.dtype());
-  dispatch_floating(op, a.dtype(), [&]<class T>() {
+  Tensor out = detail::make_contiguous(out_sizes, types == Types::Predicate ? kBool : a.dtype());
+  dispatch_types<types>(op, a.dtype(), [&]<class T>() {
+    using O = std::conditional_t<types == Types::Predicate, bool, T>;
     const T* pa = static_cast<const T*>(a.raw_data());
     const T* pb = static_cast<const T*>(b.raw_data());
-    T* po = static_cast<T*>(out.raw_data());
+    O* po = static_cast<O*>(out.raw_data());
     const std::int64_t n = out.numel();
     if (same_sizes && a.is_contiguous() && b.is_contiguous()) {
       parallel_for(n, n >= kParallelThreshold,
-                   [&](std::int64_t i) { po[i] = static_cast<T>(f(pa[i], pb[i])); });
+                   [&](std::int64_t i) { po[i] = static_cast<O>(f(pa[i], pb[i])); });
       return;
     }
     const Shape sa = broadcast_strides(a, out_sizes), sb = broadcast_strides(b, out_sizes);
@@ -82,22 +101,37 @@ Tensor zip(std::string_view op, const Tensor& a, const Tensor& b, F f) {
                         const std::array<std::int64_t, 3>& step) {
                       const T* ra = pa + offsets[0];
                       const T* rb = pb + offsets[1];
-                      T* ro = po + offsets[2];
+                      O* ro = po + offsets[2];
                       // The common broadcast rows ([N, C] + [C], [N, C] * [N, 1]) get loops the
                       // compiler can vectorize; anything else takes the strided loop.
                       if (step[0] == 1 && step[1] == 1) {
-                        for (std::int64_t i = 0; i < count; ++i) ro[i] = static_cast<T>(f(ra[i], rb[i]));
+                        for (std::int64_t i = 0; i < count; ++i) ro[i] = static_cast<O>(f(ra[i], rb[i]));
                       } else if (step[0] == 1 && step[1] == 0) {
                         const T b = *rb;
-                        for (std::int64_t i = 0; i < count; ++i) ro[i] = static_cast<T>(f(ra[i], b));
+                        for (std::int64_t i = 0; i < count; ++i) ro[i] = static_cast<O>(f(ra[i], b));
                       } else if (step[0] == 0 && step[1] == 1) {
                         const T a = *ra;
-                        for (std::int64_t i = 0; i < count; ++i) ro[i] = static_cast<T>(f(a, rb[i]));
+                        for (std::int64_t i = 0; i < count; ++i) ro[i] = static_cast<O>(f(a, rb[i]));
                       } else {
                         for (std::int64_t i = 0; i < count; ++i)
-                          ro[i] = static_cast<T>(f(ra[i * step[0]], rb[i * step[1]]));
+                          ro[i] = static_cast<O>(f(ra[i * step[0]], rb[i * step[1]]));
                       }
                     });
+  });
+  return out;
+}
+
+/// y = f(x) element-wise over any dtype (strided input); the result is contiguous, of x's dtype or bool.
+template <Types types, class F>
+Tensor map_any(std::string_view op, const Tensor& x, F f) {
+  Tensor input = x.contiguous();
+  Tensor out = detail::make_contiguous(x.sizes(), types == Types::Predicate ? kBool : x.dtype());
+  dispatch_types<types>(op, x.dtype(), [&]<class T>() {
+    using O = std::conditional_t<types == Types::Predicate, bool, T>;
+    const T* in = input.data_ptr<T>();
+    O* result = static_cast<O*>(out.raw_data());
+    const std::int64_t n = input.numel();
+    parallel_for(n, n >= kParallelThreshold, [&](std::int64_t i) { result[i] = static_cast<O>(f(in[i])); });
   });
   return out;
 }

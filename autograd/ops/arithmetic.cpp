@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <type_traits>
 
 #include <tapegrad/autograd/engine/accumulate_grad.hpp>
 #include <tapegrad/autograd/engine/node.hpp>
@@ -16,8 +17,34 @@ using autograd::SavedTensor;
 
 namespace {
 void check_binary(std::string_view op, const Tensor& a, const Tensor& b) {
-  detail::check_floating(op, "self", a);
-  detail::check_floating(op, "other", b);
+  detail::check_defined(op, "self", a);
+  detail::check_defined(op, "other", b);
+}
+
+// The result dtype of a op b as PyTorch's result_type (0-d tensors count less than tensors with dims).
+Dtype result_dtype(const Tensor& a, const Tensor& b) {
+  return ResultType().tensor(a.dtype(), a.dim() == 0).tensor(b.dtype(), b.dim() == 0).result();
+}
+Dtype result_dtype(const Tensor& a, const Scalar& b) {
+  return ResultType().tensor(a.dtype(), false).number(b.type()).result();
+}
+Tensor converted(const Tensor& x, Dtype dtype) { return x.dtype() == dtype ? x : x.to(dtype); }
+
+// Integer and bool arithmetic: no gradients, wrap-around as in PyTorch (computed in int64, stored back).
+template <class F>
+Tensor integer_zip(std::string_view op, const Tensor& a, const Tensor& b, F f) {
+  return kernels::zip<kernels::Types::All>(op, a, b, [f](auto x, auto y) {
+    using T = decltype(x);
+    if constexpr (std::is_same_v<T, bool>)
+      return static_cast<bool>(f(static_cast<std::int64_t>(x), static_cast<std::int64_t>(y)));
+    else
+      return static_cast<T>(f(static_cast<std::int64_t>(x), static_cast<std::int64_t>(y)));
+  });
+}
+
+void check_integral_alpha(std::string_view op, Dtype dtype, const Scalar& alpha) {
+  check(is_floating_point(dtype) || !alpha.isFloatingPoint(), op,
+        "for integral input tensors, argument alpha must not be a floating point number, got ", alpha);
 }
 }  // namespace
 
@@ -59,16 +86,37 @@ struct AddBackward final : Node {
   }
 };
 
-Tensor add(const Tensor& a, const Tensor& b, double alpha) {
+Tensor add(const Tensor& a, const Tensor& b, const Scalar& alpha_scalar) {
   check_binary("add", a, b);
+  const Dtype dtype = result_dtype(a, b);
+  if (a.dtype() != dtype || b.dtype() != dtype)
+    return add(converted(a, dtype), converted(b, dtype), alpha_scalar);
+  check_integral_alpha("add", dtype, alpha_scalar);
+  if (!is_floating_point(dtype)) {
+    const std::int64_t alpha = alpha_scalar.toLong();
+    return integer_zip("add", a, b, [alpha](std::int64_t x, std::int64_t y) { return x + alpha * y; });
+  }
+  const double alpha = alpha_scalar.toDouble();
   Tensor out = alpha == 1.0 ? kernels::zip("add", a, b, [](auto x, auto y) { return x + y; })
                             : kernels::zip("add", a, b, [alpha](auto x, auto y) { return x + alpha * y; });
   if (auto* node = record<AddBackward>({a, b}, {out})) node->alpha = alpha;
   return out;
 }
 
-Tensor sub(const Tensor& a, const Tensor& b, double alpha) {
+Tensor sub(const Tensor& a, const Tensor& b, const Scalar& alpha_scalar) {
   check_binary("sub", a, b);
+  const Dtype dtype = result_dtype(a, b);
+  check(a.dtype() != kBool || b.dtype() != kBool, "sub",
+        "subtraction, the `-` operator, with two bool tensors is not supported; use the `^` or logical_xor() "
+        "operator instead");
+  if (a.dtype() != dtype || b.dtype() != dtype)
+    return sub(converted(a, dtype), converted(b, dtype), alpha_scalar);
+  check_integral_alpha("sub", dtype, alpha_scalar);
+  if (!is_floating_point(dtype)) {
+    const std::int64_t alpha = alpha_scalar.toLong();
+    return integer_zip("sub", a, b, [alpha](std::int64_t x, std::int64_t y) { return x - alpha * y; });
+  }
+  const double alpha = alpha_scalar.toDouble();
   Tensor out = kernels::zip("sub", a, b, [alpha](auto x, auto y) { return x - alpha * y; });
   if (auto* node = record<AddBackward>({a, b}, {out})) node->alpha = -alpha;
   return out;
@@ -92,6 +140,10 @@ struct MulBackward final : Node {
 
 Tensor mul(const Tensor& a, const Tensor& b) {
   check_binary("mul", a, b);
+  const Dtype dtype = result_dtype(a, b);
+  if (a.dtype() != dtype || b.dtype() != dtype) return mul(converted(a, dtype), converted(b, dtype));
+  if (!is_floating_point(dtype))
+    return integer_zip("mul", a, b, [](std::int64_t x, std::int64_t y) { return x * y; });
   Tensor out = kernels::zip("mul", a, b, [](auto x, auto y) { return x * y; });
   if (auto* node = record<MulBackward>({a, b}, {out})) {
     if (node->needs_input_grad(0)) node->b = SavedTensor(b, false);
@@ -120,6 +172,9 @@ struct DivBackward final : Node {
 
 Tensor div(const Tensor& a, const Tensor& b) {
   check_binary("div", a, b);
+  Dtype dtype = result_dtype(a, b);
+  if (!is_floating_point(dtype)) dtype = get_default_dtype();  // true division of integers
+  if (a.dtype() != dtype || b.dtype() != dtype) return div(converted(a, dtype), converted(b, dtype));
   Tensor out = kernels::zip("div", a, b, [](auto x, auto y) { return x / y; });
   if (auto* node = record<DivBackward>({a, b}, {out})) {
     node->b = SavedTensor(b, false);
@@ -134,9 +189,17 @@ struct AddScalarBackward final : Node {
   tensor_list apply(tensor_list&& g) override { return {std::move(g[0])}; }
 };
 
-Tensor add(const Tensor& a, double b) {
-  detail::check_floating("add", "self", a);
-  Tensor out = kernels::map("add", a, [b](auto x) { return x + b; });
+Tensor add(const Tensor& a, const Scalar& b) {
+  detail::check_defined("add", "self", a);
+  const Dtype dtype = result_dtype(a, b);
+  if (a.dtype() != dtype) return add(a.to(dtype), b);
+  if (!is_floating_point(dtype)) {
+    const std::int64_t value = b.toLong();
+    return kernels::map_any<kernels::Types::All>(
+        "add", a, [value](auto x) { return static_cast<decltype(x)>(static_cast<std::int64_t>(x) + value); });
+  }
+  const double value = b.toDouble();
+  Tensor out = kernels::map("add", a, [value](auto x) { return x + value; });
   record<AddScalarBackward>({a}, {out});
   return out;
 }
@@ -147,10 +210,18 @@ struct MulScalarBackward final : Node {
   tensor_list apply(tensor_list&& g) override { return {g[0] * factor}; }
 };
 
-Tensor mul(const Tensor& a, double b) {
-  detail::check_floating("mul", "self", a);
-  Tensor out = kernels::map("mul", a, [b](auto x) { return x * b; });
-  if (auto* node = record<MulScalarBackward>({a}, {out})) node->factor = b;
+Tensor mul(const Tensor& a, const Scalar& b) {
+  detail::check_defined("mul", "self", a);
+  const Dtype dtype = result_dtype(a, b);
+  if (a.dtype() != dtype) return mul(a.to(dtype), b);
+  if (!is_floating_point(dtype)) {
+    const std::int64_t value = b.toLong();
+    return kernels::map_any<kernels::Types::All>(
+        "mul", a, [value](auto x) { return static_cast<decltype(x)>(static_cast<std::int64_t>(x) * value); });
+  }
+  const double factor = b.toDouble();
+  Tensor out = kernels::map("mul", a, [factor](auto x) { return x * factor; });
+  if (auto* node = record<MulScalarBackward>({a}, {out})) node->factor = factor;
   return out;
 }
 
@@ -161,7 +232,14 @@ struct NegBackward final : Node {
 };
 
 Tensor neg(const Tensor& x) {
-  detail::check_floating("neg", "input", x);
+  detail::check_defined("neg", "input", x);
+  check(
+      x.dtype() != kBool, "neg",
+      "negation, the `-` operator, on a bool tensor is not supported; use the `~` or logical_not() operator "
+      "instead");
+  if (!x.is_floating_point())
+    return kernels::map_any<kernels::Types::All>("neg", x,
+                                                 [](auto v) { return static_cast<decltype(v)>(-v); });
   Tensor out = kernels::map("neg", x, [](auto v) { return -v; });
   record<NegBackward>({x}, {out});
   return out;
@@ -171,18 +249,28 @@ Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
 Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
 Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
 Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
-Tensor operator+(const Tensor& a, double b) { return add(a, b); }
-Tensor operator-(const Tensor& a, double b) { return add(a, -b); }
-Tensor operator*(const Tensor& a, double b) { return mul(a, b); }
-Tensor operator/(const Tensor& a, double b) { return mul(a, 1.0 / b); }
-Tensor operator+(double a, const Tensor& b) { return add(b, a); }
-Tensor operator-(double a, const Tensor& b) { return add(neg(b), a); }
-Tensor operator*(double a, const Tensor& b) { return mul(b, a); }
-Tensor operator/(double a, const Tensor& b) { return mul(pow(b, -1.0), a); }
+Tensor operator+(const Tensor& a, const Scalar& b) { return add(a, b); }
+Tensor operator-(const Tensor& a, const Scalar& b) {
+  check(a.dtype() != kBool || !b.isBoolean(), "sub",
+        "subtraction, the `-` operator, with a bool tensor is not supported");
+  return add(a, -b);
+}
+Tensor operator*(const Tensor& a, const Scalar& b) { return mul(a, b); }
+Tensor operator/(const Tensor& a, const Scalar& b) {
+  const Tensor x = is_floating_point(result_dtype(a, b)) ? a : a.to(get_default_dtype());  // true division
+  return mul(x, 1.0 / b.toDouble());
+}
+Tensor operator+(const Scalar& a, const Tensor& b) { return add(b, a); }
+Tensor operator-(const Scalar& a, const Tensor& b) { return add(neg(b), a); }
+Tensor operator*(const Scalar& a, const Tensor& b) { return mul(b, a); }
+Tensor operator/(const Scalar& a, const Tensor& b) {
+  const Tensor x = is_floating_point(result_dtype(b, a)) ? b : b.to(get_default_dtype());
+  return mul(pow(x, -1.0), a);
+}
 Tensor operator-(const Tensor& x) { return neg(x); }
 
-Tensor Tensor::add(const Tensor& other, double alpha) const { return tg::add(*this, other, alpha); }
-Tensor Tensor::sub(const Tensor& other, double alpha) const { return tg::sub(*this, other, alpha); }
+Tensor Tensor::add(const Tensor& other, const Scalar& alpha) const { return tg::add(*this, other, alpha); }
+Tensor Tensor::sub(const Tensor& other, const Scalar& alpha) const { return tg::sub(*this, other, alpha); }
 Tensor Tensor::mul(const Tensor& other) const { return tg::mul(*this, other); }
 Tensor Tensor::div(const Tensor& other) const { return tg::div(*this, other); }
 Tensor Tensor::neg() const { return tg::neg(*this); }

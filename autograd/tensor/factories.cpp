@@ -98,7 +98,7 @@ template Tensor tensor<double>(const std::vector<double>&, IntArrayRef, TensorOp
 template Tensor tensor<std::int64_t>(const std::vector<std::int64_t>&, IntArrayRef, TensorOptions);
 
 Tensor tensor(std::initializer_list<double> values, IntArrayRef sizes, TensorOptions options) {
-  return from_values(values.begin(), values.size(), sizes, options, kFloat32);
+  return from_values(values.begin(), values.size(), sizes, options, get_default_dtype());
 }
 
 Tensor tensor(std::initializer_list<double> values, TensorOptions options) {

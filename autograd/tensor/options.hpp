@@ -20,7 +20,8 @@ class TensorOptions {
     copy.requires_grad_ = requires_grad;
     return copy;
   }
-  Dtype dtype() const { return dtype_; }
+  /// The dtype set, else the default dtype (tg::get_default_dtype()) at the time of the call.
+  Dtype dtype() const { return has_dtype_ ? dtype_ : get_default_dtype(); }
   bool requires_grad() const { return requires_grad_; }
   bool has_dtype() const { return has_dtype_; }
 

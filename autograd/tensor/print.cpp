@@ -19,8 +19,10 @@ struct Printer {
   void element(std::int64_t index) const {
     kernels::dispatch(values.dtype(), [&]<class T>() {
       const T value = static_cast<const T*>(values.raw_data())[index];
-      if constexpr (std::is_integral_v<T>)
-        out << value;
+      if constexpr (std::is_same_v<T, bool>)
+        out << (value ? "true" : "false");
+      else if constexpr (std::is_integral_v<T>)
+        out << static_cast<std::int64_t>(value);  // int8/uint8 as numbers, not characters
       else
         out << std::fixed << std::setprecision(4) << value << std::defaultfloat;
     });

@@ -48,6 +48,11 @@ void Tensor::check_element_type(Dtype requested, const char* what) const {
   check(dtype() == requested, what, "requested ", requested, " elements from a ", dtype(), " tensor");
 }
 
+Scalar Tensor::item() const {
+  check(numel() == 1, "item", "only one-element tensors can be converted to a scalar, got shape ", sizes());
+  return kernels::dispatch(dtype(), [&]<class T>() { return Scalar(*static_cast<T*>(raw_data())); });
+}
+
 double Tensor::item_double() const {
   check(numel() == 1, "item", "only one-element tensors can be converted to a scalar, got shape ", sizes());
   return kernels::dispatch(dtype(),

@@ -13,6 +13,7 @@
 
 #include <tapegrad/autograd/core/dtype.hpp>
 #include <tapegrad/autograd/core/error.hpp>
+#include <tapegrad/autograd/core/scalar.hpp>
 #include <tapegrad/autograd/core/shape.hpp>
 #include <tapegrad/autograd/tensor/options.hpp>
 #include <tapegrad/autograd/tensor/storage.hpp>
@@ -64,6 +65,8 @@ class Tensor {
     return static_cast<T*>(raw_data());
   }
   void* raw_data() const;
+  /// The value of a one-element tensor: a Scalar of the tensor's category (item<T>() converts to T).
+  Scalar item() const;
   /// The value of a one-element tensor, converted to T.
   template <class T>
   T item() const {
@@ -121,8 +124,8 @@ class Tensor {
   const Tensor& mul_(double value) const;
 
   // ---- ops as methods (free functions in autograd/ops/ hold the documentation)
-  Tensor add(const Tensor& other, double alpha = 1.0) const;
-  Tensor sub(const Tensor& other, double alpha = 1.0) const;
+  Tensor add(const Tensor& other, const Scalar& alpha = 1) const;
+  Tensor sub(const Tensor& other, const Scalar& alpha = 1) const;
   Tensor mul(const Tensor& other) const;
   Tensor div(const Tensor& other) const;
   Tensor neg() const;

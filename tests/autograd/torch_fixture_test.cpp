@@ -134,7 +134,7 @@ void expect_matches(const std::string& what, const tg::Tensor& actual, const Fix
   int mismatches = 0;
   std::ostringstream report;
   report.precision(17);
-  if (expected.dtype == tg::kInt64) {
+  if (!tg::is_floating_point(expected.dtype)) {  // integers and bools: exact
     const std::vector<std::int64_t> values = actual.to_vector<std::int64_t>();
     for (std::size_t i = 0; i < values.size(); ++i) {
       if (values[i] == expected.int_values[i]) continue;

@@ -60,9 +60,8 @@ bool parse_role(const std::string& token, FixtureRole& role) {
 }
 
 tg::Dtype parse_dtype(const std::string& token, const std::string& path, int line) {
-  if (token == "float32") return tg::kFloat32;
-  if (token == "float64") return tg::kFloat64;
-  if (token == "int64") return tg::kInt64;
+  for (const tg::Dtype dtype : tg::kAllDtypes)
+    if (token == tg::dtype_name(dtype)) return dtype;
   fail(path, line, "unknown dtype '" + token + "'");
 }
 
@@ -93,7 +92,7 @@ FixtureTensor parse_tensor(FixtureRole role, const std::vector<std::string>& tok
     fail(path, line, message.str());
   }
   for (std::size_t i = first_value; i < tokens.size(); ++i) {
-    if (tensor.dtype == tg::kInt64)
+    if (!tg::is_floating_point(tensor.dtype))
       tensor.int_values.push_back(parse_int(tokens[i], path, line));
     else
       tensor.values.push_back(parse_double(tokens[i], path, line));
@@ -118,7 +117,7 @@ const char* role_name(FixtureRole role) {
 }
 
 tg::Tensor FixtureTensor::to_tensor() const {
-  if (dtype == tg::kInt64) return tg::tensor(int_values, sizes, tg::kInt64);
+  if (!tg::is_floating_point(dtype)) return tg::tensor(int_values, sizes, tg::kInt64).to(dtype);
   // Each double is narrowed to float for float32; the fixture holds float32 values, so this is exact.
   return tg::tensor(values, sizes, dtype);
 }

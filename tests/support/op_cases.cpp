@@ -10,9 +10,10 @@ namespace {
 std::vector<OpCase> all_families() {
   std::vector<OpCase> cases;
   // One line per tests/support/op_cases/<family>.cpp.
-  for (std::vector<OpCase> family : {arithmetic_cases(), unary_cases(), activation_cases(), matmul_cases(),
-                                     linear_cases(), shape_cases(), index_cases(), conversion_cases(),
-                                     reduction_cases(), softmax_cases(), loss_cases(), composite_cases()})
+  for (std::vector<OpCase> family :
+       {arithmetic_cases(), unary_cases(), activation_cases(), matmul_cases(), linear_cases(), shape_cases(),
+        index_cases(), conversion_cases(), reduction_cases(), softmax_cases(), loss_cases(),
+        comparison_cases(), composite_cases()})
     std::move(family.begin(), family.end(), std::back_inserter(cases));
   return cases;
 }
@@ -64,6 +65,12 @@ tensor_list make_inputs(const OpCase& op, const std::vector<Shape>& shapes, bool
       std::vector<std::int64_t> values(static_cast<std::size_t>(n));
       for (auto& v : values) v = static_cast<std::int64_t>(engine() % bound);
       inputs.push_back(tensor(values, shape));
+      continue;
+    }
+    if (domain == Domain::Mask) {
+      std::vector<std::int64_t> values(static_cast<std::size_t>(n));
+      for (auto& v : values) v = static_cast<std::int64_t>(engine() % 2);
+      inputs.push_back(tensor(values, shape).to(kBool));
       continue;
     }
     std::vector<double> values(static_cast<std::size_t>(n));

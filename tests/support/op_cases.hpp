@@ -24,6 +24,7 @@ enum class Domain {
   Classes,        // int64 class indices in [0, C) with C the first input's last size
   Indices,        // int64 indices in [0, n) with n the first input's smallest size: valid along any dim
   Constant,       // uniform in [-1, 1], not differentiated against
+  Mask,           // bool, true or false with equal odds (where's condition, masked_fill's mask)
 };
 
 using OpFn = std::function<Tensor(const tensor_list&)>;
@@ -76,6 +77,7 @@ std::vector<OpCase> conversion_cases();
 std::vector<OpCase> reduction_cases();
 std::vector<OpCase> softmax_cases();
 std::vector<OpCase> loss_cases();
+std::vector<OpCase> comparison_cases();
 std::vector<OpCase> composite_cases();
 
 /// Inputs for one sample: deterministic values in each input's domain; float64 inputs require grad.
