@@ -1,28 +1,16 @@
 #pragma once
 // Private to the element-wise row files (trigonometric, exp_log, rounding, binary_math,
-// activation_extra): short ways to write their rows.
+// activation_extra): what they share beyond common.hpp.
 #include <vector>
 
-#include "support/op_cases.hpp"
+#include "support/op_cases/common.hpp"
 
 namespace tg::testing::elementwise_rows {
+using namespace rows;
 
-using Fn = std::function<Tensor(const tensor_list&)>;
-using Samples = std::vector<std::vector<Shape>>;
-
-inline Fn unary(Tensor (*op)(const Tensor&)) {
-  return [op](const tensor_list& in) { return op(in[0]); };
-}
-inline Fn binary(Tensor (*op)(const Tensor&, const Tensor&)) {
-  return [op](const tensor_list& in) { return op(in[0], in[1]); };
-}
+using Fn = OpFn;
 
 inline const Samples kUnarySamples = {{{3, 4}}, {{}}, {{2, 3, 2}}};
-inline const Samples kUnaryEmpty = {{{0, 4}}, {{2, 0}}, {{0}}};
-inline const Samples kBinarySamples = {
-    {{3, 4}, {3, 4}}, {{3, 4}, {4}}, {{2, 1}, {1, 3}}, {{}, {2, 3}}, {{2, 3, 4}, {3, 1}}};
-inline const Samples kBinaryEmpty = {
-    {{0, 4}, {0, 4}}, {{0, 4}, {4}}, {{2, 0}, {2, 1}}, {{}, {0, 3}}, {{3, 1}, {3, 0}}};
 inline const Samples kTernarySamples = {
     {{3, 4}, {3, 4}, {3, 4}}, {{3, 4}, {4}, {3, 1}}, {{2, 1, 4}, {3, 1}, {}}, {{}, {}, {}}};
 inline const Samples kTernaryEmpty = {{{0, 4}, {4}, {0, 1}}, {{2, 0}, {}, {2, 1}}, {{3, 1}, {3, 0}, {1}}};
