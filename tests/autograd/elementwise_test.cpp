@@ -196,4 +196,14 @@ TEST(MethodForms, MatchTheFreeFunctions) {
   EXPECT_EQ(tg::softplus(leaf({1.0})).grad_fn_name(), "SoftplusBackward");
 }
 
+TEST(FunctionalActivations, HaveLibtorchsNames) {
+  namespace F = tg::nn::functional;
+  tg::Tensor x = tg::tensor({-1.5, 0.25, 2.0}, tg::kFloat64);
+  EXPECT_EQ(values(F::softsign(x)), values(tg::softsign(x)));
+  EXPECT_EQ(values(F::logsigmoid(x)), values(tg::log_sigmoid(x)));
+  EXPECT_EQ(values(F::mish(x)), values(tg::mish(x)));
+  EXPECT_EQ(values(F::prelu(x, tg::tensor({0.1}, tg::kFloat64))),
+            values(tg::prelu(x, tg::tensor({0.1}, tg::kFloat64))));
+}
+
 }  // namespace
