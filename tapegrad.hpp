@@ -12,6 +12,7 @@
 #include <tapegrad/autograd/kernels/threads.hpp>
 #include <tapegrad/autograd/ops/activation.hpp>
 #include <tapegrad/autograd/ops/arithmetic.hpp>
+#include <tapegrad/autograd/ops/binary_math.hpp>
 #include <tapegrad/autograd/ops/comparison.hpp>
 #include <tapegrad/autograd/ops/conversion.hpp>
 #include <tapegrad/autograd/ops/index.hpp>
@@ -19,8 +20,10 @@
 #include <tapegrad/autograd/ops/loss.hpp>
 #include <tapegrad/autograd/ops/matmul.hpp>
 #include <tapegrad/autograd/ops/reduction.hpp>
+#include <tapegrad/autograd/ops/rounding.hpp>
 #include <tapegrad/autograd/ops/shape.hpp>
 #include <tapegrad/autograd/ops/softmax.hpp>
+#include <tapegrad/autograd/ops/trigonometric.hpp>
 #include <tapegrad/autograd/ops/unary.hpp>
 #include <tapegrad/autograd/tensor/allocator.hpp>
 #include <tapegrad/autograd/tensor/factories.hpp>

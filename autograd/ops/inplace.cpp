@@ -1,10 +1,12 @@
-// In-place ops (copy_, fill_, zero_, add_, sub_, mul_): how optimizers and initializers write.
-// They bump the storage's version counter so that backward detects tensors modified after saving.
+// In-place ops (copy_, fill_, zero_, add_, sub_, mul_, sigmoid_, tanh_, relu_): how optimizers and
+// initializers write. They bump the storage's version counter so that backward detects tensors modified after
+// saving.
 #include <cstring>
 
 #include <tapegrad/autograd/core/numeric_cast.hpp>
 #include <tapegrad/autograd/engine/grad_mode.hpp>
 #include <tapegrad/autograd/kernels/elementwise.hpp>
+#include <tapegrad/autograd/ops/activation.hpp>
 
 namespace tg {
 namespace {
@@ -151,5 +153,22 @@ const Tensor& Tensor::mul_(double value) const {
   update(*this, [value](auto a) { return a * value; });
   return *this;
 }
+
+// ---- activations in place: the out-of-place op computes the values (it records nothing, since
+// check_inplace has rejected every tensor it would record for), then they are copied back.
+namespace {
+const Tensor& assign_activation(std::string_view op, const Tensor& self,
+                                Tensor (*activation)(const Tensor&)) {
+  check_inplace(op, self);
+  detail::check_floating(op, "self", self);
+  kernels::copy(self, activation(self));
+  self.impl()->storage->bump_version();
+  return self;
+}
+}  // namespace
+
+const Tensor& Tensor::sigmoid_() const { return assign_activation("sigmoid_", *this, tg::sigmoid); }
+const Tensor& Tensor::tanh_() const { return assign_activation("tanh_", *this, tg::tanh); }
+const Tensor& Tensor::relu_() const { return assign_activation("relu_", *this, tg::relu); }
 
 }  // namespace tg

@@ -5,6 +5,7 @@
 #include <tapegrad/autograd/engine/saved_tensor.hpp>
 #include <tapegrad/autograd/kernels/elementwise.hpp>
 #include <tapegrad/autograd/ops/arithmetic.hpp>
+#include <tapegrad/autograd/ops/pointwise.hpp>
 #include <tapegrad/autograd/ops/unary.hpp>
 
 namespace tg {
@@ -57,10 +58,12 @@ Tensor sqrt(const Tensor& x) {
   return y;
 }
 
-// ---- sign: piecewise constant, so it records nothing (its gradient is zero).
+// ---- sign: piecewise constant, so its gradient is zero (g * 0 keeps it a function of g for double
+// backward).
 Tensor sign(const Tensor& x) {
-  detail::check_floating("sign", "input", x);
-  return kernels::map("sign", x, [](auto v) { return static_cast<decltype(v)>((v > 0) - (v < 0)); });
+  return detail::unary_pointwise(
+      "sign", "SignBackward", x, [](auto v) { return static_cast<decltype(v)>((v > 0) - (v < 0)); },
+      [](const Tensor& g, const Tensor&) { return g * 0.0; }, detail::Saved::Nothing);
 }
 
 // ---- abs: dy/dx = sign(x) (0 at 0).
@@ -154,6 +157,56 @@ Tensor erf(const Tensor& x) {
   return y;
 }
 
+// ---- the exp/log relatives. Each gradient is written from the saved input or output:
+// rsqrt: -y^3 / 2; reciprocal: -y^2; log1p: 1 / (1 + x); expm1: y + 1; log2: 1 / (x ln 2);
+// log10: 1 / (x ln 10); exp2: y ln 2.
+using detail::Saved;
+using detail::unary_pointwise;
+
+Tensor rsqrt(const Tensor& x) {
+  return unary_pointwise(
+      "rsqrt", "RsqrtBackward", x, [](auto v) { return decltype(v)(1) / std::sqrt(v); },
+      [](const Tensor& g, const Tensor& y) { return g * (y * y * y) * -0.5; }, Saved::Output);
+}
+
+Tensor reciprocal(const Tensor& x) {
+  return unary_pointwise(
+      "reciprocal", "ReciprocalBackward", x, [](auto v) { return decltype(v)(1) / v; },
+      [](const Tensor& g, const Tensor& y) { return -(g * (y * y)); }, Saved::Output);
+}
+
+Tensor log1p(const Tensor& x) {
+  return unary_pointwise(
+      "log1p", "Log1pBackward", x, [](auto v) { return std::log1p(v); },
+      [](const Tensor& g, const Tensor& input) { return g / (input + 1.0); }, Saved::Input);
+}
+
+Tensor expm1(const Tensor& x) {
+  return unary_pointwise(
+      "expm1", "Expm1Backward", x, [](auto v) { return std::expm1(v); },
+      [](const Tensor& g, const Tensor& y) { return g * (y + 1.0); }, Saved::Output);
+}
+
+Tensor log2(const Tensor& x) {
+  return unary_pointwise(
+      "log2", "Log2Backward", x, [](auto v) { return std::log2(v); },
+      [](const Tensor& g, const Tensor& input) { return g / (input * std::numbers::ln2); }, Saved::Input);
+}
+
+Tensor log10(const Tensor& x) {
+  return unary_pointwise(
+      "log10", "Log10Backward", x, [](auto v) { return std::log10(v); },
+      [](const Tensor& g, const Tensor& input) { return g / (input * std::numbers::ln10); }, Saved::Input);
+}
+
+Tensor exp2(const Tensor& x) {
+  return unary_pointwise(
+      "exp2", "Exp2Backward", x, [](auto v) { return std::exp2(v); },
+      [](const Tensor& g, const Tensor& y) { return g * y * std::numbers::ln2; }, Saved::Output);
+}
+
+Tensor square(const Tensor& x) { return pow(x, 2.0); }
+
 Tensor Tensor::pow(double exponent) const { return tg::pow(*this, exponent); }
 Tensor Tensor::exp() const { return tg::exp(*this); }
 Tensor Tensor::log() const { return tg::log(*this); }
@@ -166,5 +219,13 @@ Tensor Tensor::clamp(std::optional<double> min, std::optional<double> max) const
 Tensor Tensor::clamp_min(double min) const { return tg::clamp_min(*this, min); }
 Tensor Tensor::clamp_max(double max) const { return tg::clamp_max(*this, max); }
 Tensor Tensor::erf() const { return tg::erf(*this); }
+Tensor Tensor::rsqrt() const { return tg::rsqrt(*this); }
+Tensor Tensor::reciprocal() const { return tg::reciprocal(*this); }
+Tensor Tensor::log1p() const { return tg::log1p(*this); }
+Tensor Tensor::expm1() const { return tg::expm1(*this); }
+Tensor Tensor::log2() const { return tg::log2(*this); }
+Tensor Tensor::log10() const { return tg::log10(*this); }
+Tensor Tensor::exp2() const { return tg::exp2(*this); }
+Tensor Tensor::square() const { return tg::square(*this); }
 
 }  // namespace tg

@@ -174,6 +174,56 @@ class Tensor {
   Tensor index_select(std::int64_t dim, const Tensor& index) const;
   Tensor gather(std::int64_t dim, const Tensor& index) const;
 
+  // ---- element-wise math and activations as methods (autograd/ops/unary, trigonometric, rounding,
+  // binary_math, activation hold the documentation)
+  Tensor sin() const;
+  Tensor cos() const;
+  Tensor tan() const;
+  Tensor asin() const;
+  Tensor acos() const;
+  Tensor atan() const;
+  Tensor sinh() const;
+  Tensor cosh() const;
+  Tensor asinh() const;
+  Tensor acosh() const;
+  Tensor atanh() const;
+  Tensor atan2(const Tensor& other) const;
+  Tensor hypot(const Tensor& other) const;
+  Tensor rsqrt() const;
+  Tensor reciprocal() const;
+  Tensor log1p() const;
+  Tensor expm1() const;
+  Tensor log2() const;
+  Tensor log10() const;
+  Tensor exp2() const;
+  Tensor square() const;
+  Tensor floor() const;
+  Tensor ceil() const;
+  Tensor round() const;
+  Tensor round(std::int64_t decimals) const;
+  Tensor trunc() const;
+  Tensor frac() const;
+  Tensor fmod(const Tensor& other) const;
+  Tensor fmod(double other) const;
+  Tensor remainder(const Tensor& other) const;
+  Tensor remainder(double other) const;
+  Tensor pow(const Tensor& exponent) const;
+  Tensor maximum(const Tensor& other) const;
+  Tensor minimum(const Tensor& other) const;
+  Tensor clamp(const std::optional<Tensor>& min = {}, const std::optional<Tensor>& max = {}) const;
+  Tensor clamp_min(const Tensor& min) const;
+  Tensor clamp_max(const Tensor& max) const;
+  Tensor lerp(const Tensor& end, double weight) const;
+  Tensor lerp(const Tensor& end, const Tensor& weight) const;
+  Tensor addcmul(const Tensor& tensor1, const Tensor& tensor2, double value = 1.0) const;
+  Tensor addcdiv(const Tensor& tensor1, const Tensor& tensor2, double value = 1.0) const;
+  Tensor prelu(const Tensor& weight) const;
+  Tensor logit(std::optional<double> eps = std::nullopt) const;
+  /// In place; allowed where the in-place ops above are (no tensor that requires grad under grad mode).
+  const Tensor& sigmoid_() const;
+  const Tensor& tanh_() const;
+  const Tensor& relu_() const;
+
  private:
   const TensorImpl& checked_impl() const {
     if (!impl_) [[unlikely]]

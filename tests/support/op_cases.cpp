@@ -13,7 +13,8 @@ std::vector<OpCase> all_families() {
   for (std::vector<OpCase> family :
        {arithmetic_cases(), unary_cases(), activation_cases(), matmul_cases(), linear_cases(), shape_cases(),
         index_cases(), conversion_cases(), reduction_cases(), softmax_cases(), loss_cases(),
-        comparison_cases(), composite_cases()})
+        comparison_cases(), composite_cases(), trigonometric_cases(), exp_log_cases(), rounding_cases(),
+        binary_math_cases(), activation_extra_cases()})
     std::move(family.begin(), family.end(), std::back_inserter(cases));
   return cases;
 }
@@ -30,6 +31,22 @@ double draw(Domain domain, std::mt19937_64& engine) {
     }
     case Domain::Probability:
       return u;
+    case Domain::AwayFromIntegers: {
+      const double fraction = u < 0.5 ? 0.1 + 0.6 * u : 0.6 + 0.6 * (u - 0.5);
+      return static_cast<double>(static_cast<int>(engine() % 6) - 3) + fraction;
+    }
+    case Domain::InsideUnit:
+      return 1.8 * u - 0.9;
+    case Domain::AboveOne:
+      return 1.2 + 1.8 * u;
+    case Domain::OpenUnit:
+      return 0.05 + 0.9 * u;
+    case Domain::NonZero:
+      return (unit(engine) < 0.5 ? -1.0 : 1.0) * (0.5 + 1.5 * u);
+    case Domain::Negative:
+      return -2.0 + 1.9 * u;
+    case Domain::Wide:
+      return 8.0 * u - 4.0;
     default:
       return 2.0 * u - 1.0;
   }

@@ -17,14 +17,21 @@ namespace tg::testing {
 
 /// Where an input's values come from (kinks and poles are avoided so finite differences are valid).
 enum class Domain {
-  Any,            // uniform in [-1, 1]
-  Positive,       // uniform in [0.5, 2]
-  AwayFromKinks,  // |v| in [0.1, 0.4] or [0.6, 1]: clear of 0 and +-0.5
-  Probability,    // uniform in [0, 1], not differentiated against (a target)
-  Classes,        // int64 class indices in [0, C) with C the first input's last size
-  Indices,        // int64 indices in [0, n) with n the first input's smallest size: valid along any dim
-  Constant,       // uniform in [-1, 1], not differentiated against
-  Mask,           // bool, true or false with equal odds (where's condition, masked_fill's mask)
+  Any,               // uniform in [-1, 1]
+  Positive,          // uniform in [0.5, 2]
+  AwayFromKinks,     // |v| in [0.1, 0.4] or [0.6, 1]: clear of 0 and +-0.5
+  Probability,       // uniform in [0, 1], not differentiated against (a target)
+  Classes,           // int64 class indices in [0, C) with C the first input's last size
+  Indices,           // int64 indices in [0, n) with n the first input's smallest size: valid along any dim
+  Constant,          // uniform in [-1, 1], not differentiated against
+  AwayFromIntegers,  // in [-2.9, 2.9] with a fractional part in [0.1, 0.4] or [0.6, 0.9] (rounding ops)
+  InsideUnit,        // uniform in [-0.9, 0.9] (asin, acos, atanh)
+  AboveOne,          // uniform in [1.2, 3] (acosh)
+  OpenUnit,          // uniform in [0.05, 0.95], differentiated (logit)
+  NonZero,           // |v| uniform in [0.5, 2] with either sign (divisors)
+  Negative,          // uniform in [-2, -0.1]
+  Wide,              // uniform in [-4, 4] (reaches past the corners of the hard activations)
+  Mask,              // bool, true or false with equal odds (where's condition, masked_fill's mask)
 };
 
 using OpFn = std::function<Tensor(const tensor_list&)>;
@@ -79,6 +86,11 @@ std::vector<OpCase> softmax_cases();
 std::vector<OpCase> loss_cases();
 std::vector<OpCase> comparison_cases();
 std::vector<OpCase> composite_cases();
+std::vector<OpCase> trigonometric_cases();
+std::vector<OpCase> exp_log_cases();
+std::vector<OpCase> rounding_cases();
+std::vector<OpCase> binary_math_cases();
+std::vector<OpCase> activation_extra_cases();
 
 /// Inputs for one sample: deterministic values in each input's domain; float64 inputs require grad.
 /// `non_contiguous` lays out every floating input of rank >= 2 transposed in memory (same values).
