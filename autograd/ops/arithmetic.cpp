@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cmath>
 #include <type_traits>
 
 #include <tapegrad/autograd/engine/accumulate_grad.hpp>
@@ -9,6 +10,7 @@
 #include <tapegrad/autograd/ops/arithmetic.hpp>
 #include <tapegrad/autograd/ops/reduction.hpp>
 #include <tapegrad/autograd/ops/unary.hpp>
+#include <tapegrad/autograd/tensor/factories.hpp>
 
 namespace tg {
 using autograd::Node;
@@ -39,6 +41,14 @@ Tensor integer_zip(std::string_view op, const Tensor& a, const Tensor& b, F f) {
       return static_cast<bool>(f(static_cast<std::int64_t>(x), static_cast<std::int64_t>(y)));
     else
       return static_cast<T>(f(static_cast<std::int64_t>(x), static_cast<std::int64_t>(y)));
+  });
+}
+
+bool any_zero(const Tensor& x) {
+  return kernels::dispatch(x.dtype(), [&]<class T>() {
+    const Tensor values = x.contiguous();
+    const T* data = static_cast<const T*>(values.raw_data());
+    return std::any_of(data, data + values.numel(), [](T v) { return v == T(0); });
   });
 }
 
@@ -181,6 +191,69 @@ Tensor div(const Tensor& a, const Tensor& b) {
     if (node->needs_input_grad(1)) node->a = SavedTensor(a, false);
   }
   return out;
+}
+
+// ---- div with a rounding mode: no gradient to pass on (the result is piecewise constant in both).
+namespace {
+struct RoundedDivBackward final : Node {
+  std::string_view name() const override { return "DivBackward"; }
+  tensor_list apply(tensor_list&&) override { return tensor_list(2); }  // undefined: zero gradients
+};
+
+template <class T>
+T rounded_quotient(T x, T y, bool floor) {
+  if constexpr (std::is_floating_point_v<T>) {
+    const T q = x / y;
+    return floor ? std::floor(q) : std::trunc(q);
+  } else {
+    const T q = static_cast<T>(x / y);  // C++ integer division truncates
+    return floor && (x % y != 0) && ((x < 0) != (y < 0)) ? static_cast<T>(q - 1) : q;
+  }
+}
+}  // namespace
+
+Tensor div(const Tensor& a, const Tensor& b, std::optional<std::string_view> rounding_mode) {
+  if (!rounding_mode) return div(a, b);
+  check(*rounding_mode == "trunc" || *rounding_mode == "floor", "div",
+        "expected rounding_mode to be one of None, 'trunc', or 'floor' but found '", *rounding_mode, "'");
+  check_binary("div", a, b);
+  Dtype dtype = result_dtype(a, b);
+  if (dtype == kBool) dtype = kInt64;
+  if (a.dtype() != dtype || b.dtype() != dtype)
+    return div(converted(a, dtype), converted(b, dtype), rounding_mode);
+  const bool floor = *rounding_mode == "floor";
+  if (!is_floating_point(dtype)) {
+    check(!any_zero(b), "div", "ZeroDivisionError: integer division by zero");
+    return kernels::zip<kernels::Types::All>("div", a, b, [floor](auto x, auto y) {
+      if constexpr (std::is_floating_point_v<decltype(x)> || std::is_same_v<decltype(x), bool>)
+        return x;  // not reached
+      else
+        return rounded_quotient(x, y, floor);
+    });
+  }
+  Tensor out = kernels::zip("div", a, b, [floor](auto x, auto y) { return rounded_quotient(x, y, floor); });
+  record<RoundedDivBackward>({a, b}, {out});
+  return out;
+}
+
+Tensor div(const Tensor& a, const Scalar& b, std::optional<std::string_view> rounding_mode) {
+  if (!rounding_mode) return a / b;
+  // The number as a 0-d tensor that promotes like a number: floating numbers as the default dtype.
+  const Tensor divisor =
+      b.isFloatingPoint()
+          ? full({}, b.toDouble(), get_default_dtype())
+          : tensor(std::vector<std::int64_t>{b.toLong()}, IntArrayRef{}).to(b.isBoolean() ? kBool : kInt64);
+  return div(a, divisor, rounding_mode);
+}
+
+Tensor floor_divide(const Tensor& a, const Tensor& b) { return div(a, b, "floor"); }
+Tensor floor_divide(const Tensor& a, const Scalar& b) { return div(a, b, "floor"); }
+
+Dtype result_type(const Tensor& a, const Tensor& b) { return result_dtype(a, b); }
+Dtype result_type(const Tensor& a, const Scalar& b) { return result_dtype(a, b); }
+Dtype result_type(const Scalar& a, const Tensor& b) { return result_dtype(b, a); }
+Dtype result_type(const Scalar& a, const Scalar& b) {
+  return ResultType().number(a.type()).number(b.type()).result();
 }
 
 // ---- scalar forms: d(x + s)/dx = 1, d(x * s)/dx = s.
