@@ -8,6 +8,7 @@
 #include <tapegrad/autograd/engine/grad_mode.hpp>
 #include <tapegrad/autograd/engine/node.hpp>
 #include <tapegrad/autograd/function.hpp>
+#include <tapegrad/autograd/functional.hpp>
 #include <tapegrad/autograd/gradcheck.hpp>
 #include <tapegrad/autograd/ivalue.hpp>
 #include <tapegrad/autograd/kernels/threads.hpp>
