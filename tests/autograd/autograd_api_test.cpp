@@ -304,4 +304,44 @@ TEST(HookHandles, InvalidHandleThrows) {
   EXPECT_THAT(error_message([] { tg::zeros({1}).remove_hook(0); }), HasSubstr("no hook at position 0"));
 }
 
+// ---------------------------------------------------------------- a libtorch-style program
+
+namespace torch = tg;
+
+// Written as in libtorch's custom-function docs: variable_list, saved_data, get_saved_variables.
+struct LinearFunction : public torch::autograd::Function<LinearFunction> {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, torch::Tensor input,
+                               torch::Tensor weight, double scale) {
+    ctx->save_for_backward({input, weight});
+    ctx->saved_data["scale"] = scale;
+    return input.mm(weight.t()) * scale;
+  }
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grad_outputs) {
+    auto saved = ctx->get_saved_variables();
+    const double scale = ctx->saved_data["scale"].toDouble();
+    auto grad_output = grad_outputs[0] * scale;
+    torch::Tensor grad_input, grad_weight;
+    if (ctx->needs_input_grad(0)) grad_input = grad_output.mm(saved[1]);
+    if (ctx->needs_input_grad(1)) grad_weight = grad_output.t().mm(saved[0]);
+    return {grad_input, grad_weight, torch::Tensor()};
+  }
+};
+
+TEST(LibtorchStyle, CustomFunctionAndAutogradCalls) {
+  torch::Tensor x =
+      torch::tensor({1.0, 2.0, 3.0, 4.0}, {2, 2}, torch::dtype(torch::kFloat64).requires_grad(true));
+  torch::Tensor w =
+      torch::tensor({0.5, -1.0, 2.0, 1.0}, {2, 2}, torch::dtype(torch::kFloat64).requires_grad(true));
+  torch::Tensor y = LinearFunction::apply(x, w, 2.0);
+  EXPECT_EQ(y.ndimension(), 2);
+  EXPECT_EQ(y.scalar_type(), torch::kDouble);
+  torch::autograd::variable_list grads = torch::autograd::grad({y.sum()}, {x, w}, {}, /*retain_graph=*/true);
+  EXPECT_THAT(values(grads[0]), ElementsAre(5.0, 0.0, 5.0, 0.0));  // 2 * column sums of w
+  EXPECT_THAT(values(grads[1]), ElementsAre(8.0, 12.0, 8.0, 12.0));
+  y.sum().backward({}, std::nullopt, false, torch::autograd::variable_list{w});
+  EXPECT_FALSE(x.grad().defined());
+  EXPECT_THAT(values(w.grad()), ElementsAre(8.0, 12.0, 8.0, 12.0));
+}
+
 }  // namespace
