@@ -225,13 +225,17 @@ struct Function {
       const bool differentiable =
           out.is_floating_point() && !AutogradContext::contains(ctx.non_differentiable_, out);
       if (!differentiable) continue;
+      bool retain_again = false;
       if (AutogradContext::contains(ctx.dirty_, out)) {
         check(!(out.is_leaf() && out.requires_grad()), "apply", "custom function ", node->name(),
               " modified output ", i,
               " in place, a leaf that requires grad: a leaf Variable that requires "
               "grad has been used in an in-place operation; clone() it before passing it in");
         // NOTE: the tensor itself takes the new history (rebase); views of it or its base do not.
-        out.impl()->autograd_meta().non_leaf_hooks.reset();  // they belong to the old grad_fn
+        AutogradMeta& meta = out.impl()->autograd_meta();
+        meta.non_leaf_hooks.reset();  // they belong to the old grad_fn
+        retain_again = meta.retains_grad;
+        meta.retains_grad = false;
       } else {
         // An input returned as is (not marked dirty) must not have its own history overwritten.
         for (const Tensor& input : inputs)
@@ -241,6 +245,7 @@ struct Function {
       meta.requires_grad = true;
       meta.grad_fn = node;
       meta.output_nr = i;
+      if (retain_again) out.retain_grad();
     }
     for (const Tensor& tensor : ctx.to_save_)
       ctx.saved_.emplace_back(tensor, tensor.defined() && AutogradContext::contains(outputs, tensor));

@@ -179,8 +179,11 @@ void Tensor::retain_grad() const {
   meta.retains_grad = true;
   // A weak reference: the node must not keep its own output alive (that would be a cycle).
   std::weak_ptr<TensorImpl> weak = impl_;
-  grad_fn()->add_output_hook(output_nr(), [weak](const Tensor& grad) {
-    if (auto impl = weak.lock()) {
+  const autograd::Node* producer = grad_fn().get();
+  grad_fn()->add_output_hook(output_nr(), [weak, producer](const Tensor& grad) {
+    auto impl = weak.lock();
+    // After an in-place custom op rebased the tensor's history, .grad is the new value's gradient.
+    if (impl && impl->autograd_meta().grad_fn.get() == producer) {
       Tensor& stored = impl->autograd_meta().grad;
       NoGradGuard no_grad;
       stored = stored.defined() ? stored + grad : grad.clone();

@@ -497,6 +497,18 @@ TEST(CustomFunctionMarkDirty, ReturnedTensorTakesTheNewHistory) {
   EXPECT_THAT(values(a.grad()), ElementsAre(72.0, 144.0));
 }
 
+TEST(CustomFunctionMarkDirty, RetainedGradIsTheNewValuesGradient) {
+  // As PyTorch: b.retain_grad(); S.apply(b) (in place, x3); (b*b).sum().backward() gives b.grad = 2b.
+  Tensor a = f64({1.0, 2.0}, {2});
+  Tensor b = a * 2.0;
+  b.retain_grad();
+  ScaleInPlace::apply(b, 3.0);
+  EXPECT_TRUE(b.retains_grad());
+  (b * b).sum().backward();
+  EXPECT_THAT(values(b.grad()), ElementsAre(12.0, 24.0));
+  EXPECT_THAT(values(a.grad()), ElementsAre(72.0, 144.0));
+}
+
 TEST(CustomFunctionMarkDirty, EarlierNodesThatSavedTheTensorDetectTheChange) {
   Tensor a = f64({1.0, 2.0}, {2});
   Tensor b = a * 2.0;
