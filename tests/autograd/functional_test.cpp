@@ -136,6 +136,15 @@ TEST(FunctionalJacobian, CreateGraphMakesTheResultDifferentiable) {
   EXPECT_FALSE(y.grad().defined());
 }
 
+TEST(FunctionalJacobian, NonContiguousInputKeepsItsHistory) {
+  Tensor base = f64({1.0, 2.0, 3.0, 4.0}, {2, 2}, /*requires_grad=*/true);
+  Tensor j = F::jacobian(cube, base.t(), /*create_graph=*/true);  // diag(3 x^2) of the transposed view
+  EXPECT_EQ(j.sizes(), (tg::Shape{2, 2, 2, 2}));
+  EXPECT_DOUBLE_EQ(j.reshape({4, 4}).select(0, 1).select(0, 1).item<double>(), 27.0);  // x = base[1][0] = 3
+  j.sum().backward();
+  EXPECT_THAT(values(base.grad()), ElementsAre(6.0, 12.0, 18.0, 24.0));
+}
+
 TEST(FunctionalJacobian, WorksUnderNoGradGuard) {
   tg::NoGradGuard no_grad;
   expect_near(F::jacobian(cube, f64({2.0}, {1})), f64({12.0}, {1, 1}));
