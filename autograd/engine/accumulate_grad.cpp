@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include <tapegrad/autograd/engine/accumulate_grad.hpp>
 #include <tapegrad/autograd/engine/grad_mode.hpp>
 #include <tapegrad/autograd/ops/arithmetic.hpp>
@@ -26,6 +28,7 @@ AccumulateGrad::AccumulateGrad(std::shared_ptr<TensorImpl> leaf) : leaf_(std::mo
 
 Tensor AccumulateGrad::run_hooks(Tensor grad) const {
   for (const GradHook& hook : leaf_->autograd_meta().hooks) {
+    if (!hook) continue;  // removed by remove_hook(); the slot keeps later handles valid
     Tensor replaced = hook(grad);
     if (!replaced.defined()) continue;
     check(replaced.sizes() == leaf_->sizes && replaced.dtype() == leaf_->dtype, "register_hook",
@@ -36,11 +39,9 @@ Tensor AccumulateGrad::run_hooks(Tensor grad) const {
   return grad;
 }
 
-tensor_list AccumulateGrad::apply(tensor_list&& grads) {
-  std::lock_guard lock(mutex_);
-  Tensor grad = run_hooks(std::move(grads.at(0)));
-  if (!grad.defined()) return {};
-  Tensor& stored = leaf_->autograd_meta().grad;
+namespace {
+// Adds `grad` into `stored` with AccumulateGrad's rules (see apply()).
+void add_into(Tensor& stored, Tensor grad) {
   if (!stored.defined()) {
     // Keep the incoming buffer when nobody else can reach it; otherwise (or when it is a strided or
     // expanded view, which later in-place accumulation must not write through) store a copy.
@@ -54,13 +55,37 @@ tensor_list AccumulateGrad::apply(tensor_list&& grads) {
   } else {
     stored.add_(grad);
   }
+}
+}  // namespace
+
+tensor_list AccumulateGrad::apply(tensor_list&& grads) {
+  std::lock_guard lock(mutex_);
+  Tensor grad = run_hooks(std::move(grads.at(0)));
+  if (grad.defined()) add_into(leaf_->autograd_meta().grad, std::move(grad));
   return {};
+}
+
+void AccumulateGrad::accumulate_without_hooks(Tensor grad) {
+  std::lock_guard lock(mutex_);
+  add_into(leaf_->autograd_meta().grad, std::move(grad));
+}
+
+void accumulate_into_grad(const Tensor& tensor, Tensor grad) {
+  if (!grad.defined()) return;
+  if (tensor.is_leaf()) {
+    static_cast<AccumulateGrad&>(*grad_accumulator(tensor)).accumulate_without_hooks(std::move(grad));
+    return;
+  }
+  add_into(tensor.mutable_grad(), std::move(grad));
 }
 
 bool AccumulateGrad::stores_copy_of(const Tensor& grad) const {
   if (!backward_accumulates_into_leaves || GradMode::is_enabled() || exclusively_owned(grad)) return false;
   std::lock_guard lock(mutex_);
-  return leaf_->autograd_meta().hooks.empty() && !leaf_->autograd_meta().grad.defined();
+  const auto& hooks = leaf_->autograd_meta().hooks;
+  const bool no_hooks =
+      std::none_of(hooks.begin(), hooks.end(), [](const GradHook& hook) { return bool(hook); });
+  return no_hooks && !leaf_->autograd_meta().grad.defined();
 }
 
 }  // namespace tg::autograd

@@ -26,10 +26,17 @@ class AccumulateGrad final : public Node {
   /// adds into the copy); that costs time, never correctness.
   bool stores_copy_of(const Tensor& grad) const;
 
+  /// Adds `grad` into the leaf's .grad() as apply() does, without running the hooks (they ran already).
+  void accumulate_without_hooks(Tensor grad);
+
  private:
   std::shared_ptr<TensorImpl> leaf_;
   mutable std::mutex mutex_;  // backward passes on several threads may accumulate into one leaf at once
 };
+
+/// Adds `grad` (whose hooks already ran) into tensor.grad() with AccumulateGrad's rules; `tensor` may
+/// be a leaf or not (backward(inputs=...)).
+void accumulate_into_grad(const Tensor& tensor, Tensor grad);
 
 namespace detail {
 /// RAII: marks whether the backward pass running on this thread runs AccumulateGrad nodes (backward())

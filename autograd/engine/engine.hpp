@@ -8,15 +8,17 @@ namespace tg::autograd {
 
 /// Accumulates d(sum of tensors[i] * grad_tensors[i])/d(leaf) into every leaf's .grad().
 /// A grad_tensors entry may be omitted (or undefined) for a one-element tensor: it is taken as 1.
-/// retain_graph defaults to create_graph.
-void backward(const tensor_list& tensors, const tensor_list& grad_tensors = {},
-              std::optional<bool> retain_graph = std::nullopt, bool create_graph = false);
+/// retain_graph defaults to create_graph. With `inputs`, gradients are accumulated only into the .grad()
+/// of those tensors (leaves or not); inputs the outputs do not depend on are left alone.
+void backward(const variable_list& tensors, const variable_list& grad_tensors = {},
+              std::optional<bool> retain_graph = std::nullopt, bool create_graph = false,
+              const variable_list& inputs = {});
 
 /// Returns d(sum of outputs[i] * grad_outputs[i])/d(inputs[j]) without touching any .grad().
 /// With create_graph the returned gradients are differentiable (gradients of gradients).
 /// allow_unused: return an undefined tensor for an input the outputs do not depend on instead of throwing.
-tensor_list grad(const tensor_list& outputs, const tensor_list& inputs, const tensor_list& grad_outputs = {},
-                 std::optional<bool> retain_graph = std::nullopt, bool create_graph = false,
-                 bool allow_unused = false);
+variable_list grad(const variable_list& outputs, const variable_list& inputs,
+                   const variable_list& grad_outputs = {}, std::optional<bool> retain_graph = std::nullopt,
+                   bool create_graph = false, bool allow_unused = false);
 
 }  // namespace tg::autograd

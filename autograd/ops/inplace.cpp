@@ -36,7 +36,8 @@ Tensor checked_other(std::string_view op, const Tensor& self, const Tensor& othe
     check(out == self.sizes(), op, "other of shape ", other.sizes(), " cannot be broadcast to self's shape ",
           self.sizes());
   }
-  if (other.impl()->storage != self.impl()->storage) return other;
+  // Compared by memory, not Storage object: data() aliases the same memory through a second Storage.
+  if (other.impl()->storage->data() != self.impl()->storage->data()) return other;
   Tensor copy = detail::make_contiguous(other.sizes(), other.dtype());
   kernels::copy(copy, other);
   return copy;
@@ -110,7 +111,7 @@ const Tensor& Tensor::fill_(double value) const {
 const Tensor& Tensor::zero_() const {
   check_inplace("zero_", *this);
   if (is_contiguous()) {
-    std::memset(raw_data(), 0, static_cast<std::size_t>(numel()) * element_size(dtype()));
+    std::memset(raw_data(), 0, static_cast<std::size_t>(numel()) * itemsize());
     impl()->storage->bump_version();
   } else {
     update(*this, [](auto) { return 0; });

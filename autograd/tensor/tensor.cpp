@@ -41,7 +41,7 @@ bool Tensor::is_contiguous() const {
 void* Tensor::raw_data() const {
   const TensorImpl& impl = checked_impl();
   return static_cast<char*>(impl.storage->data()) +
-         impl.offset * static_cast<std::int64_t>(element_size(impl.dtype));
+         impl.offset * static_cast<std::int64_t>(tg::element_size(impl.dtype));
 }
 
 void Tensor::check_element_type(Dtype requested, const char* what) const {
@@ -148,12 +148,27 @@ Tensor Tensor::detach() const {
   return Tensor(std::move(out));
 }
 
-void Tensor::add_hook(GradHook hook) const {
+unsigned Tensor::add_hook(GradHook hook) const {
   check(requires_grad(), "register_hook", "cannot register a hook on a tensor that does not require grad");
-  if (auto fn = grad_fn())
-    fn->add_output_hook(output_nr(), std::move(hook));
-  else
-    impl_->autograd_meta().hooks.push_back(std::move(hook));
+  AutogradMeta& meta = impl_->autograd_meta();
+  std::vector<GradHook>* list = &meta.hooks;
+  if (auto fn = grad_fn()) {
+    if (!meta.non_leaf_hooks) {
+      meta.non_leaf_hooks = std::make_shared<std::vector<GradHook>>();
+      fn->add_output_hook(output_nr(), [hooks = meta.non_leaf_hooks](const Tensor& grad) {
+        Tensor current = grad;
+        for (const GradHook& h : *hooks) {
+          if (!h) continue;
+          Tensor replaced = h(current);
+          if (replaced.defined()) current = std::move(replaced);
+        }
+        return current.is_same(grad) ? Tensor() : current;
+      });
+    }
+    list = meta.non_leaf_hooks.get();
+  }
+  list->push_back(std::move(hook));
+  return static_cast<unsigned>(list->size() - 1);
 }
 
 void Tensor::retain_grad() const {
@@ -164,14 +179,73 @@ void Tensor::retain_grad() const {
   meta.retains_grad = true;
   // A weak reference: the node must not keep its own output alive (that would be a cycle).
   std::weak_ptr<TensorImpl> weak = impl_;
-  grad_fn()->add_output_hook(output_nr(), [weak](const Tensor& grad) {
-    if (auto impl = weak.lock()) {
+  const autograd::Node* producer = grad_fn().get();
+  grad_fn()->add_output_hook(output_nr(), [weak, producer](const Tensor& grad) {
+    auto impl = weak.lock();
+    // After an in-place custom op rebased the tensor's history, .grad is the new value's gradient.
+    if (impl && impl->autograd_meta().grad_fn.get() == producer) {
       Tensor& stored = impl->autograd_meta().grad;
       NoGradGuard no_grad;
       stored = stored.defined() ? stored + grad : grad.clone();
     }
     return Tensor();
   });
+}
+
+// ---- libtorch aliases
+
+bool Tensor::retains_grad() const {
+  const TensorImpl& impl = checked_impl();
+  return !is_leaf() && impl.autograd->retains_grad;
+}
+
+const Tensor& Tensor::detach_() const {
+  checked_impl();
+  if (!impl_->autograd) return *this;
+  AutogradMeta& meta = *impl_->autograd;
+  meta.requires_grad = false;
+  meta.retains_grad = false;
+  meta.grad_fn.reset();
+  meta.output_nr = 0;
+  meta.non_leaf_hooks.reset();  // they belong to the old grad_fn
+  return *this;
+}
+
+Tensor Tensor::data() const {
+  const TensorImpl& impl = checked_impl();
+  // A second Storage over the same memory gives the alias its own version counter; its deleter keeps
+  // the original storage (the owner of the memory) alive.
+  const std::shared_ptr<Storage>& owner = impl.storage;
+  auto out = std::make_shared<TensorImpl>();
+  out->storage = std::make_shared<Storage>(owner->data(), owner->nbytes(), [owner](void*) {});
+  out->sizes = impl.sizes;
+  out->strides = impl.strides;
+  out->offset = impl.offset;
+  out->dtype = impl.dtype;
+  return Tensor(std::move(out));
+}
+
+void Tensor::set_data(const Tensor& new_data) const {
+  checked_impl();
+  detail::check_defined("set_data", "new_data", new_data);
+  check(!requires_grad() || new_data.is_floating_point(), "set_data",
+        "a tensor that requires grad cannot hold ", new_data.dtype(),
+        " data: only float32/float64 tensors can require gradients");
+  const TensorImpl& source = *new_data.impl();
+  impl_->storage = source.storage;
+  impl_->sizes = source.sizes;
+  impl_->strides = source.strides;
+  impl_->offset = source.offset;
+  impl_->dtype = source.dtype;
+}
+
+void Tensor::remove_hook(unsigned handle) const {
+  const TensorImpl& impl = checked_impl();
+  std::vector<GradHook>* list = nullptr;
+  if (impl.autograd) list = is_leaf() ? &impl_->autograd->hooks : impl_->autograd->non_leaf_hooks.get();
+  check(list != nullptr && handle < list->size(), "remove_hook", "Invalid index, no hook at position ",
+        handle);
+  (*list)[handle] = nullptr;
 }
 
 namespace detail {

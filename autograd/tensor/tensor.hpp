@@ -24,7 +24,11 @@ class Tensor;
 using tensor_list = std::vector<Tensor>;
 namespace autograd {
 class Node;
-}
+// libtorch aliases: a Variable is a Tensor (torch::autograd::Variable is at::Tensor too).
+using Variable = Tensor;
+using variable_list = std::vector<Variable>;
+using tg::tensor_list;
+}  // namespace autograd
 
 /// A gradient hook: receives the gradient, returns a replacement or an undefined Tensor to keep it.
 using GradHook = std::function<Tensor(const Tensor&)>;
@@ -93,22 +97,24 @@ class Tensor {
   std::shared_ptr<autograd::Node> grad_fn() const;
   std::string grad_fn_name() const;
   std::uint32_t output_nr() const;
+  /// With `inputs`, only those tensors' .grad() receive gradients (see autograd::backward).
   void backward(const Tensor& gradient = {}, std::optional<bool> retain_graph = std::nullopt,
-                bool create_graph = false) const;
+                bool create_graph = false, std::optional<std::vector<Tensor>> inputs = std::nullopt) const;
   /// A tensor sharing storage with this one but cut out of the graph.
   Tensor detach() const;
   /// Keep .grad() for a non-leaf tensor too.
   void retain_grad() const;
-  /// Registers fn(grad) -> Tensor (a replacement) or fn(grad) -> void (inspection).
+  /// Registers fn(grad) -> Tensor (a replacement) or fn(grad) -> void (inspection). Returns the handle
+  /// remove_hook() takes.
   template <class F>
-  void register_hook(F&& hook) const {
+  unsigned register_hook(F&& hook) const {
     if constexpr (std::is_void_v<std::invoke_result_t<F&, const Tensor&>>) {
-      add_hook([hook = std::forward<F>(hook)](const Tensor& grad) mutable {
+      return add_hook([hook = std::forward<F>(hook)](const Tensor& grad) mutable {
         hook(grad);
         return Tensor();
       });
     } else {
-      add_hook(GradHook(std::forward<F>(hook)));
+      return add_hook(GradHook(std::forward<F>(hook)));
     }
   }
 
@@ -224,6 +230,30 @@ class Tensor {
   const Tensor& tanh_() const;
   const Tensor& relu_() const;
 
+  // ---- libtorch aliases: names libtorch programs use for what the sections above provide
+  std::int64_t ndimension() const { return dim(); }
+  ScalarType scalar_type() const { return dtype(); }
+  /// Bytes per element (itemsize() as a signed number, as libtorch).
+  std::int64_t element_size() const { return static_cast<std::int64_t>(itemsize()); }
+  std::size_t itemsize() const { return tg::element_size(dtype()); }
+  /// numel() * itemsize(): the bytes of the elements, not of the whole storage.
+  std::size_t nbytes() const { return static_cast<std::size_t>(numel()) * itemsize(); }
+  /// The version counter: bumped by every in-place write to the tensor or a view of it.
+  std::int64_t _version() const { return static_cast<std::int64_t>(version()); }
+  const Tensor& set_requires_grad(bool requires_grad) const { return requires_grad_(requires_grad); }
+  /// True for a non-leaf tensor on which retain_grad() was called.
+  bool retains_grad() const;
+  /// Cuts this tensor out of the graph in place: no grad_fn, requires_grad false.
+  const Tensor& detach_() const;
+  /// A tensor sharing this one's elements but with no history and its own version counter (libtorch's
+  /// variable.data()): in-place writes through it are not seen by saved-tensor checks.
+  Tensor data() const;
+  /// Makes this tensor view `new_data`'s elements (storage, sizes, strides, dtype), keeping its
+  /// autograd metadata (requires_grad, grad, hooks).
+  void set_data(const Tensor& new_data) const;
+  /// Disables the hook with the given register_hook() handle; other handles stay valid.
+  void remove_hook(unsigned handle) const;
+
  private:
   const TensorImpl& checked_impl() const {
     if (!impl_) [[unlikely]]
@@ -232,7 +262,7 @@ class Tensor {
   }
   [[noreturn]] static void throw_undefined();
   void check_element_type(Dtype requested, const char* what) const;
-  void add_hook(GradHook hook) const;
+  unsigned add_hook(GradHook hook) const;
   double item_double() const;
   std::int64_t item_int() const;
   template <class T>
@@ -257,6 +287,9 @@ struct AutogradMeta {
   std::weak_ptr<autograd::Node>
       grad_accumulator;         // leaves only; the accumulator owns the leaf, not vice versa
   std::vector<GradHook> hooks;  // leaves only; non-leaf hooks live on grad_fn
+  // Non-leaf hooks registered through this tensor, run by one output hook of grad_fn; shared with that
+  // hook so that remove_hook() can disable an entry (a removed entry stays as an empty slot).
+  std::shared_ptr<std::vector<GradHook>> non_leaf_hooks;
 };
 
 // Embedded in TensorImpl rather than allocated: every op output that records a node needs one.

@@ -2,6 +2,7 @@
 #include <cmath>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -107,20 +108,19 @@ struct ScaledProduct : tg::autograd::Function<ScaledProduct> {
   inline static std::vector<bool> forward_needs, backward_needs;
   inline static bool forward_grad_mode = true;
   static Tensor forward(AutogradContext* ctx, const Tensor& a, double k, const Tensor& b) {
-    forward_needs = {ctx->needs_input_grad(0), ctx->needs_input_grad(1), ctx->needs_input_grad(2),
-                     ctx->needs_input_grad(3)};
+    forward_needs = {ctx->needs_input_grad(0), ctx->needs_input_grad(1)};
     forward_grad_mode = tg::GradMode::is_enabled();
     ctx->save_for_backward({a, b});
     ctx->saved_data["k"] = k;
     return a * b * k;
   }
   static tensor_list backward(AutogradContext* ctx, tensor_list grad_outputs) {
-    backward_needs = {ctx->needs_input_grad(0), ctx->needs_input_grad(1), ctx->needs_input_grad(2)};
+    backward_needs = {ctx->needs_input_grad(0), ctx->needs_input_grad(1)};
     const tensor_list saved = ctx->saved_tensors();
     const double k = ctx->saved_data["k"].toDouble();
     Tensor da, db;
     if (ctx->needs_input_grad(0)) da = grad_outputs[0] * saved[1] * k;
-    if (ctx->needs_input_grad(2)) db = grad_outputs[0] * saved[0] * k;
+    if (ctx->needs_input_grad(1)) db = grad_outputs[0] * saved[0] * k;  // b is tensor input 1
     return {da, Tensor(), db};
   }
 };
@@ -270,27 +270,27 @@ TEST(CustomFunction, SavedData) {
 
   tg::autograd::SavedValue value(2.5);
   EXPECT_DOUBLE_EQ(value.toDouble(), 2.5);
-  EXPECT_THAT(error_message([&] { value.toInt(); }), HasSubstr("saved_data: the saved value is not a int"));
+  EXPECT_THAT(error_message([&] { value.toInt(); }), HasSubstr("IValue: expected Int but got Double"));
   EXPECT_THAT(error_message([] { tg::autograd::SavedValue().toTensor(); }),
-              HasSubstr("the saved value is not a tensor"));
+              HasSubstr("IValue: expected Tensor but got None"));
 }
 
-TEST(CustomFunction, NeedsInputGradCountsEveryArgument) {
+TEST(CustomFunction, NeedsInputGradCountsTensorInputsOnly) {
   Tensor a = f64({1.0, 2.0}, {2});
   Tensor b = f64({3.0, 4.0}, {2}, /*requires_grad=*/false);
   Tensor y = ScaledProduct::apply(a, 0.5, b);
   EXPECT_FALSE(ScaledProduct::forward_grad_mode);  // forward runs without recording
   EXPECT_TRUE(tg::GradMode::is_enabled());
-  EXPECT_THAT(ScaledProduct::forward_needs, ElementsAre(true, false, false, false));
+  EXPECT_THAT(ScaledProduct::forward_needs, ElementsAre(true, false));
   y.sum().backward();
-  EXPECT_THAT(ScaledProduct::backward_needs, ElementsAre(true, false, false));
+  EXPECT_THAT(ScaledProduct::backward_needs, ElementsAre(true, false));
   EXPECT_THAT(values(a.grad()), ElementsAre(1.5, 2.0));
   EXPECT_FALSE(b.grad().defined());
 
   Tensor c = f64({1.0, 1.0}, {2});
   ScaledProduct::apply(b, 2.0, c).sum().backward();
-  EXPECT_THAT(ScaledProduct::forward_needs, ElementsAre(false, false, true, false));
-  EXPECT_THAT(ScaledProduct::backward_needs, ElementsAre(false, false, true));
+  EXPECT_THAT(ScaledProduct::forward_needs, ElementsAre(false, true));
+  EXPECT_THAT(ScaledProduct::backward_needs, ElementsAre(false, true));
   EXPECT_THAT(values(c.grad()), ElementsAre(6.0, 8.0));
 }
 
@@ -310,7 +310,9 @@ TEST(CustomFunction, WrongNumberOfGradientsThrows) {
   Tensor a = f64({1.0}, {1});
   Tensor b = f64({2.0}, {1});
   const std::string message = error_message([&] { TooFewGradients::apply(a, b).backward(); });
-  EXPECT_THAT(message, HasSubstr("TooFewGradientsBackward returned 1 gradients; expected 2"));
+  EXPECT_THAT(
+      message,
+      HasSubstr("TooFewGradientsBackward returned an incorrect number of gradients (expected 2, got 1)"));
   EXPECT_THAT(message, HasSubstr("one per forward argument"));
 }
 
@@ -444,6 +446,229 @@ TEST(CustomFunction, GradcheckRequiresFloat64) {
   result = tg::autograd::gradcheck(fn, {x.detach().to(tg::kFloat64)}, options);
   EXPECT_FALSE(result.ok);
   EXPECT_THAT(result.message, HasSubstr("no input requires grad"));
+}
+
+// ---------------------------------------------------------------- libtorch's AutogradContext surface
+
+// x *= k in place (x is returned and marked dirty); d/dx = k.
+struct ScaleInPlace : tg::autograd::Function<ScaleInPlace> {
+  static Tensor forward(AutogradContext* ctx, Tensor x, double k) {
+    x.mul_(k);
+    ctx->mark_dirty({x});
+    ctx->saved_data["k"] = k;
+    return x;
+  }
+  static tg::autograd::variable_list backward(AutogradContext* ctx, tg::autograd::variable_list g) {
+    return {g[0] * ctx->saved_data["k"].toDouble(), Tensor()};
+  }
+};
+
+// target += source in place; the target may be a tensor that does not require grad.
+struct AddInto : tg::autograd::Function<AddInto> {
+  static Tensor forward(AutogradContext* ctx, Tensor target, const Tensor& source) {
+    target.add_(source);
+    ctx->mark_dirty({target});
+    return target;
+  }
+  static tensor_list backward(AutogradContext*, tensor_list g) { return {g[0], g[0]}; }
+};
+
+// Marks its input dirty but returns a new tensor.
+struct DirtyNotReturned : tg::autograd::Function<DirtyNotReturned> {
+  static Tensor forward(AutogradContext* ctx, Tensor x) {
+    x.mul_(2.0);
+    ctx->mark_dirty({x});
+    return x * 1.0;
+  }
+  static tensor_list backward(AutogradContext*, tensor_list g) { return {g[0]}; }
+};
+
+TEST(CustomFunctionMarkDirty, ReturnedTensorTakesTheNewHistory) {
+  Tensor a = f64({1.0, 2.0}, {2});
+  Tensor b = a * 2.0;
+  const std::int64_t version = b._version();
+  Tensor r = ScaleInPlace::apply(b, 3.0);
+  EXPECT_TRUE(r.is_same(b));  // the same tensor, not a copy
+  EXPECT_GT(b._version(), version);
+  ASSERT_NE(b.grad_fn(), nullptr);
+  EXPECT_THAT(std::string(b.grad_fn()->name()), HasSubstr("ScaleInPlaceBackward"));
+  EXPECT_THAT(values(b), ElementsAre(6.0, 12.0));
+  (b * b).sum().backward();  // (6a)^2 -> 72a
+  EXPECT_THAT(values(a.grad()), ElementsAre(72.0, 144.0));
+}
+
+TEST(CustomFunctionMarkDirty, RetainedGradIsTheNewValuesGradient) {
+  // As PyTorch: b.retain_grad(); S.apply(b) (in place, x3); (b*b).sum().backward() gives b.grad = 2b.
+  Tensor a = f64({1.0, 2.0}, {2});
+  Tensor b = a * 2.0;
+  b.retain_grad();
+  ScaleInPlace::apply(b, 3.0);
+  EXPECT_TRUE(b.retains_grad());
+  (b * b).sum().backward();
+  EXPECT_THAT(values(b.grad()), ElementsAre(12.0, 24.0));
+  EXPECT_THAT(values(a.grad()), ElementsAre(72.0, 144.0));
+}
+
+TEST(CustomFunctionMarkDirty, EarlierNodesThatSavedTheTensorDetectTheChange) {
+  Tensor a = f64({1.0, 2.0}, {2});
+  Tensor b = a * 2.0;
+  Tensor c = b * b;  // saves b
+  ScaleInPlace::apply(b, 3.0);
+  EXPECT_THAT(error_message([&] { c.sum().backward(); }), HasSubstr("modified by an in-place operation"));
+}
+
+TEST(CustomFunctionMarkDirty, TensorWithoutGradJoinsTheGraph) {
+  Tensor target = tg::zeros({2}, tg::kFloat64);
+  Tensor w = f64({1.0, -2.0}, {2});
+  AddInto::apply(target, w);
+  EXPECT_TRUE(target.requires_grad());
+  EXPECT_FALSE(target.is_leaf());
+  (target * target).sum().backward();
+  EXPECT_THAT(values(w.grad()), ElementsAre(2.0, -4.0));
+
+  auto fn = [](const tensor_list& in) { return AddInto::apply(in[0] * 1.0, in[1]); };
+  Tensor x = f64({0.5, 1.5, -1.0}, {3});
+  Tensor y = f64({2.0, 0.25, 1.0}, {3});
+  EXPECT_GRADCHECK(fn, {x, y});
+}
+
+TEST(CustomFunctionMarkDirty, Errors) {
+  Tensor leaf = f64({1.0}, {1});
+  EXPECT_THAT(error_message([&] { ScaleInPlace::apply(leaf, 2.0); }),
+              HasSubstr("a leaf Variable that requires grad has been used in an in-place operation"));
+  Tensor y = f64({1.0}, {1}) * 1.0;
+  EXPECT_THAT(
+      error_message([&] { DirtyNotReturned::apply(y); }),
+      HasSubstr("Some elements marked as dirty during the forward method were not returned as output"));
+}
+
+TEST(CustomFunctionMarkDirty, WithoutRecordingOnlyTheVersionChanges) {
+  Tensor x = f64({1.0, 2.0}, {2});
+  tg::NoGradGuard no_grad;
+  const std::int64_t version = x._version();
+  ScaleInPlace::apply(x, 2.0);  // a leaf under NoGradGuard may be modified, as with built-in ops
+  EXPECT_GT(x._version(), version);
+  EXPECT_TRUE(x.is_leaf());
+  EXPECT_THAT(values(x), ElementsAre(2.0, 4.0));
+}
+
+// Returns more gradients than forward had arguments (the extras undefined), or a defined one too many.
+struct ExtraGradients : tg::autograd::Function<ExtraGradients> {
+  inline static int mode = 0;
+  static Tensor forward(AutogradContext* ctx, const Tensor& x, double k) {
+    ctx->save_for_backward({x});
+    ctx->saved_data["k"] = k;
+    return x * k;
+  }
+  static tensor_list backward(AutogradContext* ctx, tensor_list g) {
+    EXPECT_EQ(ctx->get_saved_variables().size(), 1u);
+    const Tensor dx = g[0] * ctx->saved_data["k"].toDouble();
+    if (mode == 0) return {dx, Tensor(), Tensor(), Tensor()};
+    if (mode == 1) return {dx, Tensor(), dx};
+    return {dx, dx};  // a gradient for the double
+  }
+};
+
+TEST(CustomFunction, ExtraUndefinedGradientsAreAccepted) {
+  Tensor x = f64({1.0, 2.0}, {2});
+  ExtraGradients::mode = 0;
+  ExtraGradients::apply(x, 4.0).sum().backward();
+  EXPECT_THAT(values(x.grad()), ElementsAre(4.0, 4.0));
+
+  ExtraGradients::mode = 1;
+  EXPECT_THAT(error_message([&] { ExtraGradients::apply(x, 4.0).sum().backward(); }),
+              HasSubstr("returned an incorrect number of gradients (expected 2, got 3)"));
+  ExtraGradients::mode = 2;
+  EXPECT_THAT(
+      error_message([&] { ExtraGradients::apply(x, 4.0).sum().backward(); }),
+      HasSubstr("returned a defined gradient at position 2, but the corresponding forward argument is "
+                "not a tensor"));
+}
+
+// k * sum of a tensor_list: each element is one tensor input, as in libtorch.
+struct ScaledSum : tg::autograd::Function<ScaledSum> {
+  inline static std::vector<bool> needs;
+  static Tensor forward(AutogradContext* ctx, double k, const tensor_list& xs, std::optional<Tensor> bias) {
+    ctx->saved_data["k"] = k;
+    ctx->saved_data["has_bias"] = bias.has_value();
+    Tensor out = xs[0] * k;
+    for (std::size_t i = 1; i < xs.size(); ++i) out = out + xs[i] * k;
+    return bias ? out + *bias : out;
+  }
+  static tensor_list backward(AutogradContext* ctx, tensor_list g) {
+    const double k = ctx->saved_data["k"].toDouble();
+    needs = {ctx->needs_input_grad(0), ctx->needs_input_grad(1)};
+    // One slot per argument, including the (absent) optional bias.
+    return {Tensor(), g[0] * k, g[0] * k, ctx->saved_data["has_bias"].toBool() ? g[0] : Tensor()};
+  }
+};
+
+TEST(CustomFunction, TensorListAndOptionalArguments) {
+  Tensor a = f64({1.0, 2.0}, {2});
+  Tensor b = f64({3.0, 4.0}, {2}, /*requires_grad=*/false);
+  Tensor bias = f64({0.5, 0.5}, {2});
+  Tensor y = ScaledSum::apply(2.0, tensor_list{a, b}, std::optional<Tensor>(bias));
+  EXPECT_THAT(values(y), ElementsAre(8.5, 12.5));
+  y.sum().backward();
+  EXPECT_THAT(ScaledSum::needs, ElementsAre(true, false));
+  EXPECT_THAT(values(a.grad()), ElementsAre(2.0, 2.0));
+  EXPECT_THAT(values(bias.grad()), ElementsAre(1.0, 1.0));
+  EXPECT_FALSE(b.grad().defined());
+
+  a.set_grad(Tensor());
+  ScaledSum::apply(3.0, tensor_list{a, a}, std::optional<Tensor>()).sum().backward();
+  EXPECT_THAT(values(a.grad()), ElementsAre(6.0, 6.0));
+}
+
+struct AsksOutOfRange : tg::autograd::Function<AsksOutOfRange> {
+  static Tensor forward(AutogradContext* ctx, const Tensor& x, double) {
+    ctx->needs_input_grad(1);  // the double is not a tensor input
+    return x * 1.0;
+  }
+  static tensor_list backward(AutogradContext*, tensor_list g) { return {g[0], Tensor()}; }
+};
+
+TEST(CustomFunction, NeedsInputGradOutOfRangeThrows) {
+  Tensor x = f64({1.0}, {1});
+  EXPECT_THAT(
+      error_message([&] { AsksOutOfRange::apply(x, 1.0); }),
+      HasSubstr("needs_input_grad: Index out of range: tensor input 1 of a custom function with 1 tensor "
+                "inputs"));
+}
+
+TEST(IValue, HoldsEachKindAndNamesItOnWrongAccess) {
+  EXPECT_TRUE(tg::IValue().isNone());
+  EXPECT_EQ(tg::IValue().tagKind(), "None");
+  tg::IValue d(0.5), i(std::int64_t{7}), small(3), b(false), s("text"), s2(std::string("more"));
+  EXPECT_TRUE(d.isDouble());
+  EXPECT_DOUBLE_EQ(d.toDouble(), 0.5);
+  EXPECT_TRUE(i.isInt());
+  EXPECT_EQ(i.toInt(), 7);
+  EXPECT_TRUE(small.isInt());
+  EXPECT_EQ(small.toInt(), 3);
+  EXPECT_TRUE(b.isBool());
+  EXPECT_FALSE(b.toBool());
+  EXPECT_TRUE(s.isString());
+  EXPECT_EQ(s.toStringRef(), "text");
+  EXPECT_EQ(s2.toStringRef(), "more");
+
+  Tensor t = tg::zeros({2, 3});
+  tg::IValue sizes(t.sizes()), ints(std::vector<std::int64_t>{4, 5}), tensor(t);
+  EXPECT_TRUE(sizes.isIntList());
+  EXPECT_THAT(sizes.toIntVector(), ElementsAre(2, 3));
+  EXPECT_THAT(ints.toIntVector(), ElementsAre(4, 5));
+  EXPECT_TRUE(tensor.isTensor());
+  EXPECT_TRUE(tensor.toTensor().is_same(t));
+  tg::IValue doubles(std::vector<double>{1.5}), tensors(tensor_list{t, t});
+  EXPECT_THAT(doubles.toDoubleVector(), ElementsAre(1.5));
+  EXPECT_EQ(tensors.toTensorVector().size(), 2u);
+  EXPECT_EQ(tensors.tagKind(), "TensorList");
+
+  EXPECT_THAT(error_message([&] { d.toInt(); }), HasSubstr("IValue: expected Int but got Double"));
+  EXPECT_THAT(error_message([&] { i.toDouble(); }), HasSubstr("IValue: expected Double but got Int"));
+  EXPECT_THAT(error_message([&] { s.toTensor(); }), HasSubstr("IValue: expected Tensor but got String"));
+  EXPECT_THAT(error_message([&] { tensor.toIntVector(); }), HasSubstr("expected IntList but got Tensor"));
+  EXPECT_THAT(error_message([&] { b.toStringRef(); }), HasSubstr("expected String but got Bool"));
 }
 
 }  // namespace

@@ -145,10 +145,9 @@ TEST(Engine, RetainGraphAllowsASecondBackward) {
 TEST(Engine, BackwardOnNonScalarNeedsAGradient) {
   tg::Tensor x = leaf({1.0, 2.0, 3.0});
   tg::Tensor y = x * 2.0;
-  EXPECT_THAT(
-      error_message([&] { y.backward(); }),
-      HasSubstr("a gradient can be created implicitly only for one-element outputs, but the tensor has "
-                "shape [3]"));
+  EXPECT_THAT(error_message([&] { y.backward(); }),
+              HasSubstr("grad can be implicitly created only for scalar outputs, but the tensor computed by "
+                        "MulBackward has shape [3]"));
   EXPECT_FALSE(x.grad().defined());
   // A one-element tensor of any rank is fine.
   (x.sum().reshape({1, 1}) * 2.0).backward();

@@ -94,8 +94,8 @@ std::vector<ErrorCase> cases() {
 
       // ---- autograd
       {"BackwardNonScalar", [] { (leaf({3}) * 2.0).backward(); },
-       "backward: a gradient can be created implicitly only for one-element outputs, but the tensor has "
-       "shape [3]"},
+       "backward: grad can be implicitly created only for scalar outputs, but the tensor computed by "
+       "MulBackward has shape [3]"},
       {"BackwardNoGrad", [] { f32({1}).backward(); },
        "backward: the tensor does not require grad and has no grad_fn"},
       {"BackwardGradientShape", [] { (leaf({3}) * 2.0).backward(f32({2})); },
@@ -115,7 +115,8 @@ std::vector<ErrorCase> cases() {
          Tensor x = leaf({1});
          tg::autograd::grad({x * 2.0}, {x, leaf({2})});
        },
-       "grad: input 1 (shape [2]) was not used to compute the outputs; pass allow_unused=true"},
+       "grad: input 1 (shape [2]) was not used to compute the outputs: One of the differentiated Tensors "
+       "appears to not have been used in the graph. Set allow_unused=True if this is the desired behavior."},
       {"GradOutputsCount",
        [] {
          tg::autograd::grad({leaf({1}) * 2.0}, {leaf({1})}, {f32({1}), f32({1})});
