@@ -209,6 +209,9 @@ struct Function {
       dirty.impl()->storage->bump_version();
     }
     if (recording) finish(node, inputs, outputs);
+    // The outputs now own the node: holding them in its context would be a reference cycle (a leak).
+    ctx.dirty_.clear();
+    ctx.non_differentiable_.clear();
     if (AnomalyMode::is_enabled()) [[unlikely]]
       detail::check_forward_anomaly(node->name(), inputs, outputs, recording ? node.get() : nullptr);
   }

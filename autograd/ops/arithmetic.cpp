@@ -32,6 +32,15 @@ Dtype result_dtype(const Tensor& a, const Scalar& b) {
 }
 Tensor converted(const Tensor& x, Dtype dtype) { return x.dtype() == dtype ? x : x.to(dtype); }
 
+// Two's-complement wrap-around as PyTorch's integer kernels give it, without signed overflow (UB): the
+// arithmetic is done on uint64 and converted back (modular since C++20).
+std::int64_t wrapping_add(std::int64_t x, std::int64_t y) {
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(x) + static_cast<std::uint64_t>(y));
+}
+std::int64_t wrapping_mul(std::int64_t x, std::int64_t y) {
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(x) * static_cast<std::uint64_t>(y));
+}
+
 // Integer and bool arithmetic: no gradients, wrap-around as in PyTorch (computed in int64, stored back).
 template <class F>
 Tensor integer_zip(std::string_view op, const Tensor& a, const Tensor& b, F f) {
@@ -104,7 +113,9 @@ Tensor add(const Tensor& a, const Tensor& b, const Scalar& alpha_scalar) {
   check_integral_alpha("add", dtype, alpha_scalar);
   if (!is_floating_point(dtype)) {
     const std::int64_t alpha = alpha_scalar.toLong();
-    return integer_zip("add", a, b, [alpha](std::int64_t x, std::int64_t y) { return x + alpha * y; });
+    return integer_zip("add", a, b, [alpha](std::int64_t x, std::int64_t y) {
+      return wrapping_add(x, wrapping_mul(alpha, y));
+    });
   }
   const double alpha = alpha_scalar.toDouble();
   Tensor out = alpha == 1.0 ? kernels::zip("add", a, b, [](auto x, auto y) { return x + y; })
@@ -124,7 +135,9 @@ Tensor sub(const Tensor& a, const Tensor& b, const Scalar& alpha_scalar) {
   check_integral_alpha("sub", dtype, alpha_scalar);
   if (!is_floating_point(dtype)) {
     const std::int64_t alpha = alpha_scalar.toLong();
-    return integer_zip("sub", a, b, [alpha](std::int64_t x, std::int64_t y) { return x - alpha * y; });
+    return integer_zip("sub", a, b, [alpha](std::int64_t x, std::int64_t y) {
+      return wrapping_add(x, wrapping_mul(-alpha, y));
+    });
   }
   const double alpha = alpha_scalar.toDouble();
   Tensor out = kernels::zip("sub", a, b, [alpha](auto x, auto y) { return x - alpha * y; });
@@ -153,7 +166,7 @@ Tensor mul(const Tensor& a, const Tensor& b) {
   const Dtype dtype = result_dtype(a, b);
   if (a.dtype() != dtype || b.dtype() != dtype) return mul(converted(a, dtype), converted(b, dtype));
   if (!is_floating_point(dtype))
-    return integer_zip("mul", a, b, [](std::int64_t x, std::int64_t y) { return x * y; });
+    return integer_zip("mul", a, b, [](std::int64_t x, std::int64_t y) { return wrapping_mul(x, y); });
   Tensor out = kernels::zip("mul", a, b, [](auto x, auto y) { return x * y; });
   if (auto* node = record<MulBackward>({a, b}, {out})) {
     if (node->needs_input_grad(0)) node->b = SavedTensor(b, false);
@@ -268,8 +281,9 @@ Tensor add(const Tensor& a, const Scalar& b) {
   if (a.dtype() != dtype) return add(a.to(dtype), b);
   if (!is_floating_point(dtype)) {
     const std::int64_t value = b.toLong();
-    return kernels::map_any<kernels::Types::All>(
-        "add", a, [value](auto x) { return static_cast<decltype(x)>(static_cast<std::int64_t>(x) + value); });
+    return kernels::map_any<kernels::Types::All>("add", a, [value](auto x) {
+      return static_cast<decltype(x)>(wrapping_add(static_cast<std::int64_t>(x), value));
+    });
   }
   const double value = b.toDouble();
   Tensor out = kernels::map("add", a, [value](auto x) { return x + value; });
@@ -289,8 +303,9 @@ Tensor mul(const Tensor& a, const Scalar& b) {
   if (a.dtype() != dtype) return mul(a.to(dtype), b);
   if (!is_floating_point(dtype)) {
     const std::int64_t value = b.toLong();
-    return kernels::map_any<kernels::Types::All>(
-        "mul", a, [value](auto x) { return static_cast<decltype(x)>(static_cast<std::int64_t>(x) * value); });
+    return kernels::map_any<kernels::Types::All>("mul", a, [value](auto x) {
+      return static_cast<decltype(x)>(wrapping_mul(static_cast<std::int64_t>(x), value));
+    });
   }
   const double factor = b.toDouble();
   Tensor out = kernels::map("mul", a, [factor](auto x) { return x * factor; });
@@ -311,8 +326,9 @@ Tensor neg(const Tensor& x) {
       "negation, the `-` operator, on a bool tensor is not supported; use the `~` or logical_not() operator "
       "instead");
   if (!x.is_floating_point())
-    return kernels::map_any<kernels::Types::All>("neg", x,
-                                                 [](auto v) { return static_cast<decltype(v)>(-v); });
+    return kernels::map_any<kernels::Types::All>("neg", x, [](auto v) {
+      return static_cast<decltype(v)>(wrapping_mul(static_cast<std::int64_t>(v), -1));
+    });
   Tensor out = kernels::map("neg", x, [](auto v) { return -v; });
   record<NegBackward>({x}, {out});
   return out;
