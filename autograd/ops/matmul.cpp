@@ -1,3 +1,6 @@
+#include <algorithm>
+#include <vector>
+
 #include <tapegrad/autograd/engine/node.hpp>
 #include <tapegrad/autograd/engine/saved_tensor.hpp>
 #include <tapegrad/autograd/kernels/blis_gemm.hpp>
@@ -50,11 +53,41 @@ void check_inner(std::string_view op, const Tensor& a, const Tensor& b) {
         a.size(-1), " and ", b.size(-2), " differ");
 }
 
-Tensor batch(const Tensor& m, std::int64_t index) {
-  if (m.dim() == 2) return m;
-  const std::int64_t i = m.size(0) == 1 ? 0 : index;
-  return detail::make_view(m, {m.size(1), m.size(2)}, {m.stride(1), m.stride(2)},
-                           m.storage_offset() + i * m.stride(0));
+// The batch dims of a matrix operand broadcast against `batch_sizes`: the storage offset of each of
+// its matrices in row-major batch order (a broadcast dim repeats the same matrix, no copy).
+std::vector<std::int64_t> batch_offsets(const Tensor& m, IntArrayRef batch_sizes) {
+  const std::int64_t rank = static_cast<std::int64_t>(batch_sizes.size()), lead = rank - (m.dim() - 2);
+  std::int64_t count = 1;
+  for (std::int64_t size : batch_sizes) count *= size;
+  std::vector<std::int64_t> offsets(static_cast<std::size_t>(count), m.storage_offset());
+  std::int64_t repeat = count;
+  for (std::int64_t d = 0; d < rank; ++d) {
+    const std::int64_t size = batch_sizes[static_cast<std::size_t>(d)];
+    if (size == 0) break;
+    repeat /= size;
+    const std::int64_t own = d - lead;
+    if (own < 0 || m.size(own) == 1) continue;
+    for (std::int64_t i = 0; i < count; ++i)
+      offsets[static_cast<std::size_t>(i)] += (i / repeat) % size * m.stride(own);
+  }
+  return offsets;
+}
+
+Tensor matrix_at(const Tensor& m, std::int64_t offset) {
+  return detail::make_view(m, {m.size(-2), m.size(-1)}, {m.stride(-2), m.stride(-1)}, offset);
+}
+
+Shape batch_shape(std::string_view op, const Tensor& a, const Tensor& b) {
+  const std::int64_t rank = std::max(a.dim(), b.dim()) - 2;
+  Shape sizes(static_cast<std::size_t>(rank), 1);
+  for (std::int64_t d = 0; d < rank; ++d) {
+    const std::int64_t da = d - (rank - (a.dim() - 2)), db = d - (rank - (b.dim() - 2));
+    const std::int64_t sa = da >= 0 ? a.size(da) : 1, sb = db >= 0 ? b.size(db) : 1;
+    check(sa == sb || sa == 1 || sb == 1, op, "batch sizes of ", a.sizes(), " and ", b.sizes(),
+          " do not broadcast (", sa, " vs ", sb, ")");
+    sizes[static_cast<std::size_t>(d)] = sa == 1 ? sb : sa;  // broadcasting 1 against 0 gives 0
+  }
+  return sizes;
 }
 
 }  // namespace
@@ -96,14 +129,20 @@ Tensor matrix_product(std::string_view op, const Tensor& a, const Tensor& b) {
   return record_matmul(a, b, out, "MmBackward");
 }
 
+// Any batch ranks (broadcast NumPy-style): one GEMM per output matrix, operands read in place.
 Tensor batched_product(std::string_view op, const Tensor& a, const Tensor& b) {
   check_inner(op, a, b);
-  const std::int64_t batch_a = a.dim() == 3 ? a.size(0) : 1, batch_b = b.dim() == 3 ? b.size(0) : 1;
-  check(batch_a == batch_b || batch_a == 1 || batch_b == 1, op, "batch sizes of ", a.sizes(), " and ",
-        b.sizes(), " do not broadcast (", batch_a, " vs ", batch_b, ")");
-  const std::int64_t batches = batch_a == 1 ? batch_b : batch_a;  // broadcasting 1 against 0 gives 0
-  Tensor out = detail::make_contiguous({batches, a.size(-2), b.size(-1)}, a.dtype());
-  for (std::int64_t i = 0; i < batches; ++i) detail::gemm_into(batch(out, i), batch(a, i), batch(b, i), 0.0);
+  Shape out_sizes = batch_shape(op, a, b);
+  const Shape batch_sizes = out_sizes;
+  out_sizes.push_back(a.size(-2));
+  out_sizes.push_back(b.size(-1));
+  Tensor out = detail::make_contiguous(out_sizes, a.dtype());
+  const std::vector<std::int64_t> offsets_a = batch_offsets(a, batch_sizes),
+                                  offsets_b = batch_offsets(b, batch_sizes),
+                                  offsets_out = batch_offsets(out, batch_sizes);
+  for (std::size_t i = 0; i < offsets_out.size(); ++i)
+    detail::gemm_into(matrix_at(out, offsets_out[i]), matrix_at(a, offsets_a[i]), matrix_at(b, offsets_b[i]),
+                      0.0);
   return record_matmul(a, b, out, "BmmBackward");
 }
 
@@ -125,8 +164,8 @@ Tensor bmm(const Tensor& a, const Tensor& b) {
 Tensor matmul(const Tensor& a, const Tensor& b) {
   check_operands("matmul", a, b);
   const std::int64_t ra = a.dim(), rb = b.dim();
-  check(ra >= 1 && rb >= 1 && ra <= 3 && rb <= 3, "matmul", "supports tensors of rank 1 to 3, got ",
-        a.sizes(), " and ", b.sizes());
+  check(ra >= 1 && rb >= 1, "matmul", "both arguments need to be at least 1-D, got ", a.sizes(), " and ",
+        b.sizes());
   if (ra == 1 && rb == 1) {
     check(a.size(0) == b.size(0), "matmul", "cannot multiply ", a.sizes(), " by ", b.sizes(),
           ": inner sizes ", a.size(0), " and ", b.size(0), " differ");

@@ -4,7 +4,8 @@
 
 namespace tg {
 
-/// 1-D·1-D (dot), 2-D·2-D, 1-D/2-D mixed, and batched 3-D (a batch of 1 or a 2-D side broadcasts).
+/// Any ranks >= 1: 1-D·1-D is a dot product, a 1-D side gains (then loses) a matrix dim, and the
+/// batch dims (all but the last two) broadcast NumPy-style.
 Tensor matmul(const Tensor& a, const Tensor& b);
 /// Matrix product of two 2-D tensors.
 Tensor mm(const Tensor& a, const Tensor& b);
