@@ -9,9 +9,8 @@
 #include <tapegrad/autograd/ops/activation.hpp>
 
 namespace tg {
-namespace {
 
-void check_inplace(std::string_view op, const Tensor& self) {
+void detail::check_inplace(std::string_view op, const Tensor& self) {
   detail::check_defined(op, "self", self);
   const Shape& sizes = self.sizes();
   const Shape& strides = self.strides();
@@ -26,6 +25,9 @@ void check_inplace(std::string_view op, const Tensor& self) {
         " is not supported while grad mode is on; use the out-of-place form (y = y.",
         op.substr(0, op.size() - 1), "(...))");
 }
+
+namespace {
+using detail::check_inplace;
 
 // Returns `other`, or a copy of it when it shares memory with self (x.copy_(x.t()) would otherwise read
 // elements it has already overwritten).
@@ -171,5 +173,57 @@ const Tensor& assign_activation(std::string_view op, const Tensor& self,
 const Tensor& Tensor::sigmoid_() const { return assign_activation("sigmoid_", *this, tg::sigmoid); }
 const Tensor& Tensor::tanh_() const { return assign_activation("tanh_", *this, tg::tanh); }
 const Tensor& Tensor::relu_() const { return assign_activation("relu_", *this, tg::relu); }
+
+}  // namespace tg
+
+// ---- div_ and compound assignment (device helper's block)
+namespace tg {
+using detail::check_inplace;
+
+const Tensor& Tensor::div_(const Tensor& other) const {
+  check_inplace("div_", *this);
+  update("div_", *this, checked_other("div_", *this, other), [](auto a, auto b) { return a / b; });
+  return *this;
+}
+
+const Tensor& Tensor::div_(double value) const {
+  check_inplace("div_", *this);
+  detail::check_floating("div_", "self", *this);
+  update(*this, [value](auto a) { return a / value; });
+  return *this;
+}
+
+Tensor& Tensor::operator+=(const Tensor& other) {
+  add_(other);
+  return *this;
+}
+Tensor& Tensor::operator+=(double other) {
+  add_(other);
+  return *this;
+}
+Tensor& Tensor::operator-=(const Tensor& other) {
+  sub_(other);
+  return *this;
+}
+Tensor& Tensor::operator-=(double other) {
+  sub_(other);
+  return *this;
+}
+Tensor& Tensor::operator*=(const Tensor& other) {
+  mul_(other);
+  return *this;
+}
+Tensor& Tensor::operator*=(double other) {
+  mul_(other);
+  return *this;
+}
+Tensor& Tensor::operator/=(const Tensor& other) {
+  div_(other);
+  return *this;
+}
+Tensor& Tensor::operator/=(double other) {
+  div_(other);
+  return *this;
+}
 
 }  // namespace tg
