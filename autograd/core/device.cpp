@@ -93,7 +93,10 @@ void Device::validate() const {
 
 std::string Device::str() const {
   std::string out = DeviceTypeName(type_, /*lower_case=*/true);
-  if (has_index()) out += ":" + std::to_string(int{index_});
+  if (has_index()) {
+    out += ':';
+    out += std::to_string(int{index_});
+  }
   return out;
 }
 
