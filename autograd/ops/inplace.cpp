@@ -33,6 +33,14 @@ using detail::check_inplace;
 // elements it has already overwritten).
 Tensor checked_other(std::string_view op, const Tensor& self, const Tensor& other) {
   detail::check_defined(op, "other", other);
+  // In-place ops record no history, so writing a differentiable value into self would silently drop its
+  // gradient (PyTorch would record it; `loss += term` on a plain zeros() tensor is the common case).
+  check(!GradMode::is_enabled() || !other.requires_grad(), op, "other requires grad (computed by ",
+        other.grad_fn() ? other.grad_fn_name() : std::string("a leaf"),
+        ") but in-place ops record no gradient history; use the out-of-place form (x = x.",
+        op.substr(0, op.size() - 1),
+        "(other)), or detach() other / use tg::NoGradGuard if no gradient "
+        "should flow");
   if (other.sizes() != self.sizes()) {
     const Shape out = broadcast_shapes(op, self.sizes(), other.sizes());
     check(out == self.sizes(), op, "other of shape ", other.sizes(), " cannot be broadcast to self's shape ",
