@@ -1,6 +1,6 @@
-// In-place ops (copy_, fill_, zero_, add_, sub_, mul_, sigmoid_, tanh_, relu_): how optimizers and
-// initializers write. They bump the storage's version counter so that backward detects tensors modified after
-// saving.
+// In-place ops (copy_, fill_, zero_, add_, sub_, mul_, div_, += -= *= /=, sigmoid_, tanh_, relu_): how
+// optimizers and initializers write. They bump the storage's version counter so that backward detects
+// tensors modified after saving.
 #include <cstring>
 
 #include <tapegrad/autograd/core/numeric_cast.hpp>
