@@ -180,11 +180,24 @@ Tensor tensor(std::initializer_list<double> values, IntArrayRef sizes, TensorOpt
 
 // ---- nested braced lists (TensorData)
 
-bool TensorData::any_floating() const {
-  if (is_leaf_) return !leaf_.is_integral;
-  for (const TensorData& element : elements_)
-    if (element.any_floating()) return true;
-  return false;
+TensorData::Kind TensorData::kind() const {
+  if (is_leaf_) return leaf_.kind;
+  Kind widest = Kind::None;
+  for (const TensorData& element : elements_) widest = std::max(widest, element.kind());
+  return widest;
+}
+
+Dtype TensorData::natural_dtype() const {
+  switch (kind()) {
+    case Kind::Bool:
+      return kBool;
+    case Kind::Integral:
+      return kInt64;
+    case Kind::None:
+    case Kind::Floating:
+      break;
+  }
+  return get_default_dtype();
 }
 
 Shape TensorData::sizes() const {
@@ -225,13 +238,13 @@ void TensorData::fill(const Tensor& out) const {
       }
       const Leaf& leaf = data->leaf_;
       if constexpr (std::is_integral_v<T>) {
-        if (leaf.is_integral) {
+        if (leaf.kind != Kind::Floating) {
           *next++ = static_cast<T>(leaf.integer);
           continue;
         }
       }
       check_representable("tensor", leaf.floating, dtype);
-      *next++ = leaf.is_integral ? static_cast<T>(leaf.integer) : static_cast<T>(leaf.floating);
+      *next++ = leaf.kind == Kind::Floating ? static_cast<T>(leaf.floating) : static_cast<T>(leaf.integer);
     }
   });
 }

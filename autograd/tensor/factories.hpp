@@ -84,32 +84,34 @@ class TensorData {
     for (T value : values) elements_.emplace_back(value);
   }
 
-  /// int64 when every value is integral, else float32 (the default floating dtype; libtorch rejects
-  /// mixed lists, tapegrad promotes them).
-  Dtype natural_dtype() const { return any_floating() ? kFloat32 : kInt64; }
+  /// The dtype the values ask for, as libtorch's: bool when all are bool, int64 when all are integral,
+  /// else the default dtype (float32), also for an empty list. libtorch rejects mixed lists such as
+  /// {1, 2.5}; tapegrad promotes them.
+  Dtype natural_dtype() const;
   /// The shape of the nested lists; throws tg::Error for ragged lists.
   Shape sizes() const;
   /// Writes the values, converted, into out (contiguous, of shape sizes()).
   void fill(const Tensor& out) const;
 
  private:
+  // Ordered for promotion: the list's kind is the largest of its leaves'.
+  enum class Kind : std::uint8_t { None, Bool, Integral, Floating };
   struct Leaf {
     double floating = 0;
     std::int64_t integer = 0;
-    bool is_integral = false;
-    // The one place a C++ element type picks a dtype: bool and unsigned types join int64 until tapegrad
-    // has kBool and kUInt8.
+    Kind kind = Kind::None;
     template <class T>
     static Leaf of(T value) {
-      if constexpr (std::is_integral_v<T>)
-        return {static_cast<double>(value), static_cast<std::int64_t>(value), true};
+      if constexpr (std::is_same_v<T, bool>)
+        return {static_cast<double>(value), static_cast<std::int64_t>(value), Kind::Bool};
+      else if constexpr (std::is_integral_v<T>)
+        return {static_cast<double>(value), static_cast<std::int64_t>(value), Kind::Integral};
       else
-        return {static_cast<double>(value), 0, false};
+        return {static_cast<double>(value), 0, Kind::Floating};
     }
   };
-  bool any_floating() const;
+  Kind kind() const;
   void check_sizes(IntArrayRef sizes, std::size_t depth) const;
-
   Leaf leaf_;
   std::vector<TensorData> elements_;
   bool is_leaf_ = true;

@@ -78,6 +78,21 @@ TEST(TensorFromData, NestedListsGiveTheirShape) {
   EXPECT_EQ(shape(tg::tensor({{}, {}})), (std::vector<std::int64_t>{2, 0}));
 }
 
+TEST(TensorFromData, BoolsAndTheDefaultDtype) {
+  const tg::Tensor flags = tg::tensor({{true, false}, {false, true}});
+  EXPECT_EQ(flags.dtype(), tg::kBool);
+  EXPECT_EQ(ints(flags), (std::vector<std::int64_t>{1, 0, 0, 1}));
+  EXPECT_EQ(tg::tensor(true).dtype(), tg::kBool);
+  EXPECT_EQ(tg::tensor({true, 2}).dtype(), tg::kInt64);  // promoted (libtorch rejects the mix)
+  EXPECT_EQ(tg::tensor({1, 0}, tg::kBool).dtype(), tg::kBool);
+  EXPECT_EQ(tg::tensor({}).dtype(), tg::get_default_dtype());
+  tg::set_default_dtype(tg::kFloat64);
+  const tg::Tensor wide = tg::tensor({{1.5}});
+  tg::set_default_dtype(tg::kFloat32);
+  EXPECT_EQ(wide.dtype(), tg::kFloat64);
+  EXPECT_EQ(tg::tensor({{1, 2}}, tg::kInt32).dtype(), tg::kInt32);
+}
+
 TEST(TensorFromData, DtypeFromOptionsAndMixedLiterals) {
   const tg::Tensor d = tg::tensor({{1, 2}, {3, 4}}, tg::kFloat64);
   EXPECT_EQ(d.dtype(), tg::kFloat64);
