@@ -1,5 +1,7 @@
 #pragma once
 // tapegrad: the one header users include.
+#include <tapegrad/autograd/core/cuda.hpp>
+#include <tapegrad/autograd/core/device.hpp>
 #include <tapegrad/autograd/core/dtype.hpp>
 #include <tapegrad/autograd/core/error.hpp>
 #include <tapegrad/autograd/core/shape.hpp>
@@ -30,6 +32,7 @@
 #include <tapegrad/autograd/ops/unary.hpp>
 #include <tapegrad/autograd/tensor/allocator.hpp>
 #include <tapegrad/autograd/tensor/factories.hpp>
+#include <tapegrad/autograd/tensor/options.hpp>
 #include <tapegrad/autograd/tensor/random.hpp>
 #include <tapegrad/autograd/tensor/tensor.hpp>
 #include <tapegrad/nn/activation.hpp>

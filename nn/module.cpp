@@ -122,6 +122,13 @@ std::int64_t Module::parameter_count(bool trainable_only) const {
   return count;
 }
 
+void Module::to(Device device, bool /*non_blocking*/) { detail::check_cpu_device("Module::to", device); }
+
+void Module::to(Device device, Dtype dtype, bool non_blocking) {
+  to(device, non_blocking);
+  to(dtype);
+}
+
 void Module::to(Dtype dtype) {
   NoGradGuard no_grad;
   auto convert = [dtype](const Tensor& t) {

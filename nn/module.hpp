@@ -64,6 +64,10 @@ class Module : public std::enable_shared_from_this<Module> {
   std::int64_t parameter_count(bool trainable_only = false) const;
   /// Converts every parameter and buffer to `dtype` in place (handles held elsewhere see the change).
   void to(Dtype dtype);
+  /// libtorch's `module->to(device)`: a no-op for the CPU; any other device throws tg::Error (tapegrad
+  /// runs on CPU only).
+  void to(Device device, bool non_blocking = false);
+  void to(Device device, Dtype dtype, bool non_blocking = false);
 
  private:
   void add_child(std::string name, std::shared_ptr<Module> child);

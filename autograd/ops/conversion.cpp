@@ -44,6 +44,37 @@ Tensor to(const Tensor& x, Dtype dtype) {
 
 Tensor Tensor::clone() const { return tg::clone(*this); }
 Tensor Tensor::contiguous() const { return tg::contiguous(*this); }
-Tensor Tensor::to(Dtype dtype) const { return tg::to(*this, dtype); }
+
+// ---- Tensor::to overloads and device moves (device helper's block)
+namespace {
+Tensor converted(std::string_view op, const Tensor& self, std::optional<Device> device, Dtype dtype,
+                 bool copy) {
+  detail::check_defined(op, "self", self);
+  if (device) detail::check_cpu_device(op, *device);
+  if (self.dtype() != dtype) return tg::to(self, dtype);
+  return copy ? tg::clone(self) : self;
+}
+std::optional<Device> device_of(const TensorOptions& options) {
+  return options.has_device() ? std::optional<Device>(options.device()) : std::nullopt;
+}
+}  // namespace
+
+Tensor Tensor::to(TensorOptions options, bool /*non_blocking*/, bool copy) const {
+  check(!options.requires_grad(), "to",
+        "to(options) expects unset requires_grad flag, but got options.requires_grad set as true");
+  return converted("to", *this, device_of(options), options.has_dtype() ? options.dtype() : dtype(), copy);
+}
+Tensor Tensor::to(Device device, Dtype dtype, bool /*non_blocking*/, bool copy) const {
+  return converted("to", *this, device, dtype, copy);
+}
+Tensor Tensor::to(Dtype dtype, bool /*non_blocking*/, bool copy) const {
+  return converted("to", *this, std::nullopt, dtype, copy);
+}
+Tensor Tensor::to(const Tensor& other, bool /*non_blocking*/, bool copy) const {
+  detail::check_defined("to", "other", other);
+  return converted("to", *this, other.device(), other.dtype(), copy);
+}
+Tensor Tensor::cpu() const { return converted("cpu", *this, Device(kCPU), dtype(), false); }
+Tensor Tensor::cuda() const { return converted("cuda", *this, Device(kCUDA), dtype(), false); }
 
 }  // namespace tg

@@ -1,6 +1,6 @@
-// In-place ops (copy_, fill_, zero_, add_, sub_, mul_, sigmoid_, tanh_, relu_): how optimizers and
-// initializers write. They bump the storage's version counter so that backward detects tensors modified after
-// saving.
+// In-place ops (copy_, fill_, zero_, add_, sub_, mul_, div_, += -= *= /=, sigmoid_, tanh_, relu_): how
+// optimizers and initializers write. They bump the storage's version counter so that backward detects
+// tensors modified after saving.
 #include <cstring>
 
 #include <tapegrad/autograd/core/numeric_cast.hpp>
@@ -9,9 +9,8 @@
 #include <tapegrad/autograd/ops/activation.hpp>
 
 namespace tg {
-namespace {
 
-void check_inplace(std::string_view op, const Tensor& self) {
+void detail::check_inplace(std::string_view op, const Tensor& self) {
   detail::check_defined(op, "self", self);
   const Shape& sizes = self.sizes();
   const Shape& strides = self.strides();
@@ -27,10 +26,21 @@ void check_inplace(std::string_view op, const Tensor& self) {
         op.substr(0, op.size() - 1), "(...))");
 }
 
+namespace {
+using detail::check_inplace;
+
 // Returns `other`, or a copy of it when it shares memory with self (x.copy_(x.t()) would otherwise read
 // elements it has already overwritten).
 Tensor checked_other(std::string_view op, const Tensor& self, const Tensor& other) {
   detail::check_defined(op, "other", other);
+  // In-place ops record no history, so writing a differentiable value into self would silently drop its
+  // gradient (PyTorch would record it; `loss += term` on a plain zeros() tensor is the common case).
+  check(!GradMode::is_enabled() || !other.requires_grad(), op, "other requires grad (computed by ",
+        other.grad_fn() ? other.grad_fn_name() : std::string("a leaf"),
+        ") but in-place ops record no gradient history; use the out-of-place form (x = x.",
+        op.substr(0, op.size() - 1),
+        "(other)), or detach() other / use tg::NoGradGuard if no gradient "
+        "should flow");
   if (other.sizes() != self.sizes()) {
     const Shape out = broadcast_shapes(op, self.sizes(), other.sizes());
     check(out == self.sizes(), op, "other of shape ", other.sizes(), " cannot be broadcast to self's shape ",
@@ -171,5 +181,57 @@ const Tensor& assign_activation(std::string_view op, const Tensor& self,
 const Tensor& Tensor::sigmoid_() const { return assign_activation("sigmoid_", *this, tg::sigmoid); }
 const Tensor& Tensor::tanh_() const { return assign_activation("tanh_", *this, tg::tanh); }
 const Tensor& Tensor::relu_() const { return assign_activation("relu_", *this, tg::relu); }
+
+}  // namespace tg
+
+// ---- div_ and compound assignment (device helper's block)
+namespace tg {
+using detail::check_inplace;
+
+const Tensor& Tensor::div_(const Tensor& other) const {
+  check_inplace("div_", *this);
+  update("div_", *this, checked_other("div_", *this, other), [](auto a, auto b) { return a / b; });
+  return *this;
+}
+
+const Tensor& Tensor::div_(double value) const {
+  check_inplace("div_", *this);
+  detail::check_floating("div_", "self", *this);
+  update(*this, [value](auto a) { return a / value; });
+  return *this;
+}
+
+Tensor& Tensor::operator+=(const Tensor& other) {
+  add_(other);
+  return *this;
+}
+Tensor& Tensor::operator+=(double other) {
+  add_(other);
+  return *this;
+}
+Tensor& Tensor::operator-=(const Tensor& other) {
+  sub_(other);
+  return *this;
+}
+Tensor& Tensor::operator-=(double other) {
+  sub_(other);
+  return *this;
+}
+Tensor& Tensor::operator*=(const Tensor& other) {
+  mul_(other);
+  return *this;
+}
+Tensor& Tensor::operator*=(double other) {
+  mul_(other);
+  return *this;
+}
+Tensor& Tensor::operator/=(const Tensor& other) {
+  div_(other);
+  return *this;
+}
+Tensor& Tensor::operator/=(double other) {
+  div_(other);
+  return *this;
+}
 
 }  // namespace tg

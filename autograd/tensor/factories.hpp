@@ -15,25 +15,47 @@ Tensor ones(IntArrayRef sizes, TensorOptions options = {});
 Tensor full(IntArrayRef sizes, double value, TensorOptions options = {});
 /// A 0-d tensor holding `value`.
 Tensor scalar_tensor(double value, TensorOptions options = {});
+/// The n x m identity matrix (m = n when omitted).
 Tensor eye(std::int64_t n, TensorOptions options = {});
+Tensor eye(std::int64_t n, std::int64_t m, TensorOptions options = {});
 
-Tensor empty_like(const Tensor& other);
-Tensor zeros_like(const Tensor& other);
-Tensor ones_like(const Tensor& other);
-Tensor full_like(const Tensor& other, double value);
+/// `steps` values from start to end inclusive, evenly spaced (float32 unless options set a dtype). The
+/// first half counts up from start and the second half down from end, so both endpoints are exact.
+Tensor linspace(double start, double end, std::int64_t steps, TensorOptions options = {});
+/// base ** linspace(start, end, steps).
+Tensor logspace(double start, double end, std::int64_t steps, double base = 10.0, TensorOptions options = {});
 
-/// Values start, start + step, ... below end. Integer arguments give int64 unless options set a dtype.
+/// The *_like factories take other's sizes and dtype; options override the dtype and set requires_grad.
+Tensor empty_like(const Tensor& other, TensorOptions options = {});
+Tensor zeros_like(const Tensor& other, TensorOptions options = {});
+Tensor ones_like(const Tensor& other, TensorOptions options = {});
+Tensor full_like(const Tensor& other, double value, TensorOptions options = {});
+
+/// Values start, start + step, ... below end (above end for a negative step). Integer arguments give
+/// int64 unless options set a dtype, any floating argument gives float32, as in libtorch.
 Tensor arange_values(double start, double end, double step, TensorOptions options);
-template <class T>
-requires std::is_arithmetic_v<T> Tensor arange(T end, TensorOptions options = {}) {
-  if (std::is_integral_v<T> && !options.has_dtype()) options = options.dtype(kInt64);
-  return arange_values(0, static_cast<double>(end), 1, options);
+namespace detail {
+template <class... T>
+TensorOptions arange_options(TensorOptions options) {
+  if ((std::is_integral_v<T> && ...) && !options.has_dtype()) return options.dtype(kInt64);
+  return options;
 }
-template <class T>
-requires std::is_arithmetic_v<T> Tensor arange(T start, T end, T step = 1, TensorOptions options = {}) {
-  if (std::is_integral_v<T> && !options.has_dtype()) options = options.dtype(kInt64);
+}  // namespace detail
+template <class End>
+requires std::is_arithmetic_v<End> Tensor arange(End end, TensorOptions options = {}) {
+  return arange_values(0, static_cast<double>(end), 1, detail::arange_options<End>(options));
+}
+template <class Start, class End>
+requires std::is_arithmetic_v<Start> && std::is_arithmetic_v<End> Tensor arange(Start start, End end,
+                                                                                TensorOptions options = {}) {
+  return arange_values(static_cast<double>(start), static_cast<double>(end), 1,
+                       detail::arange_options<Start, End>(options));
+}
+template <class Start, class End, class Step>
+requires std::is_arithmetic_v<Start> && std::is_arithmetic_v<End> && std::is_arithmetic_v<Step> Tensor
+arange(Start start, End end, Step step, TensorOptions options = {}) {
   return arange_values(static_cast<double>(start), static_cast<double>(end), static_cast<double>(step),
-                       options);
+                       detail::arange_options<Start, End, Step>(options));
 }
 
 /// Copies values into a new tensor of the given shape. The dtype follows T (float -> float32,
@@ -44,9 +66,59 @@ template <class T>
 Tensor tensor(const std::vector<T>& values, TensorOptions options = {}) {
   return tensor(values, {static_cast<std::int64_t>(values.size())}, options);
 }
-/// tg::tensor({1.0, 2.0, 3.0}, {3}, options): floating literals give float32 unless options set a dtype.
+/// tg::tensor({1.0, 2.0, 3.0, 4.0}, {2, 2}, options): the values in row-major order and the shape.
+/// Floating literals give float32 unless options set a dtype.
 Tensor tensor(std::initializer_list<double> values, IntArrayRef sizes, TensorOptions options = {});
-Tensor tensor(std::initializer_list<double> values, TensorOptions options = {});
+
+/// A scalar or a nested braced list of scalars, the argument of tg::tensor(...) as libtorch's
+/// TensorDataContainer: tg::tensor(2.5) is 0-d, tg::tensor({{1, 2}, {3, 4}}) is a 2 x 2 int64 tensor.
+class TensorData {
+ public:
+  template <class T>
+  requires std::is_arithmetic_v<T> TensorData(T value) : leaf_(Leaf::of(value)) {}
+  TensorData(std::initializer_list<TensorData> elements) : elements_(elements), is_leaf_(false) {}
+  /// A named std::initializer_list<double> (or of any arithmetic type) is a 1-d list too.
+  template <class T>
+  requires std::is_arithmetic_v<T> TensorData(std::initializer_list<T> values) : is_leaf_(false) {
+    elements_.reserve(values.size());
+    for (T value : values) elements_.emplace_back(value);
+  }
+
+  /// The dtype the values ask for, as libtorch's: bool when all are bool, int64 when all are integral,
+  /// else the default dtype (float32), also for an empty list. libtorch rejects mixed lists such as
+  /// {1, 2.5}; tapegrad promotes them.
+  Dtype natural_dtype() const;
+  /// The shape of the nested lists; throws tg::Error for ragged lists.
+  Shape sizes() const;
+  /// Writes the values, converted, into out (contiguous, of shape sizes()).
+  void fill(const Tensor& out) const;
+
+ private:
+  // Ordered for promotion: the list's kind is the largest of its leaves'.
+  enum class Kind : std::uint8_t { None, Bool, Integral, Floating };
+  struct Leaf {
+    double floating = 0;
+    std::int64_t integer = 0;
+    Kind kind = Kind::None;
+    template <class T>
+    static Leaf of(T value) {
+      if constexpr (std::is_same_v<T, bool>)
+        return {static_cast<double>(value), static_cast<std::int64_t>(value), Kind::Bool};
+      else if constexpr (std::is_integral_v<T>)
+        return {static_cast<double>(value), static_cast<std::int64_t>(value), Kind::Integral};
+      else
+        return {static_cast<double>(value), 0, Kind::Floating};
+    }
+  };
+  Kind kind() const;
+  void check_sizes(IntArrayRef sizes, std::size_t depth) const;
+  Leaf leaf_;
+  std::vector<TensorData> elements_;
+  bool is_leaf_ = true;
+};
+
+/// tg::tensor(1.5), tg::tensor({1, 2, 3}), tg::tensor({{1., 2.}, {3., 4.}}, tg::kFloat64).
+Tensor tensor(const TensorData& data, TensorOptions options = {});
 
 /// Wraps memory the caller owns (no copy); the caller keeps it alive while the tensor is used.
 Tensor from_blob(void* data, IntArrayRef sizes, TensorOptions options = {});

@@ -24,7 +24,7 @@ struct Printer {
       else if constexpr (std::is_integral_v<T>)
         out << static_cast<std::int64_t>(value);  // int8/uint8 as numbers, not characters
       else
-        out << std::fixed << std::setprecision(4) << value << std::defaultfloat;
+        out << std::fixed << std::setprecision(4) << value;
     });
   }
 
@@ -59,10 +59,35 @@ struct Printer {
   }
 };
 
+// Printing a tensor must leave the caller's stream as it found it (std::fixed, precision, std::hex, ...),
+// and the caller's settings must not change how the tensor prints.
+class StreamStateGuard {
+ public:
+  explicit StreamStateGuard(std::ostream& out)
+      : out_(out), flags_(out.flags()), precision_(out.precision()), fill_(out.fill()) {
+    out.flags(std::ios_base::dec);
+    out.fill(' ');
+  }
+  ~StreamStateGuard() {
+    out_.flags(flags_);
+    out_.precision(precision_);
+    out_.fill(fill_);
+  }
+  StreamStateGuard(const StreamStateGuard&) = delete;
+  StreamStateGuard& operator=(const StreamStateGuard&) = delete;
+
+ private:
+  std::ostream& out_;
+  std::ios_base::fmtflags flags_;
+  std::streamsize precision_;
+  char fill_;
+};
+
 }  // namespace
 
 std::ostream& operator<<(std::ostream& out, const Tensor& tensor) {
   if (!tensor.defined()) return out << "tensor(undefined)";
+  const StreamStateGuard restore_caller_state(out);
   out << "tensor(";
   Tensor values = tensor.detach().contiguous();
   Printer{out, values, tensor.numel() > kSummarizeAbove}.dims(0, 0, 7);

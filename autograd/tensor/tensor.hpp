@@ -54,7 +54,7 @@ class Tensor {
   std::int64_t dim() const;
   std::int64_t numel() const;
   Dtype dtype() const;
-  TensorOptions options() const { return TensorOptions(dtype()); }
+  TensorOptions options() const { return TensorOptions(dtype()).device(device()); }
   std::int64_t storage_offset() const;
   bool is_contiguous() const;
   bool is_floating_point() const { return tg::is_floating_point(dtype()); }
@@ -82,7 +82,6 @@ class Tensor {
 
   Tensor contiguous() const;
   Tensor clone() const;
-  Tensor to(Dtype dtype) const;
 
   // ---- autograd
   bool requires_grad() const;
@@ -269,6 +268,57 @@ class Tensor {
   /// Disables the hook with the given register_hook() handle; other handles stay valid.
   void remove_hook(unsigned handle) const;
 
+  // ---- device, conversion, compound assignment and in-place random fills (device helper's block)
+  /// Always the CPU: tapegrad has no other backend (see autograd/core/device.hpp).
+  Device device() const {
+    checked_impl();
+    return Device(kCPU);
+  }
+  bool is_cpu() const { return device().is_cpu(); }
+  bool is_cuda() const { return device().is_cuda(); }
+  /// Converts to the options' dtype; throws tg::Error for a device other than the CPU. copy=true always
+  /// returns a new tensor; non_blocking has no effect on the CPU.
+  Tensor to(TensorOptions options = {}, bool non_blocking = false, bool copy = false) const;
+  Tensor to(Device device, Dtype dtype, bool non_blocking = false, bool copy = false) const;
+  Tensor to(Dtype dtype, bool non_blocking = false, bool copy = false) const;
+  /// Converts to other's dtype and device.
+  Tensor to(const Tensor& other, bool non_blocking = false, bool copy = false) const;
+  /// This tensor (it already lives on the CPU).
+  Tensor cpu() const;
+  /// Throws tg::Error: tapegrad runs on CPU only.
+  Tensor cuda() const;
+
+  /// In place, as add_/sub_/mul_/div_ (same broadcasting, dtype and autograd rules).
+  Tensor& operator+=(const Tensor& other);
+  Tensor& operator+=(double other);
+  Tensor& operator-=(const Tensor& other);
+  Tensor& operator-=(double other);
+  Tensor& operator*=(const Tensor& other);
+  Tensor& operator*=(double other);
+  Tensor& operator/=(const Tensor& other);
+  Tensor& operator/=(double other);
+  const Tensor& div_(const Tensor& other) const;
+  const Tensor& div_(double value) const;
+  const Tensor& true_divide_(const Tensor& other) const { return div_(other); }
+  const Tensor& true_divide_(double value) const { return div_(value); }
+
+  /// Integers uniform in [0, 2^mantissa bits] for floating dtypes, [0, 2^63 - 1] for int64.
+  const Tensor& random_() const;
+  /// Integers uniform in [0, to).
+  const Tensor& random_(std::int64_t to) const;
+  /// Integers uniform in [from, to), or up to the dtype's largest exact integer when to is nullopt.
+  const Tensor& random_(std::int64_t from, std::optional<std::int64_t> to) const;
+  const Tensor& uniform_(double from = 0, double to = 1) const;
+  const Tensor& normal_(double mean = 0, double std = 1) const;
+  /// Each element becomes 1 with probability p, else 0.
+  const Tensor& bernoulli_(double p = 0.5) const;
+  /// Element i becomes 1 with probability p[i] (p broadcast to this tensor's shape).
+  const Tensor& bernoulli_(const Tensor& p) const;
+  Tensor bernoulli() const;
+  Tensor bernoulli(double p) const;
+  Tensor multinomial(std::int64_t num_samples, bool replacement = false) const;
+  // ---- end of the device helper's block
+
  private:
   const TensorImpl& checked_impl() const {
     if (!impl_) [[unlikely]]
@@ -359,6 +409,9 @@ Tensor make_view(const Tensor& base, IntArrayRef sizes, IntArrayRef strides, std
 /// Throws unless the tensor is float32 or float64.
 void check_floating(std::string_view op, std::string_view argument, const Tensor& tensor);
 void check_defined(std::string_view op, std::string_view argument, const Tensor& tensor);
+/// Throws unless `self` may be written in place: defined, not an expanded view, and not part of a graph
+/// under grad mode (a leaf that requires grad needs NoGradGuard).
+void check_inplace(std::string_view op, const Tensor& self);
 }  // namespace detail
 
 }  // namespace tg
