@@ -23,6 +23,7 @@
 #include <tapegrad/autograd/ops/rounding.hpp>
 #include <tapegrad/autograd/ops/shape.hpp>
 #include <tapegrad/autograd/ops/softmax.hpp>
+#include <tapegrad/autograd/ops/split.hpp>
 #include <tapegrad/autograd/ops/trigonometric.hpp>
 #include <tapegrad/autograd/ops/unary.hpp>
 #include <tapegrad/autograd/tensor/allocator.hpp>

@@ -224,6 +224,14 @@ class Tensor {
   const Tensor& tanh_() const;
   const Tensor& relu_() const;
 
+  // ---- shape ops, splitting and padding as methods (autograd/ops/shape, split, rearrange, padding
+  // hold the documentation)
+  std::vector<Tensor> chunk(std::int64_t chunks, std::int64_t dim = 0) const;
+  std::vector<Tensor> split(std::int64_t split_size, std::int64_t dim = 0) const;
+  std::vector<Tensor> split(IntArrayRef split_sizes, std::int64_t dim = 0) const;
+  std::vector<Tensor> split_with_sizes(IntArrayRef split_sizes, std::int64_t dim = 0) const;
+  std::vector<Tensor> unbind(std::int64_t dim = 0) const;
+
  private:
   const TensorImpl& checked_impl() const {
     if (!impl_) [[unlikely]]
