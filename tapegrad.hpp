@@ -19,6 +19,7 @@
 #include <tapegrad/autograd/ops/linear.hpp>
 #include <tapegrad/autograd/ops/loss.hpp>
 #include <tapegrad/autograd/ops/matmul.hpp>
+#include <tapegrad/autograd/ops/rearrange.hpp>
 #include <tapegrad/autograd/ops/reduction.hpp>
 #include <tapegrad/autograd/ops/rounding.hpp>
 #include <tapegrad/autograd/ops/shape.hpp>

@@ -59,3 +59,44 @@ TEST(SplitViews, PiecesSharingOneNodeAccumulate) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(DimViews, MovedimExpandAsViewAsAndUnflattenShareStorage) {
+  tg::Tensor x = tg::arange(24.0).view({2, 3, 4});
+  tg::Tensor moved = x.movedim(0, -1);
+  EXPECT_TRUE(same_storage(moved, x));
+  EXPECT_EQ(moved.sizes(), (tg::Shape{3, 4, 2}));
+  EXPECT_EQ(moved.strides(), (tg::Shape{4, 1, 12}));
+  EXPECT_TRUE(same_storage(x.moveaxis({0, 1}, {2, 0}), x));
+  EXPECT_EQ(x.moveaxis({0, 1}, {2, 0}).sizes(), (tg::Shape{3, 4, 2}));
+  EXPECT_TRUE(same_storage(x.view_as(tg::zeros({6, 4})), x));
+  EXPECT_TRUE(same_storage(x.reshape_as(tg::zeros({4, 6})), x));
+  tg::Tensor row = tg::arange(4.0);
+  EXPECT_TRUE(same_storage(row.expand_as(x), row));
+  EXPECT_TRUE(same_storage(x.swapaxes(0, 1), x));
+  // unflatten of a transposed (non-contiguous) tensor is still a view.
+  tg::Tensor transposed = tg::arange(12.0).view({3, 4}).t();
+  tg::Tensor split_rows = transposed.unflatten(0, {2, 2});
+  EXPECT_TRUE(same_storage(split_rows, transposed));
+  EXPECT_EQ(split_rows.strides(), (tg::Shape{2, 1, 4}));
+  EXPECT_EQ(values(split_rows), values(transposed.contiguous()));
+  moved.select(2, 1).fill_(0.0);
+  EXPECT_EQ(x.select(0, 1).sum().item<double>(), 0.0);
+}
+
+TEST(Rearrange, CopiesDoNotShareStorage) {
+  tg::Tensor x = tg::arange(6.0).view({2, 3});
+  EXPECT_FALSE(same_storage(x.repeat({1, 1}), x));
+  EXPECT_FALSE(same_storage(x.repeat_interleave(1), x));
+  EXPECT_FALSE(same_storage(x.roll({0}, {0}), x));
+  EXPECT_FALSE(same_storage(x.flip({}), x));
+  EXPECT_FALSE(same_storage(x.narrow_copy(0, 0, 2), x));
+  EXPECT_EQ(values(x.flip({1})), (std::vector<double>{2, 1, 0, 5, 4, 3}));
+  EXPECT_EQ(values(x.t().flip({0})), (std::vector<double>{2, 5, 1, 4, 0, 3}));
+  EXPECT_EQ(values(x.roll(1)), (std::vector<double>{5, 0, 1, 2, 3, 4}));
+  EXPECT_EQ(values(tg::repeat_interleave(tg::tensor(std::vector<std::int64_t>{1, 0, 2}))),
+            (std::vector<double>{0, 2, 2}));
+}
+
+}  // namespace
