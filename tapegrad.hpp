@@ -24,10 +24,12 @@
 #include <tapegrad/autograd/ops/loss.hpp>
 #include <tapegrad/autograd/ops/matmul.hpp>
 #include <tapegrad/autograd/ops/einsum.hpp>
+#include <tapegrad/autograd/ops/rearrange.hpp>
 #include <tapegrad/autograd/ops/reduction.hpp>
 #include <tapegrad/autograd/ops/rounding.hpp>
 #include <tapegrad/autograd/ops/shape.hpp>
 #include <tapegrad/autograd/ops/softmax.hpp>
+#include <tapegrad/autograd/ops/split.hpp>
 #include <tapegrad/autograd/ops/trigonometric.hpp>
 #include <tapegrad/autograd/ops/unary.hpp>
 #include <tapegrad/autograd/tensor/allocator.hpp>

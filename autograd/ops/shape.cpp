@@ -379,6 +379,96 @@ Tensor stack(const tensor_list& tensors, std::int64_t dim) {
   return cat(expanded, d);
 }
 
+// ---- movedim: a permutation that puts source[i] at destination[i] and keeps the rest in order.
+Tensor movedim(const Tensor& x, IntArrayRef source, IntArrayRef destination) {
+  detail::check_defined("movedim", "input", x);
+  check(source.size() == destination.size(), "movedim", "Invalid source or destination dims: source (",
+        source, " dims) should contain the same number of dims as destination (", destination, " dims)");
+  // A 0-d tensor accepts dims 0 and -1, as if it had rank 1.
+  const std::int64_t rank = std::max<std::int64_t>(x.dim(), 1);
+  const auto n = static_cast<std::size_t>(rank);
+  std::vector<std::int64_t> order(n, -1);
+  std::vector<bool> moved(n, false);
+  for (std::size_t i = 0; i < source.size(); ++i) {
+    const auto from = static_cast<std::size_t>(wrap_dim("movedim", source[i], rank));
+    const auto to = static_cast<std::size_t>(wrap_dim("movedim", destination[i], rank));
+    check(!moved[from], "movedim", "repeated dim in `source` (", source, ")");
+    check(order[to] == -1, "movedim", "repeated dim in `destination` (", destination, ")");
+    moved[from] = true;
+    order[to] = static_cast<std::int64_t>(from);
+  }
+  if (x.dim() == 0) return reshaping_view("movedim", "MovedimBackward", x, {});
+  std::size_t next = 0;
+  for (std::int64_t& slot : order) {
+    if (slot != -1) continue;
+    while (moved[next]) ++next;
+    slot = static_cast<std::int64_t>(next++);
+  }
+  return permute(x, order);
+}
+
+Tensor movedim(const Tensor& x, std::int64_t source, std::int64_t destination) {
+  return movedim(x, IntArrayRef(source), IntArrayRef(destination));
+}
+Tensor moveaxis(const Tensor& x, IntArrayRef source, IntArrayRef destination) {
+  return movedim(x, source, destination);
+}
+Tensor moveaxis(const Tensor& x, std::int64_t source, std::int64_t destination) {
+  return movedim(x, source, destination);
+}
+Tensor swapaxes(const Tensor& x, std::int64_t axis0, std::int64_t axis1) {
+  return transpose(x, axis0, axis1);
+}
+Tensor swapdims(const Tensor& x, std::int64_t dim0, std::int64_t dim1) { return transpose(x, dim0, dim1); }
+
+// ---- unflatten: the new dims subdivide the old dim's stride, so any layout stays a view.
+Tensor unflatten(const Tensor& x, std::int64_t dim, IntArrayRef sizes) {
+  detail::check_defined("unflatten", "input", x);
+  check(!sizes.empty(), "unflatten", "sizes must be non-empty");
+  const std::int64_t d = wrap_dim("unflatten", dim, x.dim());
+  const std::int64_t n = x.size(d);
+  std::int64_t product = 1;
+  bool infers = false;
+  for (std::int64_t size : sizes) {
+    if (size == -1)
+      infers = true;
+    else
+      product *= size;
+  }
+  check(infers || product == n, "unflatten", "Provided sizes ", sizes,
+        " don't multiply up to the size of dim ", dim, " (", n, ") in the input tensor");
+  const Shape inner = infer_sizes("unflatten", sizes, n, {n});
+  Shape out_sizes, out_strides;
+  for (std::int64_t k = 0; k < x.dim(); ++k) {
+    if (k != d) {
+      out_sizes.push_back(x.size(k));
+      out_strides.push_back(x.stride(k));
+      continue;
+    }
+    std::int64_t stride = x.stride(d);
+    Shape inner_strides(inner.size());
+    for (std::size_t i = inner.size(); i-- > 0;) {
+      inner_strides[i] = stride;
+      stride *= inner[i];
+    }
+    out_sizes.insert(out_sizes.end(), inner.begin(), inner.end());
+    out_strides.insert(out_strides.end(), inner_strides.begin(), inner_strides.end());
+  }
+  Tensor out = detail::make_view(x, out_sizes, out_strides, x.storage_offset());
+  if (auto* node = record<ReshapeBackward>({x}, {out})) node->name_ = "UnflattenBackward";
+  return out;
+}
+
+Tensor narrow_copy(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_t length) {
+  detail::check_defined("narrow_copy", "input", x);
+  check(x.dim() > 0, "narrow_copy", "cannot narrow a 0-d tensor");
+  const std::int64_t n = x.size(wrap_dim("narrow_copy", dim, x.dim()));
+  const std::int64_t first = start < 0 ? start + n : start;
+  check(first >= 0 && length >= 0 && length <= n - first, "narrow_copy", "start (", start, ") + length (",
+        length, ") exceeds dimension size (", n, ")");
+  return narrow(x, dim, start, length).clone();
+}
+
 Tensor Tensor::reshape(IntArrayRef sizes) const { return tg::reshape(*this, sizes); }
 Tensor Tensor::view(IntArrayRef sizes) const { return tg::view(*this, sizes); }
 Tensor Tensor::flatten(std::int64_t start_dim, std::int64_t end_dim) const {
@@ -394,6 +484,32 @@ Tensor Tensor::squeeze(std::int64_t dim) const { return tg::squeeze(*this, dim);
 Tensor Tensor::unsqueeze(std::int64_t dim) const { return tg::unsqueeze(*this, dim); }
 Tensor Tensor::expand(IntArrayRef sizes) const { return tg::expand(*this, sizes); }
 Tensor Tensor::expand_as(const Tensor& other) const { return tg::expand(*this, other.sizes()); }
+Tensor Tensor::view_as(const Tensor& other) const { return tg::view(*this, other.sizes()); }
+Tensor Tensor::reshape_as(const Tensor& other) const { return tg::reshape(*this, other.sizes()); }
+Tensor Tensor::movedim(IntArrayRef source, IntArrayRef destination) const {
+  return tg::movedim(*this, source, destination);
+}
+Tensor Tensor::movedim(std::int64_t source, std::int64_t destination) const {
+  return tg::movedim(*this, source, destination);
+}
+Tensor Tensor::moveaxis(IntArrayRef source, IntArrayRef destination) const {
+  return tg::movedim(*this, source, destination);
+}
+Tensor Tensor::moveaxis(std::int64_t source, std::int64_t destination) const {
+  return tg::movedim(*this, source, destination);
+}
+Tensor Tensor::swapaxes(std::int64_t axis0, std::int64_t axis1) const {
+  return tg::transpose(*this, axis0, axis1);
+}
+Tensor Tensor::swapdims(std::int64_t dim0, std::int64_t dim1) const {
+  return tg::transpose(*this, dim0, dim1);
+}
+Tensor Tensor::unflatten(std::int64_t dim, IntArrayRef sizes) const {
+  return tg::unflatten(*this, dim, sizes);
+}
+Tensor Tensor::narrow_copy(std::int64_t dim, std::int64_t start, std::int64_t length) const {
+  return tg::narrow_copy(*this, dim, start, length);
+}
 Tensor Tensor::narrow(std::int64_t dim, std::int64_t start, std::int64_t length) const {
   return tg::narrow(*this, dim, start, length);
 }

@@ -37,3 +37,21 @@ Tensor slice_backward(const Tensor& grad, IntArrayRef sizes, std::int64_t dim, s
                       std::int64_t end, std::int64_t step);
 
 }  // namespace tg
+
+namespace tg {
+
+/// Moves dims `source` to positions `destination`; the other dims keep their order (a view).
+Tensor movedim(const Tensor& x, IntArrayRef source, IntArrayRef destination);
+Tensor movedim(const Tensor& x, std::int64_t source, std::int64_t destination);
+/// Alias of movedim (NumPy's name).
+Tensor moveaxis(const Tensor& x, IntArrayRef source, IntArrayRef destination);
+Tensor moveaxis(const Tensor& x, std::int64_t source, std::int64_t destination);
+/// Aliases of transpose (NumPy's names).
+Tensor swapaxes(const Tensor& x, std::int64_t axis0, std::int64_t axis1);
+Tensor swapdims(const Tensor& x, std::int64_t dim0, std::int64_t dim1);
+/// Splits dim into `sizes` (one may be -1); always a view, whatever the input's strides.
+Tensor unflatten(const Tensor& x, std::int64_t dim, IntArrayRef sizes);
+/// narrow, copied into a new tensor.
+Tensor narrow_copy(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_t length);
+
+}  // namespace tg

@@ -319,6 +319,32 @@ class Tensor {
   Tensor multinomial(std::int64_t num_samples, bool replacement = false) const;
   // ---- end of the device helper's block
 
+  // ---- shape ops, splitting and padding as methods (autograd/ops/shape, split, rearrange, padding
+  // hold the documentation)
+  std::vector<Tensor> chunk(std::int64_t chunks, std::int64_t dim = 0) const;
+  std::vector<Tensor> split(std::int64_t split_size, std::int64_t dim = 0) const;
+  std::vector<Tensor> split(IntArrayRef split_sizes, std::int64_t dim = 0) const;
+  std::vector<Tensor> split_with_sizes(IntArrayRef split_sizes, std::int64_t dim = 0) const;
+  std::vector<Tensor> unbind(std::int64_t dim = 0) const;
+  Tensor view_as(const Tensor& other) const;
+  Tensor reshape_as(const Tensor& other) const;
+  Tensor movedim(IntArrayRef source, IntArrayRef destination) const;
+  Tensor movedim(std::int64_t source, std::int64_t destination) const;
+  Tensor moveaxis(IntArrayRef source, IntArrayRef destination) const;
+  Tensor moveaxis(std::int64_t source, std::int64_t destination) const;
+  Tensor swapaxes(std::int64_t axis0, std::int64_t axis1) const;
+  Tensor swapdims(std::int64_t dim0, std::int64_t dim1) const;
+  Tensor unflatten(std::int64_t dim, IntArrayRef sizes) const;
+  Tensor narrow_copy(std::int64_t dim, std::int64_t start, std::int64_t length) const;
+  Tensor repeat(IntArrayRef repeats) const;
+  Tensor tile(IntArrayRef dims) const;
+  Tensor repeat_interleave(std::int64_t repeats, std::optional<std::int64_t> dim = std::nullopt,
+                           std::optional<std::int64_t> output_size = std::nullopt) const;
+  Tensor repeat_interleave(const Tensor& repeats, std::optional<std::int64_t> dim = std::nullopt,
+                           std::optional<std::int64_t> output_size = std::nullopt) const;
+  Tensor flip(IntArrayRef dims) const;
+  Tensor roll(IntArrayRef shifts, IntArrayRef dims = {}) const;
+
  private:
   const TensorImpl& checked_impl() const {
     if (!impl_) [[unlikely]]

@@ -79,6 +79,8 @@ std::vector<OpCase> activation_cases();
 std::vector<OpCase> matmul_cases();
 std::vector<OpCase> linear_cases();
 std::vector<OpCase> shape_cases();
+std::vector<OpCase> split_cases();
+std::vector<OpCase> rearrange_cases();
 std::vector<OpCase> index_cases();
 std::vector<OpCase> conversion_cases();
 std::vector<OpCase> reduction_cases();

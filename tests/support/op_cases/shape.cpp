@@ -303,11 +303,99 @@ std::vector<OpCase> join_rows() {
   };
 }
 
+// movedim and the aliases, view_as/reshape_as/expand_as, unflatten, narrow_copy.
+std::vector<OpCase> alias_rows() {
+  return {
+      {.name = "movedim",
+       .fn =
+           [](const tensor_list& in) {
+             return in[0].movedim({0, -1}, {-1, 1});
+           },
+       .samples = {{{2, 3, 4}}, {{2, 3, 4, 1}}},
+       .double_backward = true,
+       .bad = {{.shapes = {{2, 3, 4}},
+                .message =
+                    "movedim: Invalid source or destination dims: source ([0, 1] dims) should contain the "
+                    "same number of dims as destination ([1] dims)",
+                .fn =
+                    [](const tensor_list& in) {
+                      return in[0].movedim({0, 1}, {1});
+                    }},
+               {.shapes = {{2, 3, 4}},
+                .message = "movedim: repeated dim in `source` ([0, 0])",
+                .fn =
+                    [](const tensor_list& in) {
+                      return in[0].movedim({0, 0}, {1, 2});
+                    }}},
+       .empty_samples = {{{0, 3, 4}}, {{2, 3, 0}}},
+       .fixtures = {"movedim"}},
+      {.name = "moveaxis_int",
+       .fn = [](const tensor_list& in) { return moveaxis(in[0], 0, -1); },
+       .samples = {{{2, 3, 4}}, {{}}},
+       .double_backward = true,
+       .empty_samples = {{{0, 3}}},
+       .fixtures = {"moveaxis_int"}},
+      {.name = "swapaxes",
+       .fn = [](const tensor_list& in) { return in[0].swapaxes(0, 2) * 2.0 + swapdims(in[0], -1, 0); },
+       .samples = {{{2, 3, 4}}},
+       .double_backward = true,
+       .empty_samples = {{{0, 3, 4}}},
+       .fixtures = {"swapaxes"}},
+      {.name = "view_as",
+       .fn = [](const tensor_list& in) { return in[0].contiguous().view_as(in[1]) * in[1]; },
+       .samples = {{{3, 4}, {2, 6}}},
+       .double_backward = true,
+       .bad = {{{{3, 4}, {5}}, "view: shape [5] is invalid for input of shape [3, 4]"}},
+       .empty_samples = {{{0, 4}, {2, 0}}}},
+      {.name = "reshape_as",
+       .fn = [](const tensor_list& in) { return in[0].t().reshape_as(in[1]) * in[1]; },
+       .samples = {{{3, 4}, {2, 6}}},
+       .double_backward = true,
+       .empty_samples = {{{0, 4}, {2, 0}}},
+       .fixtures = {"reshape_as"}},
+      {.name = "expand_as",
+       .fn = [](const tensor_list& in) { return in[0].expand_as(in[1]) * in[1]; },
+       .samples = {{{3, 1}, {2, 3, 4}}, {{}, {2, 3}}},
+       .double_backward = true,
+       .empty_samples = {{{3, 1}, {0, 3, 4}}},
+       .fixtures = {"expand_as"}},
+      {.name = "unflatten",
+       .fn =
+           [](const tensor_list& in) {
+             return in[0].unflatten(-1, {2, -1});
+           },
+       .samples = {{{3, 4}}, {{2, 3, 6}}},
+       .double_backward = true,
+       .bad =
+           {{{{3, 5}}, "unflatten: shape [2, -1] is invalid for input of shape [5]"},
+            {.shapes = {{2, 3}},
+             .message =
+                 "unflatten: Provided sizes [2, 2] don't multiply up to the size of dim 1 (3) in the input "
+                 "tensor",
+             .fn =
+                 [](const tensor_list& in) {
+                   return in[0].unflatten(1, {2, 2});
+                 }},
+            {.shapes = {{2, 3}},
+             .message = "unflatten: sizes must be non-empty",
+             .fn = [](const tensor_list& in) { return in[0].unflatten(1, {}); }}},
+       .empty_samples = {{{0, 4}}},
+       .fixtures = {"unflatten"}},
+      {.name = "narrow_copy",
+       .fn = [](const tensor_list& in) { return in[0].narrow_copy(1, -3, 2); },
+       .samples = {{{3, 4}}},
+       .double_backward = true,
+       .bad = {{{{3, 2}}, "narrow_copy: start (-3) + length (2) exceeds dimension size (2)"}},
+       .empty_samples = {{{0, 4}}},
+       .fixtures = {"narrow_copy"}},
+  };
+}
+
 }  // namespace
 
 std::vector<OpCase> shape_cases() {
   std::vector<OpCase> cases;
-  for (auto group : {reshape_rows(), dim_order_rows(), part_rows(), join_rows()})
+  for (auto group : {reshape_rows(), dim_order_rows(), part_rows(), join_rows(), alias_rows()})
     cases.insert(cases.end(), group.begin(), group.end());
   return cases;
 }
