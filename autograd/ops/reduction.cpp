@@ -2,6 +2,7 @@
 #include <cmath>
 #include <limits>
 #include <optional>
+#include <type_traits>
 #include <vector>
 
 #include <tapegrad/autograd/engine/grad_mode.hpp>
@@ -11,6 +12,7 @@
 #include <tapegrad/autograd/kernels/elementwise.hpp>
 #include <tapegrad/autograd/kernels/parallel_for.hpp>
 #include <tapegrad/autograd/ops/arithmetic.hpp>
+#include <tapegrad/autograd/ops/comparison.hpp>
 #include <tapegrad/autograd/ops/index.hpp>
 #include <tapegrad/autograd/ops/reduction.hpp>
 #include <tapegrad/autograd/ops/shape.hpp>
@@ -129,12 +131,21 @@ std::optional<Tensor> sum_leading_dims(const Tensor& x, IntArrayRef dims, bool k
   return out;
 }
 
-// Values and first indices of the maximum of each row.
-std::tuple<Tensor, Tensor> max_kernel(std::string_view op, const ReductionPlan& plan, Dtype dtype) {
-  check(plan.inner > 0, op, "cannot take the maximum of an empty dimension");
+// Values and first indices of the largest (or smallest) element of each row. NaN beats every number,
+// as in PyTorch, so a row holding NaN reports its first NaN.
+std::tuple<Tensor, Tensor> extreme_kernel(std::string_view op, const ReductionPlan& plan, Dtype dtype,
+                                          bool largest) {
+  check(plan.inner > 0, op, "cannot take the ", largest ? "maximum" : "minimum", " of an empty dimension");
   Tensor values = detail::make_contiguous(plan.out_sizes, dtype);
   Tensor indices = detail::make_contiguous(plan.out_sizes, kInt64);
-  kernels::dispatch_floating(op, dtype, [&]<class T>() {
+  kernels::dispatch(dtype, [&]<class T>() {
+    const auto beats = [largest](T candidate, T best) {
+      if constexpr (std::is_floating_point_v<T>) {
+        if (std::isnan(best)) return false;
+        if (std::isnan(candidate)) return true;
+      }
+      return largest ? candidate > best : candidate < best;
+    };
     const T* in = plan.rows.data_ptr<T>();
     T* best_values = values.data_ptr<T>();
     std::int64_t* best_indices = indices.data_ptr<std::int64_t>();
@@ -143,8 +154,7 @@ std::tuple<Tensor, Tensor> max_kernel(std::string_view op, const ReductionPlan& 
                             const T* row = in + i * plan.inner;
                             std::int64_t best = 0;
                             for (std::int64_t j = 1; j < plan.inner; ++j)
-                              if (row[j] > row[best] || (std::isnan(row[j]) && !std::isnan(row[best])))
-                                best = j;
+                              if (beats(row[j], row[best])) best = j;
                             best_values[i] = row[best];
                             best_indices[i] = best;
                           });
@@ -220,42 +230,61 @@ Tensor mean(const Tensor& x, IntArrayRef dims, bool keepdim) {
 
 Tensor mean(const Tensor& x) { return mean(x, {}, false); }
 
-// ---- max over everything: the gradient is shared equally by all elements equal to the maximum.
-struct MaxBackward final : Node {
+// ---- max/min/amax/amin over dims: the gradient of each output is shared equally by the input elements
+// equal to it (PyTorch's rule for ties). The mask is a constant, so the backward is linear in g and
+// differentiable again.
+template <bool kLargest, bool kAmax>
+struct ExtremeBackward final : Node {
   SavedTensor x, y;
-  std::string_view name() const override { return "MaxBackward"; }
+  Shape keep_sizes;
+  Shape dims;  // empty: every dim
+  std::string_view name() const override {
+    if constexpr (kAmax) return kLargest ? "AmaxBackward" : "AminBackward";
+    return kLargest ? "MaxBackward" : "MinBackward";
+  }
   void release_saved() override {
     x.reset();
     y.reset();
   }
   tensor_list apply(tensor_list&& g) override {
     Tensor input = x.unpack(*this);
-    const double best = y.unpack(*this).item<double>();
-    Tensor mask = kernels::map("max", input, [best](auto v) { return v == best ? 1 : 0; });
-    double count = 0;
-    for (double m : mask.to_vector<double>()) count += m;
-    return {g[0] * (mask * (1.0 / count))};
+    Tensor mask = eq(input, y.unpack(*this).reshape(keep_sizes)).to(input.dtype());
+    Tensor count = sum(mask, dims, /*keepdim=*/true);
+    return {g[0].reshape(keep_sizes) * (mask / count)};
   }
 };
 
-Tensor max(const Tensor& x) {
-  detail::check_floating("max", "input", x);
-  check(x.numel() > 0, "max", "cannot take the maximum of an empty tensor of shape ", x.sizes());
-  ReductionPlan plan = plan_reduction("max", x, {}, false);
-  Tensor out = std::get<0>(max_kernel("max", plan, x.dtype()));
-  if (auto* node = record<MaxBackward>({x}, {out})) {
+template <bool kLargest, bool kAmax>
+Tensor extreme_values(std::string_view op, const Tensor& x, IntArrayRef dims, bool keepdim) {
+  check(x.numel() > 0 || !dims.empty(), op, "cannot take the ", kLargest ? "maximum" : "minimum",
+        " of an empty tensor of shape ", x.sizes(), "; pass a dim");
+  ReductionPlan plan = plan_reduction(op, x, dims, keepdim);
+  Tensor out = std::get<0>(extreme_kernel(op, plan, x.dtype(), kLargest));
+  if (auto* node = record<ExtremeBackward<kLargest, kAmax>>({x}, {out})) {
     node->x = SavedTensor(x, false);
     node->y = SavedTensor(out, true);
+    node->keep_sizes = plan.keep_sizes;
+    node->dims = dims.vec();
   }
   return out;
 }
 
-// ---- max along a dim: the gradient goes to the selected index (a scatter, see gather_backward).
-struct MaxDimBackward final : Node {
+Tensor max(const Tensor& x) { return extreme_values<true, false>("max", x, {}, false); }
+Tensor min(const Tensor& x) { return extreme_values<false, false>("min", x, {}, false); }
+Tensor amax(const Tensor& x, IntArrayRef dims, bool keepdim) {
+  return extreme_values<true, true>("amax", x, dims, keepdim);
+}
+Tensor amin(const Tensor& x, IntArrayRef dims, bool keepdim) {
+  return extreme_values<false, true>("amin", x, dims, keepdim);
+}
+
+// ---- max/min along a dim: the gradient goes to the selected index (a scatter, see gather_backward).
+template <bool kLargest>
+struct ExtremeDimBackward final : Node {
   SavedTensor indices;
   std::int64_t dim = 0;
   bool keepdim = false;
-  std::string_view name() const override { return "MaxBackward"; }
+  std::string_view name() const override { return kLargest ? "MaxBackward" : "MinBackward"; }
   void release_saved() override { indices.reset(); }
   tensor_list apply(tensor_list&& g) override {
     Tensor index = indices.unpack(*this);
@@ -268,12 +297,13 @@ struct MaxDimBackward final : Node {
   }
 };
 
-std::tuple<Tensor, Tensor> max(const Tensor& x, std::int64_t dim, bool keepdim) {
-  detail::check_floating("max", "input", x);
-  const std::int64_t d = wrap_dim("max", dim, x.dim());
-  ReductionPlan plan = plan_reduction("max", x, {d}, keepdim);
-  auto [values, indices] = max_kernel("max", plan, x.dtype());
-  if (auto* node = record<MaxDimBackward>({x}, {values})) {
+template <bool kLargest>
+std::tuple<Tensor, Tensor> extreme_along(std::string_view op, const Tensor& x, std::int64_t dim,
+                                         bool keepdim) {
+  const std::int64_t d = wrap_dim(op, dim, x.dim());
+  ReductionPlan plan = plan_reduction(op, x, {d}, keepdim);
+  auto [values, indices] = extreme_kernel(op, plan, x.dtype(), kLargest);
+  if (auto* node = record<ExtremeDimBackward<kLargest>>({x}, {values})) {
     node->indices = SavedTensor(indices, false);
     node->dim = d;
     node->keepdim = keepdim;
@@ -281,15 +311,33 @@ std::tuple<Tensor, Tensor> max(const Tensor& x, std::int64_t dim, bool keepdim) 
   return {values, indices};
 }
 
-Tensor argmax(const Tensor& x, std::optional<std::int64_t> dim, bool keepdim) {
-  detail::check_floating("argmax", "input", x);
+std::tuple<Tensor, Tensor> max(const Tensor& x, std::int64_t dim, bool keepdim) {
+  return extreme_along<true>("max", x, dim, keepdim);
+}
+std::tuple<Tensor, Tensor> min(const Tensor& x, std::int64_t dim, bool keepdim) {
+  return extreme_along<false>("min", x, dim, keepdim);
+}
+
+namespace {
+Tensor extreme_index(std::string_view op, const Tensor& x, std::optional<std::int64_t> dim, bool keepdim,
+                     bool largest) {
   if (!dim) {
-    check(x.numel() > 0, "argmax", "cannot take the argmax of an empty tensor");
-    ReductionPlan plan = plan_reduction("argmax", x.contiguous().detach().reshape({x.numel()}), {}, keepdim);
-    return std::get<1>(max_kernel("argmax", plan, x.dtype()));
+    check(x.numel() > 0, op, "cannot take the ", op, " of an empty tensor");
+    Tensor flat = x.detach().reshape({x.numel()});
+    Tensor index = std::get<1>(extreme_kernel(op, plan_reduction(op, flat, {}, false), x.dtype(), largest));
+    // keepdim without a dim keeps every dim as size 1, as PyTorch does.
+    return keepdim ? index.reshape(Shape(static_cast<std::size_t>(x.dim()), std::int64_t{1})) : index;
   }
-  ReductionPlan plan = plan_reduction("argmax", x, {wrap_dim("argmax", *dim, x.dim())}, keepdim);
-  return std::get<1>(max_kernel("argmax", plan, x.dtype()));
+  ReductionPlan plan = plan_reduction(op, x.detach(), {wrap_dim(op, *dim, x.dim())}, keepdim);
+  return std::get<1>(extreme_kernel(op, plan, x.dtype(), largest));
+}
+}  // namespace
+
+Tensor argmax(const Tensor& x, std::optional<std::int64_t> dim, bool keepdim) {
+  return extreme_index("argmax", x, dim, keepdim, true);
+}
+Tensor argmin(const Tensor& x, std::optional<std::int64_t> dim, bool keepdim) {
+  return extreme_index("argmin", x, dim, keepdim, false);
 }
 
 // ---- var: d var / dx = 2 (x - mean) / (N - correction), times the expanded output gradient.
@@ -341,6 +389,15 @@ std::tuple<Tensor, Tensor> Tensor::max(std::int64_t dim, bool keepdim) const {
 Tensor Tensor::argmax(std::optional<std::int64_t> dim, bool keepdim) const {
   return tg::argmax(*this, dim, keepdim);
 }
+Tensor Tensor::min() const { return tg::min(*this); }
+std::tuple<Tensor, Tensor> Tensor::min(std::int64_t dim, bool keepdim) const {
+  return tg::min(*this, dim, keepdim);
+}
+Tensor Tensor::argmin(std::optional<std::int64_t> dim, bool keepdim) const {
+  return tg::argmin(*this, dim, keepdim);
+}
+Tensor Tensor::amax(IntArrayRef dims, bool keepdim) const { return tg::amax(*this, dims, keepdim); }
+Tensor Tensor::amin(IntArrayRef dims, bool keepdim) const { return tg::amin(*this, dims, keepdim); }
 Tensor Tensor::var(bool unbiased) const { return tg::var(*this, unbiased); }
 Tensor Tensor::var(IntArrayRef dims, bool unbiased, bool keepdim) const {
   return tg::var(*this, dims, unbiased, keepdim);
