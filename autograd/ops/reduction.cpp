@@ -16,12 +16,15 @@
 #include <tapegrad/autograd/ops/index.hpp>
 #include <tapegrad/autograd/ops/reduction.hpp>
 #include <tapegrad/autograd/ops/shape.hpp>
+#include <tapegrad/autograd/ops/unary.hpp>
 #include <tapegrad/autograd/tensor/factories.hpp>
 
 namespace tg {
 using autograd::Node;
 using autograd::record;
 using autograd::SavedTensor;
+
+Tensor prod_over(const Tensor& x, IntArrayRef dims, bool keepdim);
 
 namespace {
 
@@ -355,11 +358,12 @@ struct VarBackward final : Node {
   }
 };
 
-Tensor var(const Tensor& x, IntArrayRef dims, bool unbiased, bool keepdim) {
+namespace {
+Tensor var_with_correction(const Tensor& x, IntArrayRef dims, double correction, bool keepdim) {
   detail::check_floating("var", "input", x);
   ReductionPlan plan = plan_reduction("var", x, dims, keepdim);
   // As PyTorch: no more elements than the correction gives NaN (a divisor of 0; an empty input too).
-  const double divisor = std::max(static_cast<double>(plan.inner) - (unbiased ? 1.0 : 0.0), 0.0);
+  const double divisor = std::max(static_cast<double>(plan.inner) - correction, 0.0);
   Tensor out;
   {
     NoGradGuard no_grad;
@@ -375,8 +379,111 @@ Tensor var(const Tensor& x, IntArrayRef dims, bool unbiased, bool keepdim) {
   }
   return out;
 }
+}  // namespace
+
+Tensor var(const Tensor& x, IntArrayRef dims, bool unbiased, bool keepdim) {
+  return var_with_correction(x, dims, unbiased ? 1.0 : 0.0, keepdim);
+}
+
+Tensor var(const Tensor& x, OptionalIntArrayRef dims, std::optional<std::int64_t> correction, bool keepdim) {
+  return var_with_correction(x, dims.value_or(IntArrayRef{}), static_cast<double>(correction.value_or(1)),
+                             keepdim);
+}
 
 Tensor var(const Tensor& x, bool unbiased) { return var(x, {}, unbiased, false); }
+
+// ---- std = sqrt(var): composed, so its gradient var' / (2 std) and double backward come from the parts.
+Tensor std(const Tensor& x, bool unbiased) {
+  detail::check_floating("std", "input", x);
+  return sqrt(var(x, unbiased));
+}
+Tensor std(const Tensor& x, IntArrayRef dims, bool unbiased, bool keepdim) {
+  detail::check_floating("std", "input", x);
+  return sqrt(var(x, dims, unbiased, keepdim));
+}
+Tensor std(const Tensor& x, OptionalIntArrayRef dims, std::optional<std::int64_t> correction, bool keepdim) {
+  detail::check_floating("std", "input", x);
+  return sqrt(var(x, dims, correction, keepdim));
+}
+std::tuple<Tensor, Tensor> var_mean(const Tensor& x, bool unbiased) { return {var(x, unbiased), mean(x)}; }
+std::tuple<Tensor, Tensor> var_mean(const Tensor& x, IntArrayRef dims, bool unbiased, bool keepdim) {
+  return {var(x, dims, unbiased, keepdim), mean(x, dims, keepdim)};
+}
+std::tuple<Tensor, Tensor> std_mean(const Tensor& x, bool unbiased) { return {std(x, unbiased), mean(x)}; }
+std::tuple<Tensor, Tensor> std_mean(const Tensor& x, IntArrayRef dims, bool unbiased, bool keepdim) {
+  return {std(x, dims, unbiased, keepdim), mean(x, dims, keepdim)};
+}
+
+// ---- prod: d prod / dx_i is the product of the other elements of x_i's slice. Dividing prod by x_i
+// fails at zeros, so the slices are told apart by their zero count: none (prod / x_i), one (only the
+// zero gets the product of the rest), several (all zero). Written with differentiable ops, it is
+// differentiable again.
+struct ProdBackward final : Node {
+  SavedTensor x;
+  Shape keep_sizes;
+  Shape dims;  // empty: every dim
+  std::string_view name() const override { return "ProdBackward"; }
+  void release_saved() override { x.reset(); }
+  tensor_list apply(tensor_list&& g) override {
+    Tensor input = x.unpack(*this);
+    Tensor is_zero = eq(input, 0);
+    Tensor zeros_in_slice = sum(is_zero.to(input.dtype()), dims, /*keepdim=*/true);
+    Tensor zeros_as_one = where(is_zero, 1, input);
+    Tensor product_of_nonzeros = prod_over(zeros_as_one, dims, /*keepdim=*/true);
+    Tensor lone_zero = logical_and(is_zero, eq(zeros_in_slice, 1));
+    Tensor others = where(eq(zeros_in_slice, 0), product_of_nonzeros / zeros_as_one,
+                          where(lone_zero, product_of_nonzeros, 0));
+    return {g[0].reshape(keep_sizes) * others};
+  }
+};
+
+Tensor prod_over(const Tensor& x, IntArrayRef dims, bool keepdim) {
+  detail::check_floating("prod", "input", x);
+  ReductionPlan plan = plan_reduction("prod", x, dims, keepdim);
+  Tensor out = detail::make_contiguous(plan.out_sizes, x.dtype());
+  kernels::dispatch_floating("prod", x.dtype(), [&]<class T>() {
+    const T* in = plan.rows.data_ptr<T>();
+    T* result = out.data_ptr<T>();
+    kernels::parallel_for(plan.outer, plan.outer * plan.inner >= kernels::kParallelThreshold,
+                          [&](std::int64_t i) {
+                            double product = 1;
+                            for (std::int64_t j = 0; j < plan.inner; ++j)
+                              product *= static_cast<double>(in[i * plan.inner + j]);
+                            result[i] = static_cast<T>(product);
+                          });
+  });
+  if (auto* node = record<ProdBackward>({x}, {out})) {
+    node->x = SavedTensor(x, false);
+    node->keep_sizes = plan.keep_sizes;
+    node->dims = dims.vec();
+  }
+  return out;
+}
+
+Tensor prod(const Tensor& x, std::optional<Dtype> dtype) {
+  return prod_over(dtype ? x.to(*dtype) : x, {}, false);
+}
+Tensor prod(const Tensor& x, std::int64_t dim, bool keepdim, std::optional<Dtype> dtype) {
+  const Tensor input = dtype ? x.to(*dtype) : x;
+  return prod_over(input, {wrap_dim("prod", dim, input.dim())}, keepdim);
+}
+
+// ---- logsumexp = m + log(sum(exp(x - m))) with m the (constant) slice maximum, so exp never
+// overflows; composed of differentiable ops, its gradient is softmax(x) over the slice.
+Tensor logsumexp(const Tensor& x, IntArrayRef dims, bool keepdim) {
+  detail::check_floating("logsumexp", "input", x);
+  ReductionPlan plan = plan_reduction("logsumexp", x, dims, keepdim);
+  Tensor shift;
+  {
+    NoGradGuard no_grad;
+    // An empty slice or an infinite maximum would give inf - inf: shift by 0 there instead.
+    shift =
+        plan.inner == 0 ? zeros(plan.keep_sizes, dtype(x.dtype())) : amax(x.detach(), dims, /*keepdim=*/true);
+    shift = where(isinf(shift), 0, shift);
+  }
+  Tensor out = log(sum(exp(x - shift), dims, /*keepdim=*/true)) + shift;
+  return out.reshape(plan.out_sizes);
+}
 
 Tensor Tensor::sum() const { return tg::sum(*this); }
 Tensor Tensor::sum(IntArrayRef dims, bool keepdim) const { return tg::sum(*this, dims, keepdim); }
@@ -395,6 +502,21 @@ std::tuple<Tensor, Tensor> Tensor::min(std::int64_t dim, bool keepdim) const {
 }
 Tensor Tensor::argmin(std::optional<std::int64_t> dim, bool keepdim) const {
   return tg::argmin(*this, dim, keepdim);
+}
+Tensor Tensor::prod(std::optional<Dtype> dtype) const { return tg::prod(*this, dtype); }
+Tensor Tensor::prod(std::int64_t dim, bool keepdim, std::optional<Dtype> dtype) const {
+  return tg::prod(*this, dim, keepdim, dtype);
+}
+Tensor Tensor::logsumexp(IntArrayRef dims, bool keepdim) const { return tg::logsumexp(*this, dims, keepdim); }
+Tensor Tensor::std(bool unbiased) const { return tg::std(*this, unbiased); }
+Tensor Tensor::std(IntArrayRef dims, bool unbiased, bool keepdim) const {
+  return tg::std(*this, dims, unbiased, keepdim);
+}
+Tensor Tensor::std(OptionalIntArrayRef dims, std::optional<std::int64_t> correction, bool keepdim) const {
+  return tg::std(*this, dims, correction, keepdim);
+}
+Tensor Tensor::var(OptionalIntArrayRef dims, std::optional<std::int64_t> correction, bool keepdim) const {
+  return tg::var(*this, dims, correction, keepdim);
 }
 Tensor Tensor::amax(IntArrayRef dims, bool keepdim) const { return tg::amax(*this, dims, keepdim); }
 Tensor Tensor::amin(IntArrayRef dims, bool keepdim) const { return tg::amin(*this, dims, keepdim); }

@@ -31,6 +31,27 @@ Tensor amin(const Tensor& x, IntArrayRef dims = {}, bool keepdim = false);
 /// Variance with Bessel's correction when unbiased (divides by N - 1), else by N.
 Tensor var(const Tensor& x, bool unbiased = true);
 Tensor var(const Tensor& x, IntArrayRef dims, bool unbiased = true, bool keepdim = false);
+/// Variance with `correction` subtracted from the element count (default 1), over `dims` (none: all).
+Tensor var(const Tensor& x, OptionalIntArrayRef dims, std::optional<std::int64_t> correction,
+           bool keepdim = false);
+/// Standard deviation: the square root of var with the same arguments.
+Tensor std(const Tensor& x, bool unbiased = true);
+Tensor std(const Tensor& x, IntArrayRef dims, bool unbiased = true, bool keepdim = false);
+Tensor std(const Tensor& x, OptionalIntArrayRef dims, std::optional<std::int64_t> correction,
+           bool keepdim = false);
+/// (var, mean) and (std, mean) in one call.
+std::tuple<Tensor, Tensor> var_mean(const Tensor& x, bool unbiased = true);
+std::tuple<Tensor, Tensor> var_mean(const Tensor& x, IntArrayRef dims, bool unbiased = true,
+                                    bool keepdim = false);
+std::tuple<Tensor, Tensor> std_mean(const Tensor& x, bool unbiased = true);
+std::tuple<Tensor, Tensor> std_mean(const Tensor& x, IntArrayRef dims, bool unbiased = true,
+                                    bool keepdim = false);
+/// Product of all elements (after converting to `dtype` when given); correct gradients with zeros.
+Tensor prod(const Tensor& x, std::optional<Dtype> dtype = std::nullopt);
+Tensor prod(const Tensor& x, std::int64_t dim, bool keepdim = false,
+            std::optional<Dtype> dtype = std::nullopt);
+/// log(sum(exp(x))) over `dims`, computed without overflow.
+Tensor logsumexp(const Tensor& x, IntArrayRef dims, bool keepdim = false);
 
 /// Sums `grad` down to `sizes` (the inverse of broadcasting `sizes` up to grad's shape).
 Tensor sum_to(const Tensor& grad, IntArrayRef sizes);

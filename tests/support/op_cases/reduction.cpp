@@ -11,7 +11,7 @@ using namespace rows;
 namespace {
 
 // Dims go through a named vector: a braced {1} would also match var(bool unbiased).
-const std::vector<std::int64_t> kDim1{1}, kDims02{0, 2};
+const std::vector<std::int64_t> kDim0{0}, kDim1{1}, kDims02{0, 2};
 
 std::vector<OpCase> sum_mean_rows() {
   return {
@@ -312,6 +312,107 @@ std::vector<OpCase> var_rows() {
        .double_backward = true,
        .empty_samples = {{{4, 0}}},
        .fixtures = {"var_transposed"}},
+      {.name = "var_correction_dim",
+       .fn = [](const tensor_list& in) { return in[0].var(kDim1, std::optional<std::int64_t>(2)); },
+       .samples = {{{3, 5}}, {{2, 4, 3}}},
+       .double_backward = true,
+       .empty_samples = {{{0, 5}}, {{3, 0}}},
+       .fixtures = {"var_correction_dim"}},
+      {.name = "var_correction_none",
+       .fn = [](const tensor_list& in) { return var(in[0], std::nullopt, 0); },
+       .samples = {{{3, 4}}, {{}}},
+       .double_backward = true,
+       .empty_samples = kReductionEmpty,
+       .fixtures = {"var_correction_none"}},
+      {.name = "std",
+       .fn = [](const tensor_list& in) { return in[0].std(); },
+       .samples = {{{3, 4}}, {{5}}},
+       .double_backward = true,
+       .empty_samples = kReductionEmpty,
+       .fixtures = {"std_all"}},
+      {.name = "std_dims_biased_keepdim",
+       .fn = [](const tensor_list& in) { return in[0].std(kDims02, false, true); },
+       .samples = {{{2, 3, 4}}},
+       .double_backward = true,
+       .bad = {{.shapes = {{2, 3}},
+                .message = "std: expected input to be float32 or float64, got int64",
+                .dtypes = {kInt64}}},
+       .empty_samples = {{{2, 0, 4}}},
+       .fixtures = {"std_dims_biased_keepdim"}},
+      {.name = "std_correction_dim",
+       .fn = [](const tensor_list& in) { return in[0].std(kDim0, std::optional<std::int64_t>(0)); },
+       .samples = {{{4, 3}}},
+       .double_backward = true,
+       .empty_samples = {{{4, 0}}},
+       .fixtures = {"std_correction_dim"}},
+      {.name = "var_mean",
+       .fn =
+           [](const tensor_list& in) {
+             auto [variance, average] = var_mean(in[0], kDim1, true, true);
+             return variance + average;
+           },
+       .samples = {{{3, 4}}},
+       .double_backward = true,
+       .empty_samples = {{{0, 4}}}},
+      {.name = "std_mean_all",
+       .fn =
+           [](const tensor_list& in) {
+             auto [deviation, average] = std_mean(in[0]);
+             return deviation * average;
+           },
+       .samples = {{{3, 4}}},
+       .double_backward = true,
+       .empty_samples = {{{0, 4}}},
+       .empty_fn =
+           [](const tensor_list& in) {
+             auto [deviation, average] = std_mean(in[0], kDim1);
+             return deviation * average;
+           }},
+  };
+}
+
+std::vector<OpCase> prod_logsumexp_rows() {
+  return {
+      {.name = "prod",
+       .fn = [](const tensor_list& in) { return in[0].prod(); },
+       .samples = {{{3, 4}}, {{}}, {{2, 3, 2}}},
+       .domains = {kPositive},
+       .double_backward = true,
+       .bad = {{.shapes = {{3}},
+                .message = "prod: expected input to be float32 or float64, got int64",
+                .dtypes = {kInt64}}},
+       .empty_samples = kReductionEmpty,
+       .fixtures = {"prod_all", "prod_all_one_zero"}},
+      {.name = "prod_dim",
+       .fn = [](const tensor_list& in) { return in[0].prod(1); },
+       .samples = {{{3, 4}}, {{2, 3, 4}}},
+       .double_backward = true,
+       .bad = {{.shapes = {{2, 3}},
+                .message = "prod: dim 2 is out of range for a tensor of rank 2",
+                .fn = [](const tensor_list& in) { return in[0].prod(2); }}},
+       .empty_samples = {{{0, 4}}, {{3, 0}}},
+       .fixtures = {"prod_dim_zeros"}},
+      {.name = "prod_dim_keepdim",
+       .fn = [](const tensor_list& in) { return in[0].prod(0, true); },
+       .samples = {{{2, 3, 4}}},
+       .double_backward = true,
+       .empty_samples = {{{0, 3, 4}}},
+       .fixtures = {"prod_dim_keepdim"}},
+      {.name = "logsumexp_dim",
+       .fn = [](const tensor_list& in) { return in[0].logsumexp(kDim1); },
+       .samples = {{{3, 5}}, {{2, 3, 4}}},
+       .double_backward = true,
+       .bad = {{.shapes = {{3}},
+                .message = "logsumexp: expected input to be float32 or float64, got int64",
+                .dtypes = {kInt64}}},
+       .empty_samples = {{{0, 5}}},  // not {3, 0}: its -inf result defeats the zero-size float32 check
+       .fixtures = {"logsumexp_dim"}},
+      {.name = "logsumexp_dims_keepdim",
+       .fn = [](const tensor_list& in) { return in[0].logsumexp(kDims02, true); },
+       .samples = {{{2, 3, 4}}},
+       .double_backward = true,
+       .empty_samples = {{{2, 0, 4}}},
+       .fixtures = {"logsumexp_dims_keepdim_large"}},
   };
 }
 
@@ -319,7 +420,7 @@ std::vector<OpCase> var_rows() {
 
 std::vector<OpCase> reduction_cases() {
   std::vector<OpCase> cases;
-  for (auto group : {sum_mean_rows(), max_rows(), min_rows(), var_rows()})
+  for (auto group : {sum_mean_rows(), max_rows(), min_rows(), var_rows(), prod_logsumexp_rows()})
     cases.insert(cases.end(), group.begin(), group.end());
   return cases;
 }
