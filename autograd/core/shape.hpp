@@ -3,6 +3,7 @@
 #include <boost/container/small_vector.hpp>
 #include <cstdint>
 #include <initializer_list>
+#include <optional>
 #include <ostream>
 #include <span>
 #include <string_view>
@@ -48,6 +49,9 @@ class IntArrayRef {
   const std::int64_t* data_ = nullptr;
   std::size_t size_ = 0;
 };
+
+/// libtorch's OptionalIntArrayRef: dims that may be left out (nullopt: every dim).
+using OptionalIntArrayRef = std::optional<IntArrayRef>;
 
 bool operator==(IntArrayRef a, IntArrayRef b);
 std::ostream& operator<<(std::ostream& out, IntArrayRef sizes);

@@ -2,6 +2,7 @@
 #include <cmath>
 #include <limits>
 #include <optional>
+#include <type_traits>
 #include <vector>
 
 #include <tapegrad/autograd/engine/grad_mode.hpp>
@@ -11,15 +12,19 @@
 #include <tapegrad/autograd/kernels/elementwise.hpp>
 #include <tapegrad/autograd/kernels/parallel_for.hpp>
 #include <tapegrad/autograd/ops/arithmetic.hpp>
+#include <tapegrad/autograd/ops/comparison.hpp>
 #include <tapegrad/autograd/ops/index.hpp>
 #include <tapegrad/autograd/ops/reduction.hpp>
 #include <tapegrad/autograd/ops/shape.hpp>
+#include <tapegrad/autograd/ops/unary.hpp>
 #include <tapegrad/autograd/tensor/factories.hpp>
 
 namespace tg {
 using autograd::Node;
 using autograd::record;
 using autograd::SavedTensor;
+
+Tensor prod_over(const Tensor& x, IntArrayRef dims, bool keepdim);
 
 namespace {
 
@@ -129,12 +134,21 @@ std::optional<Tensor> sum_leading_dims(const Tensor& x, IntArrayRef dims, bool k
   return out;
 }
 
-// Values and first indices of the maximum of each row.
-std::tuple<Tensor, Tensor> max_kernel(std::string_view op, const ReductionPlan& plan, Dtype dtype) {
-  check(plan.inner > 0, op, "cannot take the maximum of an empty dimension");
+// Values and first indices of the largest (or smallest) element of each row. NaN beats every number,
+// as in PyTorch, so a row holding NaN reports its first NaN.
+std::tuple<Tensor, Tensor> extreme_kernel(std::string_view op, const ReductionPlan& plan, Dtype dtype,
+                                          bool largest) {
+  check(plan.inner > 0, op, "cannot take the ", largest ? "maximum" : "minimum", " of an empty dimension");
   Tensor values = detail::make_contiguous(plan.out_sizes, dtype);
   Tensor indices = detail::make_contiguous(plan.out_sizes, kInt64);
-  kernels::dispatch_floating(op, dtype, [&]<class T>() {
+  kernels::dispatch(dtype, [&]<class T>() {
+    const auto beats = [largest](T candidate, T best) {
+      if constexpr (std::is_floating_point_v<T>) {
+        if (std::isnan(best)) return false;
+        if (std::isnan(candidate)) return true;
+      }
+      return largest ? candidate > best : candidate < best;
+    };
     const T* in = plan.rows.data_ptr<T>();
     T* best_values = values.data_ptr<T>();
     std::int64_t* best_indices = indices.data_ptr<std::int64_t>();
@@ -143,8 +157,7 @@ std::tuple<Tensor, Tensor> max_kernel(std::string_view op, const ReductionPlan& 
                             const T* row = in + i * plan.inner;
                             std::int64_t best = 0;
                             for (std::int64_t j = 1; j < plan.inner; ++j)
-                              if (row[j] > row[best] || (std::isnan(row[j]) && !std::isnan(row[best])))
-                                best = j;
+                              if (beats(row[j], row[best])) best = j;
                             best_values[i] = row[best];
                             best_indices[i] = best;
                           });
@@ -220,42 +233,61 @@ Tensor mean(const Tensor& x, IntArrayRef dims, bool keepdim) {
 
 Tensor mean(const Tensor& x) { return mean(x, {}, false); }
 
-// ---- max over everything: the gradient is shared equally by all elements equal to the maximum.
-struct MaxBackward final : Node {
+// ---- max/min/amax/amin over dims: the gradient of each output is shared equally by the input elements
+// equal to it (PyTorch's rule for ties). The mask is a constant, so the backward is linear in g and
+// differentiable again.
+template <bool kLargest, bool kAmax>
+struct ExtremeBackward final : Node {
   SavedTensor x, y;
-  std::string_view name() const override { return "MaxBackward"; }
+  Shape keep_sizes;
+  Shape dims;  // empty: every dim
+  std::string_view name() const override {
+    if constexpr (kAmax) return kLargest ? "AmaxBackward" : "AminBackward";
+    return kLargest ? "MaxBackward" : "MinBackward";
+  }
   void release_saved() override {
     x.reset();
     y.reset();
   }
   tensor_list apply(tensor_list&& g) override {
     Tensor input = x.unpack(*this);
-    const double best = y.unpack(*this).item<double>();
-    Tensor mask = kernels::map("max", input, [best](auto v) { return v == best ? 1 : 0; });
-    double count = 0;
-    for (double m : mask.to_vector<double>()) count += m;
-    return {g[0] * (mask * (1.0 / count))};
+    Tensor mask = eq(input, y.unpack(*this).reshape(keep_sizes)).to(input.dtype());
+    Tensor count = sum(mask, dims, /*keepdim=*/true);
+    return {g[0].reshape(keep_sizes) * (mask / count)};
   }
 };
 
-Tensor max(const Tensor& x) {
-  detail::check_floating("max", "input", x);
-  check(x.numel() > 0, "max", "cannot take the maximum of an empty tensor of shape ", x.sizes());
-  ReductionPlan plan = plan_reduction("max", x, {}, false);
-  Tensor out = std::get<0>(max_kernel("max", plan, x.dtype()));
-  if (auto* node = record<MaxBackward>({x}, {out})) {
+template <bool kLargest, bool kAmax>
+Tensor extreme_values(std::string_view op, const Tensor& x, IntArrayRef dims, bool keepdim) {
+  check(x.numel() > 0 || !dims.empty(), op, "cannot take the ", kLargest ? "maximum" : "minimum",
+        " of an empty tensor of shape ", x.sizes(), "; pass a dim");
+  ReductionPlan plan = plan_reduction(op, x, dims, keepdim);
+  Tensor out = std::get<0>(extreme_kernel(op, plan, x.dtype(), kLargest));
+  if (auto* node = record<ExtremeBackward<kLargest, kAmax>>({x}, {out})) {
     node->x = SavedTensor(x, false);
     node->y = SavedTensor(out, true);
+    node->keep_sizes = plan.keep_sizes;
+    node->dims = dims.vec();
   }
   return out;
 }
 
-// ---- max along a dim: the gradient goes to the selected index (a scatter, see gather_backward).
-struct MaxDimBackward final : Node {
+Tensor max(const Tensor& x) { return extreme_values<true, false>("max", x, {}, false); }
+Tensor min(const Tensor& x) { return extreme_values<false, false>("min", x, {}, false); }
+Tensor amax(const Tensor& x, IntArrayRef dims, bool keepdim) {
+  return extreme_values<true, true>("amax", x, dims, keepdim);
+}
+Tensor amin(const Tensor& x, IntArrayRef dims, bool keepdim) {
+  return extreme_values<false, true>("amin", x, dims, keepdim);
+}
+
+// ---- max/min along a dim: the gradient goes to the selected index (a scatter, see gather_backward).
+template <bool kLargest>
+struct ExtremeDimBackward final : Node {
   SavedTensor indices;
   std::int64_t dim = 0;
   bool keepdim = false;
-  std::string_view name() const override { return "MaxBackward"; }
+  std::string_view name() const override { return kLargest ? "MaxBackward" : "MinBackward"; }
   void release_saved() override { indices.reset(); }
   tensor_list apply(tensor_list&& g) override {
     Tensor index = indices.unpack(*this);
@@ -268,12 +300,13 @@ struct MaxDimBackward final : Node {
   }
 };
 
-std::tuple<Tensor, Tensor> max(const Tensor& x, std::int64_t dim, bool keepdim) {
-  detail::check_floating("max", "input", x);
-  const std::int64_t d = wrap_dim("max", dim, x.dim());
-  ReductionPlan plan = plan_reduction("max", x, {d}, keepdim);
-  auto [values, indices] = max_kernel("max", plan, x.dtype());
-  if (auto* node = record<MaxDimBackward>({x}, {values})) {
+template <bool kLargest>
+std::tuple<Tensor, Tensor> extreme_along(std::string_view op, const Tensor& x, std::int64_t dim,
+                                         bool keepdim) {
+  const std::int64_t d = wrap_dim(op, dim, x.dim());
+  ReductionPlan plan = plan_reduction(op, x, {d}, keepdim);
+  auto [values, indices] = extreme_kernel(op, plan, x.dtype(), kLargest);
+  if (auto* node = record<ExtremeDimBackward<kLargest>>({x}, {values})) {
     node->indices = SavedTensor(indices, false);
     node->dim = d;
     node->keepdim = keepdim;
@@ -281,15 +314,33 @@ std::tuple<Tensor, Tensor> max(const Tensor& x, std::int64_t dim, bool keepdim) 
   return {values, indices};
 }
 
-Tensor argmax(const Tensor& x, std::optional<std::int64_t> dim, bool keepdim) {
-  detail::check_floating("argmax", "input", x);
+std::tuple<Tensor, Tensor> max(const Tensor& x, std::int64_t dim, bool keepdim) {
+  return extreme_along<true>("max", x, dim, keepdim);
+}
+std::tuple<Tensor, Tensor> min(const Tensor& x, std::int64_t dim, bool keepdim) {
+  return extreme_along<false>("min", x, dim, keepdim);
+}
+
+namespace {
+Tensor extreme_index(std::string_view op, const Tensor& x, std::optional<std::int64_t> dim, bool keepdim,
+                     bool largest) {
   if (!dim) {
-    check(x.numel() > 0, "argmax", "cannot take the argmax of an empty tensor");
-    ReductionPlan plan = plan_reduction("argmax", x.contiguous().detach().reshape({x.numel()}), {}, keepdim);
-    return std::get<1>(max_kernel("argmax", plan, x.dtype()));
+    check(x.numel() > 0, op, "cannot take the ", op, " of an empty tensor");
+    Tensor flat = x.detach().reshape({x.numel()});
+    Tensor index = std::get<1>(extreme_kernel(op, plan_reduction(op, flat, {}, false), x.dtype(), largest));
+    // keepdim without a dim keeps every dim as size 1, as PyTorch does.
+    return keepdim ? index.reshape(Shape(static_cast<std::size_t>(x.dim()), std::int64_t{1})) : index;
   }
-  ReductionPlan plan = plan_reduction("argmax", x, {wrap_dim("argmax", *dim, x.dim())}, keepdim);
-  return std::get<1>(max_kernel("argmax", plan, x.dtype()));
+  ReductionPlan plan = plan_reduction(op, x.detach(), {wrap_dim(op, *dim, x.dim())}, keepdim);
+  return std::get<1>(extreme_kernel(op, plan, x.dtype(), largest));
+}
+}  // namespace
+
+Tensor argmax(const Tensor& x, std::optional<std::int64_t> dim, bool keepdim) {
+  return extreme_index("argmax", x, dim, keepdim, true);
+}
+Tensor argmin(const Tensor& x, std::optional<std::int64_t> dim, bool keepdim) {
+  return extreme_index("argmin", x, dim, keepdim, false);
 }
 
 // ---- var: d var / dx = 2 (x - mean) / (N - correction), times the expanded output gradient.
@@ -307,11 +358,12 @@ struct VarBackward final : Node {
   }
 };
 
-Tensor var(const Tensor& x, IntArrayRef dims, bool unbiased, bool keepdim) {
+namespace {
+Tensor var_with_correction(const Tensor& x, IntArrayRef dims, double correction, bool keepdim) {
   detail::check_floating("var", "input", x);
   ReductionPlan plan = plan_reduction("var", x, dims, keepdim);
   // As PyTorch: no more elements than the correction gives NaN (a divisor of 0; an empty input too).
-  const double divisor = std::max(static_cast<double>(plan.inner) - (unbiased ? 1.0 : 0.0), 0.0);
+  const double divisor = std::max(static_cast<double>(plan.inner) - correction, 0.0);
   Tensor out;
   {
     NoGradGuard no_grad;
@@ -327,8 +379,111 @@ Tensor var(const Tensor& x, IntArrayRef dims, bool unbiased, bool keepdim) {
   }
   return out;
 }
+}  // namespace
+
+Tensor var(const Tensor& x, IntArrayRef dims, bool unbiased, bool keepdim) {
+  return var_with_correction(x, dims, unbiased ? 1.0 : 0.0, keepdim);
+}
+
+Tensor var(const Tensor& x, OptionalIntArrayRef dims, std::optional<std::int64_t> correction, bool keepdim) {
+  return var_with_correction(x, dims.value_or(IntArrayRef{}), static_cast<double>(correction.value_or(1)),
+                             keepdim);
+}
 
 Tensor var(const Tensor& x, bool unbiased) { return var(x, {}, unbiased, false); }
+
+// ---- std = sqrt(var): composed, so its gradient var' / (2 std) and double backward come from the parts.
+Tensor std(const Tensor& x, bool unbiased) {
+  detail::check_floating("std", "input", x);
+  return sqrt(var(x, unbiased));
+}
+Tensor std(const Tensor& x, IntArrayRef dims, bool unbiased, bool keepdim) {
+  detail::check_floating("std", "input", x);
+  return sqrt(var(x, dims, unbiased, keepdim));
+}
+Tensor std(const Tensor& x, OptionalIntArrayRef dims, std::optional<std::int64_t> correction, bool keepdim) {
+  detail::check_floating("std", "input", x);
+  return sqrt(var(x, dims, correction, keepdim));
+}
+std::tuple<Tensor, Tensor> var_mean(const Tensor& x, bool unbiased) { return {var(x, unbiased), mean(x)}; }
+std::tuple<Tensor, Tensor> var_mean(const Tensor& x, IntArrayRef dims, bool unbiased, bool keepdim) {
+  return {var(x, dims, unbiased, keepdim), mean(x, dims, keepdim)};
+}
+std::tuple<Tensor, Tensor> std_mean(const Tensor& x, bool unbiased) { return {std(x, unbiased), mean(x)}; }
+std::tuple<Tensor, Tensor> std_mean(const Tensor& x, IntArrayRef dims, bool unbiased, bool keepdim) {
+  return {std(x, dims, unbiased, keepdim), mean(x, dims, keepdim)};
+}
+
+// ---- prod: d prod / dx_i is the product of the other elements of x_i's slice. Dividing prod by x_i
+// fails at zeros, so the slices are told apart by their zero count: none (prod / x_i), one (only the
+// zero gets the product of the rest), several (all zero). Written with differentiable ops, it is
+// differentiable again.
+struct ProdBackward final : Node {
+  SavedTensor x;
+  Shape keep_sizes;
+  Shape dims;  // empty: every dim
+  std::string_view name() const override { return "ProdBackward"; }
+  void release_saved() override { x.reset(); }
+  tensor_list apply(tensor_list&& g) override {
+    Tensor input = x.unpack(*this);
+    Tensor is_zero = eq(input, 0);
+    Tensor zeros_in_slice = sum(is_zero.to(input.dtype()), dims, /*keepdim=*/true);
+    Tensor zeros_as_one = where(is_zero, 1, input);
+    Tensor product_of_nonzeros = prod_over(zeros_as_one, dims, /*keepdim=*/true);
+    Tensor lone_zero = logical_and(is_zero, eq(zeros_in_slice, 1));
+    Tensor others = where(eq(zeros_in_slice, 0), product_of_nonzeros / zeros_as_one,
+                          where(lone_zero, product_of_nonzeros, 0));
+    return {g[0].reshape(keep_sizes) * others};
+  }
+};
+
+Tensor prod_over(const Tensor& x, IntArrayRef dims, bool keepdim) {
+  detail::check_floating("prod", "input", x);
+  ReductionPlan plan = plan_reduction("prod", x, dims, keepdim);
+  Tensor out = detail::make_contiguous(plan.out_sizes, x.dtype());
+  kernels::dispatch_floating("prod", x.dtype(), [&]<class T>() {
+    const T* in = plan.rows.data_ptr<T>();
+    T* result = out.data_ptr<T>();
+    kernels::parallel_for(plan.outer, plan.outer * plan.inner >= kernels::kParallelThreshold,
+                          [&](std::int64_t i) {
+                            double product = 1;
+                            for (std::int64_t j = 0; j < plan.inner; ++j)
+                              product *= static_cast<double>(in[i * plan.inner + j]);
+                            result[i] = static_cast<T>(product);
+                          });
+  });
+  if (auto* node = record<ProdBackward>({x}, {out})) {
+    node->x = SavedTensor(x, false);
+    node->keep_sizes = plan.keep_sizes;
+    node->dims = dims.vec();
+  }
+  return out;
+}
+
+Tensor prod(const Tensor& x, std::optional<Dtype> dtype) {
+  return prod_over(dtype ? x.to(*dtype) : x, {}, false);
+}
+Tensor prod(const Tensor& x, std::int64_t dim, bool keepdim, std::optional<Dtype> dtype) {
+  const Tensor input = dtype ? x.to(*dtype) : x;
+  return prod_over(input, {wrap_dim("prod", dim, input.dim())}, keepdim);
+}
+
+// ---- logsumexp = m + log(sum(exp(x - m))) with m the (constant) slice maximum, so exp never
+// overflows; composed of differentiable ops, its gradient is softmax(x) over the slice.
+Tensor logsumexp(const Tensor& x, IntArrayRef dims, bool keepdim) {
+  detail::check_floating("logsumexp", "input", x);
+  ReductionPlan plan = plan_reduction("logsumexp", x, dims, keepdim);
+  Tensor shift;
+  {
+    NoGradGuard no_grad;
+    // An empty slice or an infinite maximum would give inf - inf: shift by 0 there instead.
+    shift =
+        plan.inner == 0 ? zeros(plan.keep_sizes, dtype(x.dtype())) : amax(x.detach(), dims, /*keepdim=*/true);
+    shift = where(isinf(shift), 0, shift);
+  }
+  Tensor out = log(sum(exp(x - shift), dims, /*keepdim=*/true)) + shift;
+  return out.reshape(plan.out_sizes);
+}
 
 Tensor Tensor::sum() const { return tg::sum(*this); }
 Tensor Tensor::sum(IntArrayRef dims, bool keepdim) const { return tg::sum(*this, dims, keepdim); }
@@ -341,6 +496,30 @@ std::tuple<Tensor, Tensor> Tensor::max(std::int64_t dim, bool keepdim) const {
 Tensor Tensor::argmax(std::optional<std::int64_t> dim, bool keepdim) const {
   return tg::argmax(*this, dim, keepdim);
 }
+Tensor Tensor::min() const { return tg::min(*this); }
+std::tuple<Tensor, Tensor> Tensor::min(std::int64_t dim, bool keepdim) const {
+  return tg::min(*this, dim, keepdim);
+}
+Tensor Tensor::argmin(std::optional<std::int64_t> dim, bool keepdim) const {
+  return tg::argmin(*this, dim, keepdim);
+}
+Tensor Tensor::prod(std::optional<Dtype> dtype) const { return tg::prod(*this, dtype); }
+Tensor Tensor::prod(std::int64_t dim, bool keepdim, std::optional<Dtype> dtype) const {
+  return tg::prod(*this, dim, keepdim, dtype);
+}
+Tensor Tensor::logsumexp(IntArrayRef dims, bool keepdim) const { return tg::logsumexp(*this, dims, keepdim); }
+Tensor Tensor::std(bool unbiased) const { return tg::std(*this, unbiased); }
+Tensor Tensor::std(IntArrayRef dims, bool unbiased, bool keepdim) const {
+  return tg::std(*this, dims, unbiased, keepdim);
+}
+Tensor Tensor::std(OptionalIntArrayRef dims, std::optional<std::int64_t> correction, bool keepdim) const {
+  return tg::std(*this, dims, correction, keepdim);
+}
+Tensor Tensor::var(OptionalIntArrayRef dims, std::optional<std::int64_t> correction, bool keepdim) const {
+  return tg::var(*this, dims, correction, keepdim);
+}
+Tensor Tensor::amax(IntArrayRef dims, bool keepdim) const { return tg::amax(*this, dims, keepdim); }
+Tensor Tensor::amin(IntArrayRef dims, bool keepdim) const { return tg::amin(*this, dims, keepdim); }
 Tensor Tensor::var(bool unbiased) const { return tg::var(*this, unbiased); }
 Tensor Tensor::var(IntArrayRef dims, bool unbiased, bool keepdim) const {
   return tg::var(*this, dims, unbiased, keepdim);

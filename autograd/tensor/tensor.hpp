@@ -194,6 +194,22 @@ class Tensor {
   Tensor index_select(std::int64_t dim, const Tensor& index) const;
   Tensor gather(std::int64_t dim, const Tensor& index) const;
 
+  // ---- reductions, scans and sorting as methods (autograd/ops/reduction, scan, sorting hold the
+  // documentation)
+  Tensor min() const;
+  std::tuple<Tensor, Tensor> min(std::int64_t dim, bool keepdim = false) const;
+  Tensor argmin(std::optional<std::int64_t> dim = std::nullopt, bool keepdim = false) const;
+  Tensor amax(IntArrayRef dims = {}, bool keepdim = false) const;
+  Tensor amin(IntArrayRef dims = {}, bool keepdim = false) const;
+  Tensor prod(std::optional<Dtype> dtype = std::nullopt) const;
+  Tensor prod(std::int64_t dim, bool keepdim = false, std::optional<Dtype> dtype = std::nullopt) const;
+  Tensor logsumexp(IntArrayRef dims, bool keepdim = false) const;
+  Tensor std(bool unbiased = true) const;
+  Tensor std(IntArrayRef dims, bool unbiased = true, bool keepdim = false) const;
+  Tensor std(OptionalIntArrayRef dims, std::optional<std::int64_t> correction, bool keepdim = false) const;
+  Tensor var(OptionalIntArrayRef dims, std::optional<std::int64_t> correction, bool keepdim = false) const;
+  // ---- end of reductions, scans and sorting
+
   // ---- element-wise math and activations as methods (autograd/ops/unary, trigonometric, rounding,
   // binary_math, activation hold the documentation)
   Tensor sin() const;

@@ -1,4 +1,5 @@
-// Rows for autograd/ops/reduction.cpp: sum, mean, max (values and indices), argmax, var.
+// Rows for autograd/ops/reduction.cpp: sum, mean, max/min (values and indices), argmax/argmin,
+// amax/amin, var.
 #include <cstdint>
 #include <tuple>
 
@@ -10,7 +11,7 @@ using namespace rows;
 namespace {
 
 // Dims go through a named vector: a braced {1} would also match var(bool unbiased).
-const std::vector<std::int64_t> kDim1{1}, kDims02{0, 2};
+const std::vector<std::int64_t> kDim0{0}, kDim1{1}, kDims02{0, 2};
 
 std::vector<OpCase> sum_mean_rows() {
   return {
@@ -159,6 +160,121 @@ std::vector<OpCase> max_rows() {
   };
 }
 
+// min mirrors max; amax/amin reduce several dims and share the gradient among ties.
+std::vector<OpCase> min_rows() {
+  return {
+      {.name = "min",
+       .fn = [](const tensor_list& in) { return in[0].min(); },
+       .samples = {{{3, 4}}, {{}}, {{2, 3, 4}}},
+       .double_backward = true,
+       .bad = {{{{0, 3}}, "min: cannot take the minimum of an empty tensor of shape [0, 3]"}},
+       .fixtures = {"min_all", "min_all_ties"}},
+      {.name = "min_dim",
+       .fn = [](const tensor_list& in) { return std::get<0>(in[0].min(1)); },
+       .samples = {{{3, 4}}, {{2, 3, 4}}},
+       .double_backward = true,
+       .bad = {{{{3, 0}}, "min: cannot take the minimum of an empty dimension"},
+               {.shapes = {{2, 3}},
+                .message = "min: dim 2 is out of range for a tensor of rank 2",
+                .fn = [](const tensor_list& in) { return std::get<0>(min(in[0], 2)); }}},
+       .empty_samples = {{{0, 4}}, {{2, 3, 0, 4}}},
+       .fixtures = {"min_dim"}},
+      {.name = "min_dim_keepdim",
+       .fn = [](const tensor_list& in) { return std::get<0>(in[0].min(0, true)); },
+       .samples = {{{3, 4}}, {{2, 3, 4}}},
+       .double_backward = true,
+       .empty_samples = {{{3, 0}}},
+       .fixtures = {"min_dim_keepdim"}},
+      {.name = "min_dim_zero_d",
+       .fn = [](const tensor_list& in) { return std::get<0>(in[0].min(-1)); },
+       .samples = {{{}}},
+       .double_backward = true,
+       .empty_samples = {{{4, 0, 2}}}},
+      {.name = "min_dim_indices",
+       .fn = [](const tensor_list& in) { return std::get<1>(in[0].min(1)); },
+       .fixtures = {"min_dim_indices"},
+       .differentiable = false},
+      {.name = "min_dim_keepdim_indices",
+       .fn = [](const tensor_list& in) { return std::get<1>(in[0].min(0, true)); },
+       .fixtures = {"min_dim_keepdim_indices"},
+       .differentiable = false},
+      {.name = "argmin",
+       .fn = [](const tensor_list& in) { return in[0].argmin(); },
+       .bad = {{{{0, 2}}, "argmin: cannot take the argmin of an empty tensor"}},
+       .fixtures = {"argmin"},
+       .differentiable = false},
+      {.name = "argmin_dim0_keepdim",
+       .fn = [](const tensor_list& in) { return in[0].argmin(0, true); },
+       .bad = {{.shapes = {{2, 3}},
+                .message = "argmin: dim 2 is out of range for a tensor of rank 2",
+                .fn = [](const tensor_list& in) { return in[0].argmin(2); }}},
+       .fixtures = {"argmin_dim0_keepdim"},
+       .differentiable = false},
+      // Integer inputs: values and indices, no gradients.
+      {.name = "max_int64",
+       .fn = [](const tensor_list& in) { return in[0].max(); },
+       .fixtures = {"max_all_int64"},
+       .differentiable = false},
+      {.name = "min_dim_int64_values",
+       .fn = [](const tensor_list& in) { return std::get<0>(in[0].min(1)); },
+       .fixtures = {"min_dim_int64_values"},
+       .differentiable = false},
+      {.name = "max_dim_int32_indices",
+       .fn = [](const tensor_list& in) { return std::get<1>(in[0].max(0)); },
+       .fixtures = {"max_dim_int32_indices"},
+       .differentiable = false},
+      {.name = "argmax_int64",
+       .fn = [](const tensor_list& in) { return in[0].argmax(); },
+       .fixtures = {"argmax_int64"},
+       .differentiable = false},
+      {.name = "argmin_dim1_int64",
+       .fn = [](const tensor_list& in) { return in[0].argmin(1); },
+       .fixtures = {"argmin_dim1_int64"},
+       .differentiable = false},
+      {.name = "amax_int64",
+       .fn = [](const tensor_list& in) { return in[0].amax(1); },
+       .fixtures = {"amax_int64"},
+       .differentiable = false},
+      {.name = "amax_dims",
+       .fn = [](const tensor_list& in) { return in[0].amax(kDims02); },
+       .samples = {{{2, 3, 4}}},
+       .double_backward = true,
+       .bad = {{{{0, 3, 4}}, "amax: cannot take the maximum of an empty dimension"},
+               {.shapes = {{2, 3}},
+                .message = "amax: dim -2 appears more than once in [0, -2]",
+                .fn =
+                    [](const tensor_list& in) {
+                      return in[0].amax({0, -2});
+                    }}},
+       .empty_samples = {{{2, 0, 4}}},
+       .fixtures = {"amax_dims"}},
+      {.name = "amax_all",
+       .fn = [](const tensor_list& in) { return in[0].amax(); },
+       .samples = {{{3, 4}}, {{}}},
+       .double_backward = true,
+       .bad = {{{{0}}, "amax: cannot take the maximum of an empty tensor of shape [0]"}},
+       .fixtures = {"amax_all_ties"}},
+      {.name = "amax_dim_keepdim",
+       .fn = [](const tensor_list& in) { return in[0].amax(1, true); },
+       .samples = {{{3, 4}}, {{2, 3, 4}}},
+       .double_backward = true,
+       .empty_samples = {{{0, 4}}},
+       .fixtures = {"amax_dim_ties_keepdim"}},
+      {.name = "amin_dims_keepdim",
+       .fn = [](const tensor_list& in) { return in[0].amin(kDims02, true); },
+       .samples = {{{2, 3, 4}}},
+       .double_backward = true,
+       .empty_samples = {{{2, 0, 4}}},
+       .fixtures = {"amin_dims_keepdim"}},
+      {.name = "amin_dim",
+       .fn = [](const tensor_list& in) { return in[0].amin(0); },
+       .samples = {{{3, 4}}, {{4}}},
+       .double_backward = true,
+       .empty_samples = {{{3, 0}}},
+       .fixtures = {"amin_dim_ties"}},
+  };
+}
+
 std::vector<OpCase> var_rows() {
   return {
       {.name = "var",
@@ -196,6 +312,107 @@ std::vector<OpCase> var_rows() {
        .double_backward = true,
        .empty_samples = {{{4, 0}}},
        .fixtures = {"var_transposed"}},
+      {.name = "var_correction_dim",
+       .fn = [](const tensor_list& in) { return in[0].var(kDim1, std::optional<std::int64_t>(2)); },
+       .samples = {{{3, 5}}, {{2, 4, 3}}},
+       .double_backward = true,
+       .empty_samples = {{{0, 5}}, {{3, 0}}},
+       .fixtures = {"var_correction_dim"}},
+      {.name = "var_correction_none",
+       .fn = [](const tensor_list& in) { return var(in[0], std::nullopt, 0); },
+       .samples = {{{3, 4}}, {{}}},
+       .double_backward = true,
+       .empty_samples = kReductionEmpty,
+       .fixtures = {"var_correction_none"}},
+      {.name = "std",
+       .fn = [](const tensor_list& in) { return in[0].std(); },
+       .samples = {{{3, 4}}, {{5}}},
+       .double_backward = true,
+       .empty_samples = kReductionEmpty,
+       .fixtures = {"std_all"}},
+      {.name = "std_dims_biased_keepdim",
+       .fn = [](const tensor_list& in) { return in[0].std(kDims02, false, true); },
+       .samples = {{{2, 3, 4}}},
+       .double_backward = true,
+       .bad = {{.shapes = {{2, 3}},
+                .message = "std: expected input to be float32 or float64, got int64",
+                .dtypes = {kInt64}}},
+       .empty_samples = {{{2, 0, 4}}},
+       .fixtures = {"std_dims_biased_keepdim"}},
+      {.name = "std_correction_dim",
+       .fn = [](const tensor_list& in) { return in[0].std(kDim0, std::optional<std::int64_t>(0)); },
+       .samples = {{{4, 3}}},
+       .double_backward = true,
+       .empty_samples = {{{4, 0}}},
+       .fixtures = {"std_correction_dim"}},
+      {.name = "var_mean",
+       .fn =
+           [](const tensor_list& in) {
+             auto [variance, average] = var_mean(in[0], kDim1, true, true);
+             return variance + average;
+           },
+       .samples = {{{3, 4}}},
+       .double_backward = true,
+       .empty_samples = {{{0, 4}}}},
+      {.name = "std_mean_all",
+       .fn =
+           [](const tensor_list& in) {
+             auto [deviation, average] = std_mean(in[0]);
+             return deviation * average;
+           },
+       .samples = {{{3, 4}}},
+       .double_backward = true,
+       .empty_samples = {{{0, 4}}},
+       .empty_fn =
+           [](const tensor_list& in) {
+             auto [deviation, average] = std_mean(in[0], kDim1);
+             return deviation * average;
+           }},
+  };
+}
+
+std::vector<OpCase> prod_logsumexp_rows() {
+  return {
+      {.name = "prod",
+       .fn = [](const tensor_list& in) { return in[0].prod(); },
+       .samples = {{{3, 4}}, {{}}, {{2, 3, 2}}},
+       .domains = {kPositive},
+       .double_backward = true,
+       .bad = {{.shapes = {{3}},
+                .message = "prod: expected input to be float32 or float64, got int64",
+                .dtypes = {kInt64}}},
+       .empty_samples = kReductionEmpty,
+       .fixtures = {"prod_all", "prod_all_one_zero"}},
+      {.name = "prod_dim",
+       .fn = [](const tensor_list& in) { return in[0].prod(1); },
+       .samples = {{{3, 4}}, {{2, 3, 4}}},
+       .double_backward = true,
+       .bad = {{.shapes = {{2, 3}},
+                .message = "prod: dim 2 is out of range for a tensor of rank 2",
+                .fn = [](const tensor_list& in) { return in[0].prod(2); }}},
+       .empty_samples = {{{0, 4}}, {{3, 0}}},
+       .fixtures = {"prod_dim_zeros"}},
+      {.name = "prod_dim_keepdim",
+       .fn = [](const tensor_list& in) { return in[0].prod(0, true); },
+       .samples = {{{2, 3, 4}}},
+       .double_backward = true,
+       .empty_samples = {{{0, 3, 4}}},
+       .fixtures = {"prod_dim_keepdim"}},
+      {.name = "logsumexp_dim",
+       .fn = [](const tensor_list& in) { return in[0].logsumexp(kDim1); },
+       .samples = {{{3, 5}}, {{2, 3, 4}}},
+       .double_backward = true,
+       .bad = {{.shapes = {{3}},
+                .message = "logsumexp: expected input to be float32 or float64, got int64",
+                .dtypes = {kInt64}}},
+       .empty_samples = {{{0, 5}}},  // not {3, 0}: its -inf result defeats the zero-size float32 check
+       .fixtures = {"logsumexp_dim"}},
+      {.name = "logsumexp_dims_keepdim",
+       .fn = [](const tensor_list& in) { return in[0].logsumexp(kDims02, true); },
+       .samples = {{{2, 3, 4}}},
+       .double_backward = true,
+       .empty_samples = {{{2, 0, 4}}},
+       .fixtures = {"logsumexp_dims_keepdim_large"}},
   };
 }
 
@@ -203,7 +420,7 @@ std::vector<OpCase> var_rows() {
 
 std::vector<OpCase> reduction_cases() {
   std::vector<OpCase> cases;
-  for (auto group : {sum_mean_rows(), max_rows(), var_rows()})
+  for (auto group : {sum_mean_rows(), max_rows(), min_rows(), var_rows(), prod_logsumexp_rows()})
     cases.insert(cases.end(), group.begin(), group.end());
   return cases;
 }
