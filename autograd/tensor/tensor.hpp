@@ -3,9 +3,11 @@
 // a define-by-run graph (requires_grad, grad, grad_fn). Copying a Tensor copies the handle.
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <ostream>
+#include <span>
 #include <string>
 #include <tuple>
 #include <type_traits>
@@ -24,6 +26,9 @@ class Tensor;
 using tensor_list = std::vector<Tensor>;
 namespace autograd {
 class Node;
+}
+namespace indexing {
+class TensorIndex;
 }
 
 /// A gradient hook: receives the gradient, returns a replacement or an undefined Tensor to keep it.
@@ -223,6 +228,25 @@ class Tensor {
   const Tensor& sigmoid_() const;
   const Tensor& tanh_() const;
   const Tensor& relu_() const;
+
+  // ---- indexing as in libtorch: x[1][2], x.index({Slice(), 0, "...", None, mask}), x.index_put_(...)
+  // (autograd/ops/indexing.hpp holds the documentation and the TensorIndex types)
+  /// select(0, index): a view; negative indices count from the end.
+  Tensor operator[](std::int64_t index) const;
+  /// Advanced indexing along dim 0 with an int64/int32 index or a bool mask (a copy).
+  Tensor operator[](const Tensor& index) const;
+  Tensor index(std::initializer_list<indexing::TensorIndex> indices) const;
+  Tensor index(std::span<const indexing::TensorIndex> indices) const;
+  Tensor index(const std::vector<std::optional<Tensor>>& indices) const;
+  const Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, const Tensor& values) const;
+  const Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, const Scalar& value) const;
+  const Tensor& index_put_(std::span<const indexing::TensorIndex> indices, const Tensor& values) const;
+  const Tensor& index_put_(std::span<const indexing::TensorIndex> indices, const Scalar& value) const;
+  const Tensor& index_put_(const std::vector<std::optional<Tensor>>& indices, const Tensor& values,
+                           bool accumulate = false) const;
+  Tensor index_put(const std::vector<std::optional<Tensor>>& indices, const Tensor& values,
+                   bool accumulate = false) const;
+  // ---- end of indexing
 
  private:
   const TensorImpl& checked_impl() const {

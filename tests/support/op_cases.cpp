@@ -14,7 +14,7 @@ std::vector<OpCase> all_families() {
        {arithmetic_cases(), unary_cases(), activation_cases(), matmul_cases(), linear_cases(), shape_cases(),
         index_cases(), conversion_cases(), reduction_cases(), softmax_cases(), loss_cases(),
         comparison_cases(), composite_cases(), trigonometric_cases(), exp_log_cases(), rounding_cases(),
-        binary_math_cases(), activation_extra_cases()})
+        binary_math_cases(), activation_extra_cases(), indexing_cases()})
     std::move(family.begin(), family.end(), std::back_inserter(cases));
   return cases;
 }
