@@ -20,6 +20,7 @@
 #include <tapegrad/autograd/ops/comparison.hpp>
 #include <tapegrad/autograd/ops/conversion.hpp>
 #include <tapegrad/autograd/ops/index.hpp>
+#include <tapegrad/autograd/ops/indexing.hpp>
 #include <tapegrad/autograd/ops/linear.hpp>
 #include <tapegrad/autograd/ops/loss.hpp>
 #include <tapegrad/autograd/ops/matmul.hpp>

@@ -449,4 +449,48 @@ Tensor nonzero(const Tensor& x) {
   return out;
 }
 
+// ---- methods
+Tensor Tensor::eq(const Tensor& other) const { return tg::eq(*this, other); }
+Tensor Tensor::ne(const Tensor& other) const { return tg::ne(*this, other); }
+Tensor Tensor::lt(const Tensor& other) const { return tg::lt(*this, other); }
+Tensor Tensor::le(const Tensor& other) const { return tg::le(*this, other); }
+Tensor Tensor::gt(const Tensor& other) const { return tg::gt(*this, other); }
+Tensor Tensor::ge(const Tensor& other) const { return tg::ge(*this, other); }
+Tensor Tensor::eq(const Scalar& other) const { return tg::eq(*this, other); }
+Tensor Tensor::ne(const Scalar& other) const { return tg::ne(*this, other); }
+Tensor Tensor::lt(const Scalar& other) const { return tg::lt(*this, other); }
+Tensor Tensor::le(const Scalar& other) const { return tg::le(*this, other); }
+Tensor Tensor::gt(const Scalar& other) const { return tg::gt(*this, other); }
+Tensor Tensor::ge(const Scalar& other) const { return tg::ge(*this, other); }
+Tensor Tensor::logical_and(const Tensor& other) const { return tg::logical_and(*this, other); }
+Tensor Tensor::logical_or(const Tensor& other) const { return tg::logical_or(*this, other); }
+Tensor Tensor::logical_xor(const Tensor& other) const { return tg::logical_xor(*this, other); }
+Tensor Tensor::logical_not() const { return tg::logical_not(*this); }
+Tensor Tensor::isnan() const { return tg::isnan(*this); }
+Tensor Tensor::isinf() const { return tg::isinf(*this); }
+Tensor Tensor::isfinite() const { return tg::isfinite(*this); }
+Tensor Tensor::any() const { return tg::any(*this); }
+Tensor Tensor::all() const { return tg::all(*this); }
+Tensor Tensor::any(std::int64_t dim, bool keepdim) const { return tg::any(*this, dim, keepdim); }
+Tensor Tensor::all(std::int64_t dim, bool keepdim) const { return tg::all(*this, dim, keepdim); }
+bool Tensor::allclose(const Tensor& other, double rtol, double atol, bool equal_nan) const {
+  return tg::allclose(*this, other, rtol, atol, equal_nan);
+}
+Tensor Tensor::isclose(const Tensor& other, double rtol, double atol, bool equal_nan) const {
+  return tg::isclose(*this, other, rtol, atol, equal_nan);
+}
+bool Tensor::equal(const Tensor& other) const { return tg::equal(*this, other); }
+Tensor Tensor::where(const Tensor& condition, const Tensor& other) const {
+  return tg::where(condition, *this, other);
+}
+Tensor Tensor::masked_fill(const Tensor& mask, const Scalar& value) const {
+  return tg::masked_fill(*this, mask, value);
+}
+Tensor Tensor::masked_fill(const Tensor& mask, const Tensor& value) const {
+  return tg::masked_fill(*this, mask, value);
+}
+Tensor Tensor::masked_select(const Tensor& mask) const { return tg::masked_select(*this, mask); }
+Tensor Tensor::nonzero() const { return tg::nonzero(*this); }
+Tensor Tensor::count_nonzero() const { return tg::count_nonzero(*this); }
+
 }  // namespace tg

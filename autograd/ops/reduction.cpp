@@ -196,8 +196,26 @@ struct MeanBackward final : SumBackward {
   MeanBackward() { is_mean = true; }
 };
 
+// Sums of integer and bool tensors are int64 (as PyTorch's), exact, with no gradient: the accuracy count
+// `(prediction == target).sum().item<int64_t>()` of every libtorch training loop.
+namespace {
+Tensor integer_sum(const Tensor& x, IntArrayRef dims, bool keepdim) {
+  ReductionPlan plan = plan_reduction("sum", x.detach().to(kInt64), dims, keepdim);
+  Tensor out = detail::make_contiguous(plan.out_sizes, kInt64);
+  const auto* in = plan.rows.data_ptr<std::int64_t>();
+  auto* result = out.data_ptr<std::int64_t>();
+  for (std::int64_t i = 0; i < plan.outer; ++i) {
+    std::uint64_t total = 0;  // wraps around on overflow, as PyTorch's, without signed overflow
+    for (std::int64_t j = 0; j < plan.inner; ++j) total += static_cast<std::uint64_t>(in[i * plan.inner + j]);
+    result[i] = static_cast<std::int64_t>(total);
+  }
+  return out;
+}
+}  // namespace
+
 Tensor sum(const Tensor& x, IntArrayRef dims, bool keepdim) {
-  detail::check_floating("sum", "input", x);
+  detail::check_defined("sum", "input", x);
+  if (!x.is_floating_point()) return integer_sum(x, dims, keepdim);
   Tensor out;
   Shape keep_sizes;
   if (auto fast = sum_leading_dims(x, dims, keepdim)) {

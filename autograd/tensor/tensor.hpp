@@ -3,9 +3,11 @@
 // a define-by-run graph (requires_grad, grad, grad_fn). Copying a Tensor copies the handle.
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <ostream>
+#include <span>
 #include <string>
 #include <tuple>
 #include <type_traits>
@@ -29,6 +31,9 @@ using Variable = Tensor;
 using variable_list = std::vector<Variable>;
 using tg::tensor_list;
 }  // namespace autograd
+namespace indexing {
+class TensorIndex;
+}
 
 /// A gradient hook: receives the gradient, returns a replacement or an undefined Tensor to keep it.
 using GradHook = std::function<Tensor(const Tensor&)>;
@@ -260,6 +265,41 @@ class Tensor {
   const Tensor& tanh_() const;
   const Tensor& relu_() const;
 
+  // ---- comparisons, masks and selection as methods (free functions in autograd/ops/comparison.hpp)
+  Tensor eq(const Tensor& other) const;
+  Tensor ne(const Tensor& other) const;
+  Tensor lt(const Tensor& other) const;
+  Tensor le(const Tensor& other) const;
+  Tensor gt(const Tensor& other) const;
+  Tensor ge(const Tensor& other) const;
+  Tensor eq(const Scalar& other) const;
+  Tensor ne(const Scalar& other) const;
+  Tensor lt(const Scalar& other) const;
+  Tensor le(const Scalar& other) const;
+  Tensor gt(const Scalar& other) const;
+  Tensor ge(const Scalar& other) const;
+  Tensor logical_and(const Tensor& other) const;
+  Tensor logical_or(const Tensor& other) const;
+  Tensor logical_xor(const Tensor& other) const;
+  Tensor logical_not() const;
+  Tensor isnan() const;
+  Tensor isinf() const;
+  Tensor isfinite() const;
+  Tensor any() const;
+  Tensor all() const;
+  Tensor any(std::int64_t dim, bool keepdim = false) const;
+  Tensor all(std::int64_t dim, bool keepdim = false) const;
+  bool allclose(const Tensor& other, double rtol = 1e-05, double atol = 1e-08, bool equal_nan = false) const;
+  Tensor isclose(const Tensor& other, double rtol = 1e-05, double atol = 1e-08, bool equal_nan = false) const;
+  bool equal(const Tensor& other) const;
+  /// libtorch's self.where(condition, other): condition ? self : other.
+  Tensor where(const Tensor& condition, const Tensor& other) const;
+  Tensor masked_fill(const Tensor& mask, const Scalar& value) const;
+  Tensor masked_fill(const Tensor& mask, const Tensor& value) const;
+  Tensor masked_select(const Tensor& mask) const;
+  Tensor nonzero() const;
+  Tensor count_nonzero() const;
+
   // ---- libtorch aliases: names libtorch programs use for what the sections above provide
   std::int64_t ndimension() const { return dim(); }
   ScalarType scalar_type() const { return dtype(); }
@@ -360,6 +400,25 @@ class Tensor {
                            std::optional<std::int64_t> output_size = std::nullopt) const;
   Tensor flip(IntArrayRef dims) const;
   Tensor roll(IntArrayRef shifts, IntArrayRef dims = {}) const;
+
+  // ---- indexing as in libtorch: x[1][2], x.index({Slice(), 0, "...", None, mask}), x.index_put_(...)
+  // (autograd/ops/indexing.hpp holds the documentation and the TensorIndex types)
+  /// select(0, index): a view; negative indices count from the end.
+  Tensor operator[](std::int64_t index) const;
+  /// Advanced indexing along dim 0 with an int64/int32 index or a bool mask (a copy).
+  Tensor operator[](const Tensor& index) const;
+  Tensor index(std::initializer_list<indexing::TensorIndex> indices) const;
+  Tensor index(std::span<const indexing::TensorIndex> indices) const;
+  Tensor index(const std::vector<std::optional<Tensor>>& indices) const;
+  const Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, const Tensor& values) const;
+  const Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, const Scalar& value) const;
+  const Tensor& index_put_(std::span<const indexing::TensorIndex> indices, const Tensor& values) const;
+  const Tensor& index_put_(std::span<const indexing::TensorIndex> indices, const Scalar& value) const;
+  const Tensor& index_put_(const std::vector<std::optional<Tensor>>& indices, const Tensor& values,
+                           bool accumulate = false) const;
+  Tensor index_put(const std::vector<std::optional<Tensor>>& indices, const Tensor& values,
+                   bool accumulate = false) const;
+  // ---- end of indexing
 
  private:
   const TensorImpl& checked_impl() const {

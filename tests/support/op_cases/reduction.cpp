@@ -19,11 +19,15 @@ std::vector<OpCase> sum_mean_rows() {
        .fn = [](const tensor_list& in) { return in[0].sum(); },
        .samples = {{{3, 4}}, {{}}, {{2, 3, 4}}},
        .double_backward = true,
-       .bad = {{.shapes = {{3}},
-                .message = "sum: expected input to be float32 or float64, got int64",
-                .dtypes = {kInt64}}},
        .empty_samples = kReductionEmpty,
        .fixtures = {"sum_all"}},
+      // integer and bool sums: exact int64 results, no gradient
+      {.name = "sum_bool",
+       .fn = [](const tensor_list& in) { return in[0].sum(); },
+       .samples = {{{3, 4}}},
+       .keeps_dtype = false,
+       .fixtures = {"sum_bool", "sum_int32"},
+       .differentiable = false},
       {.name = "sum_dims",
        .fn =
            [](const tensor_list& in) {

@@ -1,0 +1,75 @@
+// A program written the way libtorch code is written, compiled against tapegrad with one line:
+// `namespace torch = tg;`. Everything below it uses torch:: spellings only (nested lists, x[i],
+// index({Slice(), ...}), allclose, Variable, kBool masks, devices, promotion), with values checked
+// against what libtorch 1.13 computes for the same program.
+#include <gtest/gtest.h>
+
+#include <tapegrad/tapegrad.hpp>
+
+namespace torch = tg;
+
+namespace {
+
+using torch::indexing::Ellipsis;
+using torch::indexing::None;
+using torch::indexing::Slice;
+
+TEST(LibtorchStyle, TensorMathCompilesAndComputesLikeLibtorch) {
+  torch::manual_seed(0);
+  torch::Device device(torch::cuda::is_available() ? torch::kCUDA : torch::kCPU);
+  auto x = torch::tensor({{1., 2., 3.}, {4., 5., 6.}}, torch::dtype(torch::kFloat64).device(device));
+  EXPECT_EQ(x.scalar_type(), torch::kDouble);
+  EXPECT_EQ(x.ndimension(), 2);
+  EXPECT_TRUE(x.device().is_cpu());
+
+  // x[i], x[i][j], index({Slice(), 0}), "..." and None
+  EXPECT_EQ(x[1][2].item<double>(), 6.0);
+  EXPECT_TRUE(torch::allclose(x.index({Slice(), 0}), torch::tensor({1., 4.}, torch::kDouble)));
+  EXPECT_EQ(x.index({Ellipsis, None}).sizes(), torch::IntArrayRef({2, 3, 1}));
+  EXPECT_TRUE(
+      torch::equal(x.index({Slice(None, None, 2), Slice(1)}), torch::tensor({{2., 3.}}, torch::kDouble)));
+
+  // masks and comparisons give kBool; where/masked_fill keep the math in one expression
+  auto mask = x > 2.5;
+  EXPECT_EQ(mask.scalar_type(), torch::kBool);
+  EXPECT_EQ(mask.sum().item<int64_t>(), 4);
+  auto clipped = torch::where(mask, x, torch::zeros_like(x));
+  EXPECT_TRUE(torch::allclose(clipped, torch::tensor({{0., 0., 3.}, {4., 5., 6.}}, torch::kDouble)));
+  EXPECT_TRUE(torch::allclose(x.masked_fill(x < 2, -1.0),
+                              torch::tensor({{-1., 2., 3.}, {4., 5., 6.}}, torch::kDouble)));
+
+  // integer tensors and promotion: int64 + float -> float, int / int -> float
+  auto counts = torch::tensor({{1, 2}, {3, 4}});
+  EXPECT_EQ(counts.scalar_type(), torch::kLong);
+  EXPECT_EQ((counts + 0.5).scalar_type(), torch::kFloat);
+  EXPECT_EQ((counts / 2).scalar_type(), torch::kFloat);
+  EXPECT_EQ((counts * 2).scalar_type(), torch::kLong);
+  EXPECT_EQ(torch::randint(10, {3, 3}).scalar_type(), torch::kLong);
+
+  auto grid = torch::linspace(0, 1, 5);
+  EXPECT_TRUE(torch::allclose(grid, torch::tensor({0., 0.25, 0.5, 0.75, 1.})));
+  auto scores = torch::matmul(torch::ones({2, 4, 3, 8}), torch::ones({2, 4, 8, 5}));
+  EXPECT_EQ(scores.sizes(), torch::IntArrayRef({2, 4, 3, 5}));
+  EXPECT_EQ(scores.max().item<float>(), 8.f);
+}
+
+TEST(LibtorchStyle, AutogradCompilesAndComputesLikeLibtorch) {
+  torch::autograd::Variable w = torch::tensor({0.5, -1.0, 2.0}, torch::requires_grad());
+  auto x = torch::tensor({{1.0, 2.0, 3.0}, {4.0, 5.0, 6.0}});
+  auto y = torch::mv(x, w);  // [4.5, 9]
+  auto loss = (y * y).sum();
+  loss.backward();
+  // d/dw sum((xw)^2) = 2 x^T (x w) = 2 * [1*4.5 + 4*9, 2*4.5 + 5*9, 3*4.5 + 6*9]
+  EXPECT_TRUE(torch::allclose(w.grad(), torch::tensor({81.0, 108.0, 135.0})));
+  {
+    torch::NoGradGuard no_grad;
+    w -= 0.01 * w.grad();
+  }
+  w.grad().zero_();
+  torch::autograd::variable_list grads =
+      torch::autograd::grad({torch::sigmoid(torch::dot(w, w))}, {w}, {}, /*retain_graph=*/true, false);
+  EXPECT_EQ(grads.size(), 1u);
+  EXPECT_EQ(grads[0].sizes(), w.sizes());
+}
+
+}  // namespace
