@@ -19,12 +19,12 @@
 #include <tapegrad/autograd/ops/binary_math.hpp>
 #include <tapegrad/autograd/ops/comparison.hpp>
 #include <tapegrad/autograd/ops/conversion.hpp>
+#include <tapegrad/autograd/ops/einsum.hpp>
 #include <tapegrad/autograd/ops/index.hpp>
 #include <tapegrad/autograd/ops/indexing.hpp>
 #include <tapegrad/autograd/ops/linear.hpp>
 #include <tapegrad/autograd/ops/loss.hpp>
 #include <tapegrad/autograd/ops/matmul.hpp>
-#include <tapegrad/autograd/ops/einsum.hpp>
 #include <tapegrad/autograd/ops/rearrange.hpp>
 #include <tapegrad/autograd/ops/reduction.hpp>
 #include <tapegrad/autograd/ops/rounding.hpp>
