@@ -95,16 +95,20 @@ TensorOptions like(const Tensor& other, std::string_view op, TensorOptions optio
 }  // namespace
 
 Tensor empty_like(const Tensor& other, TensorOptions options) {
-  return empty(other.sizes(), like(other, "empty_like", options));
+  const TensorOptions resolved = like(other, "empty_like", options);  // checks `other` first
+  return empty(other.sizes(), resolved);
 }
 Tensor zeros_like(const Tensor& other, TensorOptions options) {
-  return zeros(other.sizes(), like(other, "zeros_like", options));
+  const TensorOptions resolved = like(other, "zeros_like", options);  // checks `other` first
+  return zeros(other.sizes(), resolved);
 }
 Tensor ones_like(const Tensor& other, TensorOptions options) {
-  return ones(other.sizes(), like(other, "ones_like", options));
+  const TensorOptions resolved = like(other, "ones_like", options);  // checks `other` first
+  return ones(other.sizes(), resolved);
 }
 Tensor full_like(const Tensor& other, double value, TensorOptions options) {
-  return full(other.sizes(), value, like(other, "full_like", options));
+  const TensorOptions resolved = like(other, "full_like", options);  // checks `other` first
+  return full(other.sizes(), value, resolved);
 }
 
 namespace {

@@ -110,16 +110,20 @@ TensorOptions like(const Tensor& other, std::string_view op, TensorOptions optio
 }  // namespace
 
 Tensor rand_like(const Tensor& other, TensorOptions options) {
-  return rand(other.sizes(), like(other, "rand_like", options));
+  const TensorOptions resolved = like(other, "rand_like", options);  // checks `other` first
+  return rand(other.sizes(), resolved);
 }
 Tensor randn_like(const Tensor& other, TensorOptions options) {
-  return randn(other.sizes(), like(other, "randn_like", options));
+  const TensorOptions resolved = like(other, "randn_like", options);  // checks `other` first
+  return randn(other.sizes(), resolved);
 }
 Tensor randint_like(const Tensor& other, std::int64_t high, TensorOptions options) {
-  return randint(0, high, other.sizes(), like(other, "randint_like", options));
+  const TensorOptions resolved = like(other, "randint_like", options);  // checks `other` first
+  return randint(0, high, other.sizes(), resolved);
 }
 Tensor randint_like(const Tensor& other, std::int64_t low, std::int64_t high, TensorOptions options) {
-  return randint(low, high, other.sizes(), like(other, "randint_like", options));
+  const TensorOptions resolved = like(other, "randint_like", options);  // checks `other` first
+  return randint(low, high, other.sizes(), resolved);
 }
 
 // ---- in-place fills

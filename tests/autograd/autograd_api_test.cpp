@@ -81,6 +81,7 @@ TEST(BackwardInputs, CreateGraphMakesTheAccumulatedGradientDifferentiable) {
   EXPECT_THAT(values(x.grad()), ElementsAre(27.0));
   Tensor second = tg::autograd::grad({x.grad().sum()}, {x})[0];  // d(3x^2)/dx = 6x
   EXPECT_THAT(values(second), ElementsAre(18.0));
+  x.mutable_grad() = Tensor();  // the create_graph gradient refers back to x: break the cycle (README)
 }
 
 TEST(BackwardInputs, Errors) {
