@@ -147,6 +147,14 @@ constexpr Dtype promote_types(Dtype a, Dtype b) {
   return a > b ? a : b;
 }
 
+/// PyTorch's torch.can_cast: whether an op's result of dtype `from` may be written into a tensor of
+/// dtype `to` (in-place ops, copies into outputs). Only the category matters: floating results never go
+/// into integer tensors, nor non-bool results into bool tensors.
+constexpr bool can_cast(Dtype from, Dtype to) {
+  if (is_floating_point(from) && !is_floating_point(to)) return false;
+  return from == Dtype::Bool || to != Dtype::Bool;
+}
+
 /// The floating dtype factories use when none is given (float32 unless changed).
 Dtype get_default_dtype();
 /// Sets it: float32 or float64 only (throws tg::Error otherwise), as torch.set_default_dtype.

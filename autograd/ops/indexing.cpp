@@ -377,10 +377,7 @@ const Tensor& index_put_(const Tensor& self, std::span<const TensorIndex> indice
     self.impl()->storage->bump_version();
     return self;
   }
-  check(!(self.is_leaf() && self.requires_grad()), "index_put_",
-        "a leaf tensor that requires grad cannot be modified in place while grad mode is on; wrap the update "
-        "in "
-        "tg::NoGradGuard (as optimizers and initializers do)");
+  detail::check_not_grad_leaf("index_put_", self);
   // NOTE: views do not know their base here, so history can only move onto a tensor no view shares.
   check(self.impl()->storage.use_count() == 1, "index_put_",
         "self shares its storage with another tensor (a view or its base), so its gradient history cannot be "

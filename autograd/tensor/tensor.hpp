@@ -9,6 +9,7 @@
 #include <ostream>
 #include <span>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <type_traits>
 #include <vector>
@@ -124,14 +125,19 @@ class Tensor {
 
   // ---- in-place (allowed on leaves under NoGradGuard, and on tensors that do not require grad)
   const Tensor& copy_(const Tensor& source) const;
-  const Tensor& fill_(double value) const;
+  const Tensor& fill_(const Scalar& value) const;
+  /// Fills with the value of a 0-d tensor.
+  const Tensor& fill_(const Tensor& value) const;
   const Tensor& zero_() const;
-  const Tensor& add_(const Tensor& other, double alpha = 1.0) const;
-  const Tensor& add_(double value) const;
-  const Tensor& sub_(const Tensor& other, double alpha = 1.0) const;
-  const Tensor& sub_(double value) const;
+  // In-place arithmetic follows PyTorch: other is broadcast to self's shape, the result type must be
+  // castable to self's dtype (no float result into an int tensor), and with grad mode on a non-leaf self
+  // (or a differentiable other) records the op, so `x += residual` inside a forward is differentiable.
+  const Tensor& add_(const Tensor& other, const Scalar& alpha = 1) const;
+  const Tensor& add_(const Scalar& other, const Scalar& alpha = 1) const;
+  const Tensor& sub_(const Tensor& other, const Scalar& alpha = 1) const;
+  const Tensor& sub_(const Scalar& other, const Scalar& alpha = 1) const;
   const Tensor& mul_(const Tensor& other) const;
-  const Tensor& mul_(double value) const;
+  const Tensor& mul_(const Scalar& other) const;
 
   // ---- ops as methods (free functions in autograd/ops/ hold the documentation)
   Tensor add(const Tensor& other, const Scalar& alpha = 1) const;
@@ -346,17 +352,19 @@ class Tensor {
 
   /// In place, as add_/sub_/mul_/div_ (same broadcasting, dtype and autograd rules).
   Tensor& operator+=(const Tensor& other);
-  Tensor& operator+=(double other);
+  Tensor& operator+=(const Scalar& other);
   Tensor& operator-=(const Tensor& other);
-  Tensor& operator-=(double other);
+  Tensor& operator-=(const Scalar& other);
   Tensor& operator*=(const Tensor& other);
-  Tensor& operator*=(double other);
+  Tensor& operator*=(const Scalar& other);
   Tensor& operator/=(const Tensor& other);
-  Tensor& operator/=(double other);
+  Tensor& operator/=(const Scalar& other);
   const Tensor& div_(const Tensor& other) const;
-  const Tensor& div_(double value) const;
+  const Tensor& div_(const Scalar& other) const;
+  const Tensor& div_(const Tensor& other, std::optional<std::string_view> rounding_mode) const;
+  const Tensor& div_(const Scalar& other, std::optional<std::string_view> rounding_mode) const;
   const Tensor& true_divide_(const Tensor& other) const { return div_(other); }
-  const Tensor& true_divide_(double value) const { return div_(value); }
+  const Tensor& true_divide_(const Scalar& other) const { return div_(other); }
 
   /// Integers uniform in [0, 2^mantissa bits] for floating dtypes, [0, 2^63 - 1] for int64.
   const Tensor& random_() const;
@@ -513,6 +521,8 @@ void check_defined(std::string_view op, std::string_view argument, const Tensor&
 /// Throws unless `self` may be written in place: defined, not an expanded view, and not part of a graph
 /// under grad mode (a leaf that requires grad needs NoGradGuard).
 void check_inplace(std::string_view op, const Tensor& self);
+/// Throws tg::Error (PyTorch's phrase) when self is a leaf that requires grad and grad mode is on.
+void check_not_grad_leaf(std::string_view op, const Tensor& self);
 }  // namespace detail
 
 }  // namespace tg

@@ -170,7 +170,7 @@ TEST(InplaceActivations, WriteThroughAndRefuseTensorsThatNeedGradients) {
     w.sigmoid_();
     FAIL() << "sigmoid_ modified a leaf that requires grad";
   } catch (const tg::Error& e) {
-    EXPECT_THAT(e.what(), HasSubstr("sigmoid_: a leaf tensor that requires grad"));
+    EXPECT_THAT(e.what(), HasSubstr("sigmoid_: a leaf Variable that requires grad"));
   }
   {
     tg::NoGradGuard no_grad;

@@ -82,15 +82,24 @@ std::vector<ErrorCase> cases() {
 
       // ---- in-place
       {"InplaceLeaf", [] { leaf({2}).add_(1.0); },
-       "add_: a leaf tensor that requires grad cannot be modified in place while grad mode is on"},
-      {"InplaceNonLeaf", [] { (leaf({2}) * 2.0).mul_(2.0); },
-       "mul_: in-place modification of a tensor computed by MulBackward is not supported"},
+       "add_: a leaf Variable that requires grad is being used in an in-place operation"},
+      {"InplaceNonLeaf", [] { (leaf({2}) * 2.0).fill_(2.0); },
+       "fill_: in-place modification of a tensor computed by MulBackward is not supported"},
+      {"InplaceOnAView",
+       [] {
+         const tg::Tensor y = leaf({2}) * 2.0;
+         y.view({2}).add_(1.0);
+       },
+       "add_: self shares its storage with another tensor (a view or its base)"},
+      {"InplaceCast", [] { tg::arange(3).mul_(0.5); },
+       "mul_: result type float32 can't be cast to the desired output type int64"},
       {"InplaceBroadcast",
        [] {
          f32({3}).copy_(f32({2, 3}));
        },
        "copy_: other of shape [2, 3] cannot be broadcast to self's shape [3]"},
-      {"InplaceDtypes", [] { f32({3}).mul_(f64({3})); }, "mul_: self is float32 but other is float64"},
+      {"InplaceDtypes", [] { tg::arange(3).mul_(f64({3})); },
+       "mul_: result type float64 can't be cast to the desired output type int64"},
 
       // ---- autograd
       {"BackwardNonScalar", [] { (leaf({3}) * 2.0).backward(); },

@@ -354,7 +354,7 @@ TEST(RandomFills, SameSeedSameValues) {
 TEST(RandomFills, FollowTheInPlaceAutogradRules) {
   const tg::Tensor leaf = tg::zeros({3}).requires_grad_();
   EXPECT_THAT(error_message([&] { leaf.uniform_(); }),
-              HasSubstr("uniform_: a leaf tensor that requires grad cannot be modified in place"));
+              HasSubstr("uniform_: a leaf Variable that requires grad is being used in an in-place operation"));
   EXPECT_THAT(error_message([&] { leaf.normal_(); }), HasSubstr("tg::NoGradGuard"));
   {
     tg::NoGradGuard no_grad;  // how initializers write

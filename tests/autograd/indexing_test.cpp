@@ -95,7 +95,7 @@ TEST(Indexing, IndexPutInPlaceRejectsLeavesThatRequireGrad) {
         try {
           x.index_put_({0}, 1.0);
         } catch (const tg::Error& e) {
-          EXPECT_NE(std::string(e.what()).find("index_put_: a leaf tensor that requires grad"),
+          EXPECT_NE(std::string(e.what()).find("index_put_: a leaf Variable that requires grad"),
                     std::string::npos);
           throw;
         }

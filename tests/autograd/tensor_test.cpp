@@ -657,9 +657,22 @@ TEST(TensorInplace, ArithmeticWithBroadcasting) {
               }),
               HasSubstr("add_: other of shape [2, 3] cannot be broadcast to self's shape [3]"));
   EXPECT_THAT(error_message([] { tg::zeros({3}).mul_(tg::zeros({2})); }), HasSubstr("do not broadcast"));
-  EXPECT_THAT(error_message([] { tg::zeros({3}).add_(tg::zeros({3}, tg::kFloat64)); }),
-              HasSubstr("add_: self is float32 but other is float64"));
-  EXPECT_THAT(error_message([] { tg::arange(3).add_(1.0); }), HasSubstr("add_: expected self to be float32"));
+  // Other dtypes promote as the out-of-place op, and the result must be castable to self's dtype.
+  const tg::Tensor single = tg::ones({2});
+  single.add_(tg::tensor({0.5, 0.25}, tg::kFloat64));
+  EXPECT_EQ(single.dtype(), tg::kFloat32);
+  EXPECT_THAT(values<float>(single), ElementsAre(1.5, 1.25));
+  const tg::Tensor integers = tg::arange(3);
+  integers.add_(tg::tensor({true, false, true}), 2);
+  integers.mul_(3);
+  EXPECT_EQ(integers.dtype(), tg::kInt64);
+  EXPECT_THAT(integers.to_vector<std::int64_t>(), ElementsAre(6, 3, 12));
+  EXPECT_THAT(error_message([] { tg::arange(3).add_(1.0); }),
+              HasSubstr("add_: result type float32 can't be cast to the desired output type int64"));
+  EXPECT_THAT(error_message([] { tg::arange(3).div_(tg::arange(3)); }),
+              HasSubstr("div_: result type float32 can't be cast to the desired output type int64"));
+  EXPECT_THAT(error_message([] { tg::ones({3}).sub_(tg::ones({3}, tg::kBool)); }),
+              HasSubstr("sub_: Subtraction, the `-` operator, with a bool tensor is not supported"));
 }
 
 TEST(TensorInplace, EveryOpBumpsTheSharedVersion) {
@@ -693,7 +706,8 @@ TEST(TensorInplace, LeafRequiringGradNeedsNoGradGuard) {
   for (auto op : std::vector<std::function<void()>>{[&] { w.add_(1.0); }, [&] { w.sub_(w.detach()); },
                                                     [&] { w.mul_(2.0); }, [&] { w.fill_(0.0); },
                                                     [&] { w.zero_(); }, [&] { w.copy_(tg::zeros({2})); }}) {
-    EXPECT_THAT(error_message(op), HasSubstr("a leaf tensor that requires grad cannot be modified in place"));
+    EXPECT_THAT(error_message(op),
+                HasSubstr("a leaf Variable that requires grad is being used in an in-place operation"));
   }
   EXPECT_THAT(values<float>(w), ElementsAre(1, 2));  // nothing was written
 
@@ -717,13 +731,40 @@ TEST(TensorInplace, LeafRequiringGradNeedsNoGradGuard) {
   EXPECT_THAT(values<float>(w), ElementsAre(1, 1));
 }
 
-TEST(TensorInplace, NonLeafInPlaceIsRejected) {
-  tg::Tensor w = tg::tensor({1.0, 2.0}, tg::requires_grad());
+// As PyTorch, in-place arithmetic on a tensor with history records itself: `x += residual` in a forward.
+TEST(TensorInplace, NonLeafInPlaceArithmeticIsRecorded) {
+  const tg::Tensor w = tg::tensor({1.0, 2.0}, tg::TensorOptions(tg::kFloat64).requires_grad(true));
   tg::Tensor y = w * 2.0;
-  const std::string message = error_message([&] { y.add_(1.0); });
-  EXPECT_THAT(message,
-              HasSubstr("add_: in-place modification of a tensor computed by MulBackward is not supported"));
-  EXPECT_THAT(message, HasSubstr("y = y.add(...)"));
+  y += 1;         // 2w + 1
+  y.mul_(w);      // (2w + 1) w: mul_'s backward needs y's old value, which the write overwrote
+  y -= w.pow(2);  // w^2 + w
+  y.div_(2.0);    // (w^2 + w) / 2
+  EXPECT_THAT(values<double>(y), ElementsAre(1, 3));
+  EXPECT_TRUE(y.grad_fn());
+  y.sum().backward();
+  EXPECT_THAT(values<double>(w.grad()), ElementsAre(1.5, 2.5));  // (2w + 1) / 2
+
+  // A plain tensor accumulating a differentiable value becomes part of the graph.
+  tg::Tensor total = tg::zeros({2}, tg::kFloat64);
+  total += w * w;
+  total.add_(w, 3);
+  w.grad().zero_();
+  total.sum().backward();
+  EXPECT_THAT(values<double>(w.grad()), ElementsAre(5, 7));  // 2w + 3
+
+  // copy_ records too: only the source gets a gradient, summed over the broadcast.
+  tg::Tensor target = tg::zeros({3, 2}, tg::kFloat64);
+  target.copy_(w * 10.0);
+  w.grad().zero_();
+  target.sum().backward();
+  EXPECT_THAT(values<double>(w.grad()), ElementsAre(30, 30));
+
+  // Ops without an in-place gradient still refuse and name the out-of-place form.
+  const std::string message = error_message([&] { (w * 2.0).sigmoid_(); });
+  EXPECT_THAT(
+      message,
+      HasSubstr("sigmoid_: in-place modification of a tensor computed by MulBackward is not supported"));
+  EXPECT_THAT(message, HasSubstr("y = y.sigmoid(...)"));
 }
 
 TEST(TensorInplace, ModifyingASavedTensorBreaksBackward) {
