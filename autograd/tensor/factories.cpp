@@ -172,10 +172,13 @@ Tensor arange_values(double start, double end, double step, TensorOptions option
 
 template <class T>
 Tensor tensor(const std::vector<T>& values, IntArrayRef sizes, TensorOptions options) {
-  return from_values(values.data(), values.size(), sizes, options, dtype_of<T>());
+  // libtorch's torch::tensor rule: floating values take the default dtype, integers int64.
+  const Dtype natural = std::is_floating_point_v<T> ? get_default_dtype() : Dtype::Int64;
+  return from_values(values.data(), values.size(), sizes, options, natural);
 }
 template Tensor tensor<float>(const std::vector<float>&, IntArrayRef, TensorOptions);
 template Tensor tensor<double>(const std::vector<double>&, IntArrayRef, TensorOptions);
+template Tensor tensor<std::int32_t>(const std::vector<std::int32_t>&, IntArrayRef, TensorOptions);
 template Tensor tensor<std::int64_t>(const std::vector<std::int64_t>&, IntArrayRef, TensorOptions);
 
 Tensor tensor(std::initializer_list<double> values, IntArrayRef sizes, TensorOptions options) {

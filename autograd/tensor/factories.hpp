@@ -58,8 +58,8 @@ arange(Start start, End end, Step step, TensorOptions options = {}) {
                        detail::arange_options<Start, End, Step>(options));
 }
 
-/// Copies values into a new tensor of the given shape. The dtype follows T (float -> float32,
-/// double -> float64, int64_t -> int64) unless options set one.
+/// Copies values into a new tensor of the given shape. Unless options set a dtype, floating values give
+/// the default dtype (float32 unless changed) and integers int64, as libtorch's torch::tensor.
 template <class T>
 Tensor tensor(const std::vector<T>& values, IntArrayRef sizes, TensorOptions options = {});
 template <class T>

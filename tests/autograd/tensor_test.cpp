@@ -212,14 +212,21 @@ TEST(TensorFactories, TensorFromVectors) {
   EXPECT_THAT(shape(f), ElementsAre(3));
   EXPECT_THAT(values<float>(f), ElementsAre(1.5f, -2.0f, 3.25f));
 
+  // As libtorch's torch::tensor: floating values take the default dtype whatever their C++ type,
+  // integers become int64.
   tg::Tensor d = tg::tensor(std::vector<double>{1, 2, 3, 4, 5, 6}, {2, 3});
-  EXPECT_EQ(d.dtype(), tg::kFloat64);
+  EXPECT_EQ(d.dtype(), tg::kFloat32);
   EXPECT_THAT(shape(d), ElementsAre(2, 3));
-  EXPECT_EQ(d.data_ptr<double>()[4], 5.0);
+  EXPECT_EQ(d.data_ptr<float>()[4], 5.0f);
+  EXPECT_EQ(tg::tensor(std::vector<double>{0.1}, tg::kFloat64).item<double>(), 0.1);
+  tg::set_default_dtype(tg::kFloat64);
+  EXPECT_EQ(tg::tensor(std::vector<float>{1.5f}).dtype(), tg::kFloat64);
+  tg::set_default_dtype(tg::kFloat32);
 
   tg::Tensor i = tg::tensor(std::vector<std::int64_t>{4, -1, 9});
   EXPECT_EQ(i.dtype(), tg::kInt64);
   EXPECT_THAT(values<std::int64_t>(i), ElementsAre(4, -1, 9));
+  EXPECT_EQ(tg::tensor(std::vector<int>{1, 2}).dtype(), tg::kInt64);
 
   tg::Tensor converted = tg::tensor(std::vector<float>{1.0f, 2.0f}, tg::kFloat64);
   EXPECT_EQ(converted.dtype(), tg::kFloat64);
@@ -229,7 +236,7 @@ TEST(TensorFactories, TensorFromVectors) {
   std::vector<double> source{1, 2};
   tg::Tensor copy = tg::tensor(source);
   source[0] = 100;
-  EXPECT_EQ(copy.data_ptr<double>()[0], 1.0);
+  EXPECT_EQ(copy.data_ptr<float>()[0], 1.0f);
 }
 
 TEST(TensorFactories, TensorFromInitializerList) {
