@@ -8,6 +8,8 @@
 
 #include <tapegrad/tapegrad.hpp>
 
+#include "support/error_message.hpp"
+
 namespace {
 
 using ::testing::AllOf;
@@ -18,16 +20,7 @@ using tg::autograd::AnomalyMode;
 using tg::autograd::AnomalyScope;
 using tg::autograd::DetectAnomalyGuard;
 
-template <class F>
-std::string error_message(F&& fn) {
-  try {
-    fn();
-  } catch (const tg::Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected a tg::Error";
-  return {};
-}
+using tg::testing::error_message;
 
 Tensor f64(std::initializer_list<double> v, tg::IntArrayRef sizes, bool requires_grad = true) {
   return tg::tensor(v, sizes, tg::dtype(tg::kFloat64).requires_grad(requires_grad));

@@ -8,6 +8,8 @@
 
 #include <tapegrad/tapegrad.hpp>
 
+#include "support/error_message.hpp"
+
 namespace {
 
 using ::testing::ElementsAre;
@@ -20,16 +22,7 @@ Tensor leaf(std::initializer_list<double> v) {
   return tg::tensor(v, tg::dtype(tg::kFloat64).requires_grad(true));
 }
 
-template <class F>
-std::string error_message(F&& fn) {
-  try {
-    fn();
-  } catch (const tg::Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected a tg::Error";
-  return {};
-}
+using tg::testing::error_message;
 
 // ---------------------------------------------------------------- aliases compile as libtorch's
 

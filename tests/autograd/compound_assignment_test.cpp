@@ -7,21 +7,14 @@
 
 #include <tapegrad/tapegrad.hpp>
 
+#include "support/error_message.hpp"
+
 namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-template <class F>
-std::string error_message(F&& fn) {
-  try {
-    fn();
-  } catch (const tg::Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected a tg::Error";
-  return {};
-}
+using tg::testing::error_message;
 
 std::vector<double> doubles(const tg::Tensor& t) { return t.to_vector<double>(); }
 

@@ -9,6 +9,8 @@
 #include <tapegrad/autograd/gradcheck_gtest.hpp>
 #include <tapegrad/tapegrad.hpp>
 
+#include "support/error_message.hpp"
+
 namespace {
 
 using ::testing::DoubleNear;
@@ -25,16 +27,7 @@ Tensor f64(std::initializer_list<double> v, tg::IntArrayRef sizes, bool requires
   return tg::tensor(v, sizes, tg::dtype(tg::kFloat64).requires_grad(requires_grad));
 }
 
-template <class F>
-std::string error_message(F&& fn) {
-  try {
-    fn();
-  } catch (const tg::Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected a tg::Error";
-  return {};
-}
+using tg::testing::error_message;
 
 // y = scale * x * sigmoid(beta * x): Swish with a learnable beta (any shape that broadcasts to x) and
 // a non-tensor scale.

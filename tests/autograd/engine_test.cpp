@@ -10,6 +10,8 @@
 
 #include <tapegrad/tapegrad.hpp>
 
+#include "support/error_message.hpp"
+
 namespace {
 
 using ::testing::DoubleNear;
@@ -24,16 +26,7 @@ tg::Tensor leaf(std::initializer_list<double> v) {
 }
 tg::Tensor constant(std::initializer_list<double> v) { return tg::tensor(v, tg::kFloat64); }
 
-template <class F>
-std::string error_message(F&& fn) {
-  try {
-    fn();
-  } catch (const tg::Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected a tg::Error";
-  return {};
-}
+using tg::testing::error_message;
 
 // ---------------------------------------------------------------- graph structure
 

@@ -12,21 +12,14 @@
 
 #include <tapegrad/tapegrad.hpp>
 
+#include "support/error_message.hpp"
+
 namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-template <class F>
-std::string error_message(F&& fn) {
-  try {
-    fn();
-  } catch (const tg::Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected a tg::Error";
-  return {};
-}
+using tg::testing::error_message;
 
 std::vector<std::int64_t> shape(const tg::Tensor& t) { return {t.sizes().begin(), t.sizes().end()}; }
 std::vector<double> doubles(const tg::Tensor& t) { return t.to_vector<double>(); }
@@ -353,8 +346,9 @@ TEST(RandomFills, SameSeedSameValues) {
 
 TEST(RandomFills, FollowTheInPlaceAutogradRules) {
   const tg::Tensor leaf = tg::zeros({3}).requires_grad_();
-  EXPECT_THAT(error_message([&] { leaf.uniform_(); }),
-              HasSubstr("uniform_: a leaf Variable that requires grad is being used in an in-place operation"));
+  EXPECT_THAT(
+      error_message([&] { leaf.uniform_(); }),
+      HasSubstr("uniform_: a leaf Variable that requires grad is being used in an in-place operation"));
   EXPECT_THAT(error_message([&] { leaf.normal_(); }), HasSubstr("tg::NoGradGuard"));
   {
     tg::NoGradGuard no_grad;  // how initializers write

@@ -7,6 +7,8 @@
 
 #include <tapegrad/tapegrad.hpp>
 
+#include "support/error_message.hpp"
+
 namespace {
 
 namespace F = tg::autograd::functional;
@@ -21,16 +23,7 @@ Tensor f64(std::initializer_list<double> v, tg::IntArrayRef sizes, bool requires
   return tg::tensor(v, sizes, tg::dtype(tg::kFloat64).requires_grad(requires_grad));
 }
 
-template <class Fn>
-std::string error_message(Fn&& fn) {
-  try {
-    fn();
-  } catch (const tg::Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected a tg::Error";
-  return {};
-}
+using tg::testing::error_message;
 
 void expect_near(const Tensor& actual, const Tensor& expected, double tolerance = 1e-10) {
   ASSERT_TRUE(actual.defined());

@@ -12,6 +12,8 @@
 
 #include <tapegrad/tapegrad.hpp>
 
+#include "support/error_message.hpp"
+
 namespace {
 
 using ::testing::ElementsAre;
@@ -34,16 +36,7 @@ std::string to_string(const tg::Tensor& t) {
 }
 
 // Runs fn and returns the tg::Error message it throws (fails the test when nothing is thrown).
-template <class F>
-std::string error_message(F&& fn) {
-  try {
-    fn();
-  } catch (const tg::Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected a tg::Error";
-  return {};
-}
+using tg::testing::error_message;
 
 // A 3x4 float32 matrix holding 0..11.
 tg::Tensor matrix34() { return tg::arange(12.0).view({3, 4}); }
