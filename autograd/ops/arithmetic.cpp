@@ -209,8 +209,14 @@ Tensor div(const Tensor& a, const Tensor& b) {
 // ---- div with a rounding mode: no gradient to pass on (the result is piecewise constant in both).
 namespace {
 struct RoundedDivBackward final : Node {
+  Shape a_sizes, b_sizes;
+  Dtype a_dtype = kFloat32, b_dtype = kFloat32;
   std::string_view name() const override { return "DivBackward"; }
-  tensor_list apply(tensor_list&&) override { return tensor_list(2); }  // undefined: zero gradients
+  // Zeros rather than undefined gradients, so that leaves get a .grad of zeros as in PyTorch.
+  tensor_list apply(tensor_list&&) override {
+    return {needs_input_grad(0) ? zeros(a_sizes, a_dtype) : Tensor(),
+            needs_input_grad(1) ? zeros(b_sizes, b_dtype) : Tensor()};
+  }
 };
 
 template <class T>
@@ -245,7 +251,12 @@ Tensor div(const Tensor& a, const Tensor& b, std::optional<std::string_view> rou
     });
   }
   Tensor out = kernels::zip("div", a, b, [floor](auto x, auto y) { return rounded_quotient(x, y, floor); });
-  record<RoundedDivBackward>({a, b}, {out});
+  if (auto* node = record<RoundedDivBackward>({a, b}, {out})) {
+    node->a_sizes = a.sizes();
+    node->b_sizes = b.sizes();
+    node->a_dtype = a.dtype();
+    node->b_dtype = b.dtype();
+  }
   return out;
 }
 

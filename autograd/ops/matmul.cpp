@@ -2,14 +2,17 @@
 #include <string>
 #include <vector>
 
+#include <tapegrad/autograd/engine/grad_mode.hpp>
 #include <tapegrad/autograd/engine/node.hpp>
 #include <tapegrad/autograd/engine/saved_tensor.hpp>
 #include <tapegrad/autograd/kernels/blis_gemm.hpp>
 #include <tapegrad/autograd/kernels/elementwise.hpp>
 #include <tapegrad/autograd/ops/arithmetic.hpp>
+#include <tapegrad/autograd/ops/comparison.hpp>
 #include <tapegrad/autograd/ops/matmul.hpp>
 #include <tapegrad/autograd/ops/reduction.hpp>
 #include <tapegrad/autograd/ops/shape.hpp>
+#include <tapegrad/autograd/tensor/factories.hpp>
 
 namespace tg {
 using autograd::Node;
@@ -211,7 +214,11 @@ Tensor add_scaled(std::string_view op, const Tensor& self, const Tensor& product
   const Shape target = product.sizes();
   check(broadcast_shapes(op, self.sizes(), target) == target, op, "self of shape ", self.sizes(),
         " does not broadcast to the product's shape ", target);
-  if (beta.toDouble() == 0.0) return scaled(product, alpha);  // PyTorch ignores self, even NaN
+  if (beta.toDouble() == 0.0) {  // PyTorch ignores self's values, even NaN, but gives it a zero gradient
+    const Tensor out = scaled(product, alpha);
+    if (!GradMode::is_enabled() || !self.requires_grad()) return out;
+    return where(ones(out.sizes(), kBool), out, self);
+  }
   return scaled(product, alpha) + scaled(self, beta);
 }
 

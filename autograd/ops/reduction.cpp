@@ -411,17 +411,26 @@ Tensor var(const Tensor& x, OptionalIntArrayRef dims, std::optional<std::int64_t
 Tensor var(const Tensor& x, bool unbiased) { return var(x, {}, unbiased, false); }
 
 // ---- std = sqrt(var): composed, so its gradient var' / (2 std) and double backward come from the parts.
+namespace {
+// sqrt(variance) whose gradient is 0 where the variance is 0 (a constant slice), as PyTorch's std
+// backward: plain sqrt would give inf * 0 = NaN there. Both wheres keep double backward NaN-free too.
+Tensor std_from_var(const Tensor& variance) {
+  const Tensor constant = variance == 0;
+  return where(constant, zeros_like(variance), sqrt(where(constant, ones_like(variance), variance)));
+}
+}  // namespace
+
 Tensor std(const Tensor& x, bool unbiased) {
   detail::check_floating("std", "input", x);
-  return sqrt(var(x, unbiased));
+  return std_from_var(var(x, unbiased));
 }
 Tensor std(const Tensor& x, IntArrayRef dims, bool unbiased, bool keepdim) {
   detail::check_floating("std", "input", x);
-  return sqrt(var(x, dims, unbiased, keepdim));
+  return std_from_var(var(x, dims, unbiased, keepdim));
 }
 Tensor std(const Tensor& x, OptionalIntArrayRef dims, std::optional<std::int64_t> correction, bool keepdim) {
   detail::check_floating("std", "input", x);
-  return sqrt(var(x, dims, correction, keepdim));
+  return std_from_var(var(x, dims, correction, keepdim));
 }
 std::tuple<Tensor, Tensor> var_mean(const Tensor& x, bool unbiased) { return {var(x, unbiased), mean(x)}; }
 std::tuple<Tensor, Tensor> var_mean(const Tensor& x, IntArrayRef dims, bool unbiased, bool keepdim) {
@@ -455,9 +464,33 @@ struct ProdBackward final : Node {
   }
 };
 
+namespace {
+// int64 products wrap around as in PyTorch (computed in uint64, where overflow is defined).
+Tensor integer_prod(const ReductionPlan& plan) {
+  Tensor out = detail::make_contiguous(plan.out_sizes, Dtype::Int64);
+  const std::int64_t* in = plan.rows.data_ptr<std::int64_t>();
+  std::int64_t* result = out.data_ptr<std::int64_t>();
+  for (std::int64_t i = 0; i < plan.outer; ++i) {
+    std::uint64_t product = 1;
+    for (std::int64_t j = 0; j < plan.inner; ++j)
+      product *= static_cast<std::uint64_t>(in[i * plan.inner + j]);
+    result[i] = static_cast<std::int64_t>(product);
+  }
+  return out;
+}
+
+// PyTorch multiplies integer and bool inputs in int64 unless a dtype is given.
+Tensor prod_input(const Tensor& x, std::optional<Dtype> dtype) {
+  detail::check_defined("prod", "input", x);
+  if (dtype) return x.to(*dtype);
+  return is_floating_point(x.dtype()) ? x : x.to(Dtype::Int64);
+}
+}  // namespace
+
 Tensor prod_over(const Tensor& x, IntArrayRef dims, bool keepdim) {
-  detail::check_floating("prod", "input", x);
   ReductionPlan plan = plan_reduction("prod", x, dims, keepdim);
+  if (x.dtype() == Dtype::Int64) return integer_prod(plan);
+  detail::check_floating("prod", "input", x);
   Tensor out = detail::make_contiguous(plan.out_sizes, x.dtype());
   kernels::dispatch_floating("prod", x.dtype(), [&]<class T>() {
     const T* in = plan.rows.data_ptr<T>();
@@ -479,10 +512,10 @@ Tensor prod_over(const Tensor& x, IntArrayRef dims, bool keepdim) {
 }
 
 Tensor prod(const Tensor& x, std::optional<Dtype> dtype) {
-  return prod_over(dtype ? x.to(*dtype) : x, {}, false);
+  return prod_over(prod_input(x, dtype), {}, false);
 }
 Tensor prod(const Tensor& x, std::int64_t dim, bool keepdim, std::optional<Dtype> dtype) {
-  const Tensor input = dtype ? x.to(*dtype) : x;
+  const Tensor input = prod_input(x, dtype);
   return prod_over(input, {wrap_dim("prod", dim, input.dim())}, keepdim);
 }
 

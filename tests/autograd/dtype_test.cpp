@@ -300,4 +300,19 @@ TEST(Comparison, WhereWithScalarsAndMaskedFillPromoteLikePyTorch) {
   EXPECT_THROW(tg::masked_fill(ints, ints, 0), tg::Error);  // the mask must be bool
 }
 
+// torch.prod: integer and bool inputs multiply in int64 (wrapping on overflow) unless a dtype is given.
+TEST(Reductions, IntegerProdIsInt64) {
+  const Tensor small = tg::tensor({2, 3, 4}, tg::kInt32);
+  EXPECT_EQ(small.prod().dtype(), tg::kInt64);
+  EXPECT_EQ(small.prod().item<std::int64_t>(), 24);
+  EXPECT_EQ(tg::tensor({true, true, false}).prod().item<std::int64_t>(), 0);
+  const Tensor rows = tg::tensor({{1, 2}, {3, 4}}, tg::kUInt8);
+  EXPECT_EQ(rows.prod(1).dtype(), tg::kInt64);
+  EXPECT_EQ(rows.prod(1).to_vector<std::int64_t>(), (std::vector<std::int64_t>{2, 12}));
+  EXPECT_EQ(rows.prod(0, true, tg::kFloat64).to_vector<double>(), (std::vector<double>{3, 8}));
+  // 3^40 mod 2^64 read as int64, as torch.tensor([3] * 40).prod() prints.
+  EXPECT_EQ(tg::full({40}, 3, tg::kInt64).prod().item<std::int64_t>(), -6289078614652622815);
+  EXPECT_EQ(tg::zeros({0}, tg::kInt64).prod().item<std::int64_t>(), 1);
+}
+
 }  // namespace
