@@ -6,6 +6,7 @@
 #include <tapegrad/autograd/engine/saved_tensor.hpp>
 #include <tapegrad/autograd/kernels/elementwise.hpp>
 #include <tapegrad/autograd/ops/arithmetic.hpp>
+#include <tapegrad/autograd/ops/comparison.hpp>
 #include <tapegrad/autograd/ops/index.hpp>
 #include <tapegrad/autograd/ops/scatter.hpp>
 #include <tapegrad/autograd/ops/shape.hpp>
@@ -95,9 +96,9 @@ Tensor copy_of(const Tensor& self) {
   return out;
 }
 
-enum class Write { Assign, Add };
+enum class Write { Assign, Add, Multiply };
 
-// out (contiguous) at the scattered positions = src, or += alpha * src.
+// out (contiguous) at the scattered positions = src, += alpha * src, or *= src.
 void scatter_values(const Tensor& out, std::int64_t dim, const Tensor& index, const Tensor& src, Write write,
                     const Scalar& alpha = 1) {
   const Shape out_strides = padded_strides(out), src_strides = padded_strides(src);
@@ -108,6 +109,9 @@ void scatter_values(const Tensor& out, std::int64_t dim, const Tensor& index, co
     if (write == Write::Assign)
       for_each_scattered(index, dim, out_strides, src_strides,
                          [&](std::int64_t o, std::int64_t s) { to[o] = from[s]; });
+    else if (write == Write::Multiply)
+      for_each_scattered(index, dim, out_strides, src_strides,
+                         [&](std::int64_t o, std::int64_t s) { to[o] = static_cast<T>(to[o] * from[s]); });
     else
       for_each_scattered(index, dim, out_strides, src_strides, [&](std::int64_t o, std::int64_t s) {
         to[o] = static_cast<T>(to[o] + scale * from[s]);
@@ -243,6 +247,45 @@ Tensor scatter(const Tensor& self, std::int64_t dim, const Tensor& index, const 
   return out;
 }
 
+// ---- scatter with reduce: forward only, as in PyTorch 1.13 (its backward is not implemented there).
+struct ScatterReduceBackward final : Node {
+  std::string_view name() const override { return "ScatterReduceBackward"; }
+  tensor_list apply(tensor_list&&) override {
+    check(false, "scatter",
+          "the derivative of scatter with reduce is not implemented (as in libtorch 1.13); "
+          "use scatter_add, or index_add, for a differentiable sum");
+    return {};
+  }
+};
+
+namespace {
+Write reduce_mode(std::string_view reduce) {
+  check(reduce == "add" || reduce == "multiply", "scatter",
+        "reduce argument must be either add or multiply, got \"", reduce, "\"");
+  return reduce == "add" ? Write::Add : Write::Multiply;
+}
+}  // namespace
+
+Tensor scatter(const Tensor& self, std::int64_t dim, const Tensor& index, const Tensor& src,
+               std::string_view reduce) {
+  const Write write = reduce_mode(reduce);
+  Tensor out;
+  {
+    NoGradGuard no_grad;
+    out = scatter_src("scatter", self, dim, index, src, write);
+  }
+  record<ScatterReduceBackward>({self, src}, {out});
+  return out;
+}
+
+Tensor scatter(const Tensor& self, std::int64_t dim, const Tensor& index, const Scalar& value,
+               std::string_view reduce) {
+  detail::check_defined("scatter", "self", self);
+  check_int64_index("scatter", index);
+  return scatter(self, dim, index,
+                 full(padded_sizes(index), value.toDouble(), self.dtype()).reshape(index.sizes()), reduce);
+}
+
 // ---- index_add / index_fill / index_copy: slabs along dim, addressed by a 1-D index.
 namespace {
 struct SlabArgs {
@@ -342,6 +385,20 @@ Tensor index_fill(const Tensor& self, std::int64_t dim, const Tensor& index, con
     node->kind = IndexSlabBackward::Kind::Fill;
   }
   return out;
+}
+
+// where() gives value the sum of the gradient over the filled elements.
+Tensor index_fill(const Tensor& self, std::int64_t dim, const Tensor& index, const Tensor& value) {
+  detail::check_defined("index_fill", "value", value);
+  check(value.dim() == 0, "index_fill", "only supports a 0-dimensional value tensor, but got tensor with ",
+        value.dim(), " dimension(s)");
+  Tensor filled;
+  {
+    NoGradGuard no_grad;
+    filled = index_fill(zeros(self.sizes(), kBool), dim, index, Scalar(true));
+  }
+  // the checks on self come first, from index_fill above (it has self's shape)
+  return where(filled, value.dtype() == self.dtype() ? value : value.to(self.dtype()), self);
 }
 
 // ---- take_along_dim: gather after broadcasting, so gather and expand give the gradient.
@@ -448,6 +505,23 @@ Tensor Tensor::scatter(std::int64_t dim, const Tensor& index, const Scalar& valu
 const Tensor& Tensor::scatter_(std::int64_t dim, const Tensor& index, const Scalar& value) const {
   return write_back("scatter_", *this, nullptr, [&] { return tg::scatter(*this, dim, index, value); });
 }
+Tensor Tensor::scatter(std::int64_t dim, const Tensor& index, const Tensor& src,
+                       std::string_view reduce) const {
+  return tg::scatter(*this, dim, index, src, reduce);
+}
+const Tensor& Tensor::scatter_(std::int64_t dim, const Tensor& index, const Tensor& src,
+                               std::string_view reduce) const {
+  return write_back("scatter_", *this, &src, [&] { return tg::scatter(*this, dim, index, src, reduce); });
+}
+Tensor Tensor::scatter(std::int64_t dim, const Tensor& index, const Scalar& value,
+                       std::string_view reduce) const {
+  return tg::scatter(*this, dim, index, value, reduce);
+}
+const Tensor& Tensor::scatter_(std::int64_t dim, const Tensor& index, const Scalar& value,
+                               std::string_view reduce) const {
+  return write_back("scatter_", *this, nullptr,
+                    [&] { return tg::scatter(*this, dim, index, value, reduce); });
+}
 Tensor Tensor::scatter_add(std::int64_t dim, const Tensor& index, const Tensor& src) const {
   return tg::scatter_add(*this, dim, index, src);
 }
@@ -468,6 +542,12 @@ Tensor Tensor::index_fill(std::int64_t dim, const Tensor& index, const Scalar& v
 }
 const Tensor& Tensor::index_fill_(std::int64_t dim, const Tensor& index, const Scalar& value) const {
   return write_back("index_fill_", *this, nullptr, [&] { return tg::index_fill(*this, dim, index, value); });
+}
+Tensor Tensor::index_fill(std::int64_t dim, const Tensor& index, const Tensor& value) const {
+  return tg::index_fill(*this, dim, index, value);
+}
+const Tensor& Tensor::index_fill_(std::int64_t dim, const Tensor& index, const Tensor& value) const {
+  return write_back("index_fill_", *this, &value, [&] { return tg::index_fill(*this, dim, index, value); });
 }
 Tensor Tensor::index_copy(std::int64_t dim, const Tensor& index, const Tensor& source) const {
   return tg::index_copy(*this, dim, index, source);

@@ -3,6 +3,7 @@
 // along a dim (take_along_dim), one_hot, and the triangular masks tril/triu. The in-place forms are
 // Tensor methods (x.scatter_(...)); the gradients reuse gather/index_select of autograd/ops/index.hpp.
 #include <optional>
+#include <string_view>
 
 #include <tapegrad/autograd/core/scalar.hpp>
 #include <tapegrad/autograd/tensor/tensor.hpp>
@@ -15,6 +16,12 @@ namespace tg {
 Tensor scatter(const Tensor& self, std::int64_t dim, const Tensor& index, const Tensor& src);
 /// As scatter, writing one value at every indexed position.
 Tensor scatter(const Tensor& self, std::int64_t dim, const Tensor& index, const Scalar& value);
+/// As scatter, combining with what is there: reduce is "add" or "multiply". Like PyTorch 1.13 it has
+/// no derivative: backward through it throws.
+Tensor scatter(const Tensor& self, std::int64_t dim, const Tensor& index, const Tensor& src,
+               std::string_view reduce);
+Tensor scatter(const Tensor& self, std::int64_t dim, const Tensor& index, const Scalar& value,
+               std::string_view reduce);
 /// As scatter, but adds src to the indexed positions (repeated indices accumulate).
 Tensor scatter_add(const Tensor& self, std::int64_t dim, const Tensor& index, const Tensor& src);
 
@@ -23,6 +30,8 @@ Tensor index_add(const Tensor& self, std::int64_t dim, const Tensor& index, cons
                  const Scalar& alpha = 1);
 /// A copy of self with the slabs index[i] along dim set to value.
 Tensor index_fill(const Tensor& self, std::int64_t dim, const Tensor& index, const Scalar& value);
+/// As above with a 0-d value tensor, which gets the gradient of every filled element.
+Tensor index_fill(const Tensor& self, std::int64_t dim, const Tensor& index, const Tensor& value);
 /// A copy of self with slab index[i] along dim replaced by source's slab i.
 Tensor index_copy(const Tensor& self, std::int64_t dim, const Tensor& index, const Tensor& source);
 

@@ -104,6 +104,22 @@ TEST(Scatter, InPlaceFormsKeepTheGradientHistory) {
   EXPECT_THROW(base[0].scatter_(0, int64s({1}, {1}), src[0]), tg::Error);
 }
 
+TEST(Scatter, ScatterWithReduceHasNoDerivativeAsInLibtorch) {
+  const tg::Tensor x = tg::ones({2, 2}).requires_grad_();
+  const tg::Tensor y = x.scatter(1, int64s({0, 0}, {1, 2}), 3.0, "multiply");
+  EXPECT_EQ(values(y), std::vector<double>({9, 1, 1, 1}));
+  try {
+    y.sum().backward();
+    FAIL() << "expected an error";
+  } catch (const tg::Error& error) {
+    EXPECT_NE(std::string(error.what()).find("scatter with reduce is not implemented"), std::string::npos);
+  }
+  // the int64 form multiplies exactly
+  const tg::Tensor counts = tg::full({3}, 2.0).to(tg::kInt64);
+  counts.scatter_(0, int64s({2, 2}, {2}), int64s({5, 7}, {2}), "multiply");
+  EXPECT_EQ(ints(counts), std::vector<std::int64_t>({2, 2, 70}));
+}
+
 TEST(Scatter, OneHotShapesAndValues) {
   const tg::Tensor labels = int64s({2, 0, 1}, {3});
   const tg::Tensor encoded = tg::nn::functional::one_hot(labels);
