@@ -28,6 +28,7 @@
 #include <tapegrad/autograd/ops/rearrange.hpp>
 #include <tapegrad/autograd/ops/reduction.hpp>
 #include <tapegrad/autograd/ops/rounding.hpp>
+#include <tapegrad/autograd/ops/scatter.hpp>
 #include <tapegrad/autograd/ops/shape.hpp>
 #include <tapegrad/autograd/ops/softmax.hpp>
 #include <tapegrad/autograd/ops/split.hpp>
@@ -49,6 +50,7 @@
 #include <tapegrad/nn/flatten.hpp>
 #include <tapegrad/nn/functional/activation.hpp>
 #include <tapegrad/nn/functional/dropout.hpp>
+#include <tapegrad/nn/functional/embedding.hpp>
 #include <tapegrad/nn/functional/loss.hpp>
 #include <tapegrad/nn/functional/normalization.hpp>
 #include <tapegrad/nn/identity.hpp>

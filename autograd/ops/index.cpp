@@ -141,7 +141,7 @@ Tensor gather(const Tensor& x, std::int64_t dim, const Tensor& index) {
           " exceeds input shape ", x.sizes(), " at dim ", k);
   check_index("gather", index, x.dim() == 0 ? 1 : x.size(d), dim);
   Tensor out = detail::make_contiguous(index.sizes(), x.dtype());
-  kernels::dispatch_floating("gather", x.dtype(), [&]<class T>() {
+  kernels::dispatch(x.dtype(), [&]<class T>() {
     const T* in = static_cast<const T*>(x.raw_data());
     T* result = out.data_ptr<T>();
     for_each_gathered(index, x.strides(), d,

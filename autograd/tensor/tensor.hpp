@@ -428,6 +428,36 @@ class Tensor {
                    bool accumulate = false) const;
   // ---- end of indexing
 
+  // ---- scatter family (autograd/ops/scatter.hpp); the in-place forms keep the gradient history.
+  Tensor scatter(std::int64_t dim, const Tensor& index, const Tensor& src) const;
+  const Tensor& scatter_(std::int64_t dim, const Tensor& index, const Tensor& src) const;
+  Tensor scatter(std::int64_t dim, const Tensor& index, const Scalar& value) const;
+  const Tensor& scatter_(std::int64_t dim, const Tensor& index, const Scalar& value) const;
+  Tensor scatter(std::int64_t dim, const Tensor& index, const Tensor& src, std::string_view reduce) const;
+  const Tensor& scatter_(std::int64_t dim, const Tensor& index, const Tensor& src,
+                         std::string_view reduce) const;
+  Tensor scatter(std::int64_t dim, const Tensor& index, const Scalar& value, std::string_view reduce) const;
+  const Tensor& scatter_(std::int64_t dim, const Tensor& index, const Scalar& value,
+                         std::string_view reduce) const;
+  Tensor scatter_add(std::int64_t dim, const Tensor& index, const Tensor& src) const;
+  const Tensor& scatter_add_(std::int64_t dim, const Tensor& index, const Tensor& src) const;
+  Tensor index_add(std::int64_t dim, const Tensor& index, const Tensor& source,
+                   const Scalar& alpha = 1) const;
+  const Tensor& index_add_(std::int64_t dim, const Tensor& index, const Tensor& source,
+                           const Scalar& alpha = 1) const;
+  Tensor index_fill(std::int64_t dim, const Tensor& index, const Scalar& value) const;
+  const Tensor& index_fill_(std::int64_t dim, const Tensor& index, const Scalar& value) const;
+  Tensor index_fill(std::int64_t dim, const Tensor& index, const Tensor& value) const;
+  const Tensor& index_fill_(std::int64_t dim, const Tensor& index, const Tensor& value) const;
+  Tensor index_copy(std::int64_t dim, const Tensor& index, const Tensor& source) const;
+  const Tensor& index_copy_(std::int64_t dim, const Tensor& index, const Tensor& source) const;
+  Tensor take_along_dim(const Tensor& indices, std::optional<std::int64_t> dim = std::nullopt) const;
+  Tensor tril(std::int64_t diagonal = 0) const;
+  Tensor triu(std::int64_t diagonal = 0) const;
+  const Tensor& tril_(std::int64_t diagonal = 0) const;
+  const Tensor& triu_(std::int64_t diagonal = 0) const;
+  // ---- end of scatter family
+
  private:
   const TensorImpl& checked_impl() const {
     if (!impl_) [[unlikely]]

@@ -72,4 +72,26 @@ TEST(LibtorchStyle, AutogradCompilesAndComputesLikeLibtorch) {
   EXPECT_EQ(grads[0].sizes(), w.sizes());
 }
 
+TEST(LibtorchStyle, ScatterOneHotAndCausalMasksCompileLikeLibtorch) {
+  namespace F = torch::nn::functional;
+  // one-hot targets picking logits, and the same rows picked with gather/take_along_dim
+  auto labels = torch::tensor({2, 0, 1});
+  auto logits = torch::tensor({{0.1, 0.2, 0.7}, {0.5, 0.3, 0.2}, {0.2, 0.6, 0.2}}, torch::requires_grad());
+  auto picked = (logits * F::one_hot(labels, 3)).sum(1);
+  EXPECT_TRUE(torch::allclose(picked, torch::tensor({0.7, 0.5, 0.6})));
+  EXPECT_TRUE(torch::allclose(picked, logits.take_along_dim(labels.unsqueeze(1), 1).squeeze(1)));
+  picked.sum().backward();
+  EXPECT_TRUE(torch::equal(logits.grad(), torch::zeros({3, 3}).scatter_(1, labels.unsqueeze(1), 1.0)));
+
+  // a causal attention mask from triu, and per-class sums with index_add
+  auto causal = torch::ones({3, 3}, torch::kBool).triu(1);
+  auto scores = torch::zeros({3, 3}).masked_fill(causal, -1e9);
+  EXPECT_EQ(scores.tril().sum().item<float>(), 0.f);
+  EXPECT_EQ(scores.index({0, 2}).item<float>(), -1e9f);
+  auto class_sums = torch::zeros({3}).index_add(0, labels, torch::tensor({1.f, 2.f, 4.f}));
+  EXPECT_TRUE(torch::equal(class_sums, torch::tensor({2.f, 4.f, 1.f})));
+  auto counts = torch::zeros({3}, torch::kLong).scatter_add(0, labels, torch::ones({3}, torch::kLong));
+  EXPECT_EQ(counts.sum().item<int64_t>(), 3);
+}
+
 }  // namespace
