@@ -203,9 +203,13 @@ std::tuple<Tensor, Tensor> cummin(const Tensor& x, std::int64_t dim) {
   return running_extreme<false>("cummin", x, dim);
 }
 
-// ---- logcumsumexp: dL/dx_i = sum_{k >= i} g_k exp(x_i - y_k). Split g by sign so each half is a
-// sum of positive terms, computed in log space as exp(x_i + reverse_logcumsumexp(log|g| - y)): no
-// exp ever overflows.
+// ---- logcumsumexp: dL/dx_i = sum_{k >= i} g_k exp(x_i - y_k). First-order backward splits g by sign
+// so each half is a sum of positive terms, computed in log space as
+// exp(x_i + reverse_logcumsumexp(log|g| - y)): no exp ever overflows. That form has -inf entries
+// (log 0 of the other sign's half) whose derivatives are not those of the sum, so with create_graph
+// the backward is the plain exp(x_i - s) * reverse_cumsum(g_k exp(s - y_k)), shifted by the slice's
+// largest y (a constant s): its derivatives are right, but a slice whose y spans more than ~700
+// overflows. NOTE: the two agree in value; only double backward uses the second.
 struct LogcumsumexpBackward final : Node {
   SavedTensor x, y;
   std::int64_t dim = 0;
@@ -218,6 +222,11 @@ struct LogcumsumexpBackward final : Node {
     const Tensor& grad = g[0];
     if (input_meta()[0].sizes.empty()) return {grad};
     const Tensor input = x.unpack(*this), output = y.unpack(*this);
+    if (GradMode::is_enabled()) {
+      Tensor shift = amax(output.detach(), {dim}, /*keepdim=*/true);
+      shift = where(isinf(shift), 0, shift);
+      return {exp(input - shift) * reverse_cumsum(grad * exp(shift - output), dim)};
+    }
     const auto weighted_sum = [&](const Tensor& magnitude) {
       const Tensor terms = flip(logcumsumexp(flip(log(magnitude) - output, {dim}), dim), {dim});
       return exp(input + terms);

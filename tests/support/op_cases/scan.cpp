@@ -118,6 +118,7 @@ std::vector<OpCase> logcumsumexp_rows() {
       {.name = "logcumsumexp",
        .fn = [](const tensor_list& in) { return in[0].logcumsumexp(1); },
        .samples = {{{3, 5}}, {{2, 3, 4}}},
+       .double_backward = true,
        .bad = {{.shapes = {{2, 3}},
                 .message = "logcumsumexp: expected input to be float32 or float64, got int64",
                 .dtypes = {kInt64}},
@@ -129,6 +130,7 @@ std::vector<OpCase> logcumsumexp_rows() {
       {.name = "logcumsumexp_dim0",
        .fn = [](const tensor_list& in) { return logcumsumexp(in[0], 0); },
        .samples = {{{3, 2, 4}}, {{}}, {{4}}},
+       .double_backward = true,
        .empty_samples = {{{0, 2}}},
        .fixtures = {"logcumsumexp_dim0_3d"}},
   };
