@@ -29,8 +29,10 @@
 #include <tapegrad/autograd/ops/reduction.hpp>
 #include <tapegrad/autograd/ops/rounding.hpp>
 #include <tapegrad/autograd/ops/scatter.hpp>
+#include <tapegrad/autograd/ops/scan.hpp>
 #include <tapegrad/autograd/ops/shape.hpp>
 #include <tapegrad/autograd/ops/softmax.hpp>
+#include <tapegrad/autograd/ops/sort.hpp>
 #include <tapegrad/autograd/ops/split.hpp>
 #include <tapegrad/autograd/ops/trigonometric.hpp>
 #include <tapegrad/autograd/ops/unary.hpp>

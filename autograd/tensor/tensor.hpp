@@ -219,6 +219,27 @@ class Tensor {
   Tensor std(IntArrayRef dims, bool unbiased = true, bool keepdim = false) const;
   Tensor std(OptionalIntArrayRef dims, std::optional<std::int64_t> correction, bool keepdim = false) const;
   Tensor var(OptionalIntArrayRef dims, std::optional<std::int64_t> correction, bool keepdim = false) const;
+  Tensor cumsum(std::int64_t dim, std::optional<Dtype> dtype = std::nullopt) const;
+  const Tensor& cumsum_(std::int64_t dim, std::optional<Dtype> dtype = std::nullopt) const;
+  Tensor cumprod(std::int64_t dim, std::optional<Dtype> dtype = std::nullopt) const;
+  const Tensor& cumprod_(std::int64_t dim, std::optional<Dtype> dtype = std::nullopt) const;
+  std::tuple<Tensor, Tensor> cummax(std::int64_t dim) const;
+  std::tuple<Tensor, Tensor> cummin(std::int64_t dim) const;
+  Tensor logcumsumexp(std::int64_t dim) const;
+  std::tuple<Tensor, Tensor> sort(std::int64_t dim = -1, bool descending = false) const;
+  std::tuple<Tensor, Tensor> sort(std::optional<bool> stable, std::int64_t dim = -1,
+                                  bool descending = false) const;
+  Tensor argsort(std::int64_t dim = -1, bool descending = false) const;
+  Tensor argsort(bool stable, std::int64_t dim = -1, bool descending = false) const;
+  Tensor msort() const;
+  std::tuple<Tensor, Tensor> topk(std::int64_t k, std::int64_t dim = -1, bool largest = true,
+                                  bool sorted = true) const;
+  std::tuple<Tensor, Tensor> kthvalue(std::int64_t k, std::int64_t dim = -1, bool keepdim = false) const;
+  Tensor median() const;
+  std::tuple<Tensor, Tensor> median(std::int64_t dim, bool keepdim = false) const;
+  Tensor nanmedian() const;
+  std::tuple<Tensor, Tensor> nanmedian(std::int64_t dim, bool keepdim = false) const;
+  std::tuple<Tensor, Tensor> mode(std::int64_t dim = -1, bool keepdim = false) const;
   // ---- end of reductions, scans and sorting
 
   // ---- element-wise math and activations as methods (autograd/ops/unary, trigonometric, rounding,

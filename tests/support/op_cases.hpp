@@ -96,6 +96,8 @@ std::vector<OpCase> activation_extra_cases();
 std::vector<OpCase> einsum_cases();
 std::vector<OpCase> indexing_cases();
 std::vector<OpCase> scatter_cases();
+std::vector<OpCase> scan_cases();
+std::vector<OpCase> sort_cases();
 
 /// Inputs for one sample: deterministic values in each input's domain; float64 inputs require grad.
 /// `non_contiguous` lays out every floating input of rank >= 2 transposed in memory (same values).
