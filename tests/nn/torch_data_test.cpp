@@ -480,6 +480,46 @@ TEST(TorchDataLoader, AWorkersExceptionIsRethrownInTheConsumer) {
       std::runtime_error);
 }
 
+TEST(TorchDataLoader, WithoutEnforcedOrderingEveryBatchStillArrivesOnce) {
+  auto loader = torch::data::make_data_loader<torch::data::samplers::SequentialSampler>(
+      SlowDataset(30).map(torch::data::transforms::Stack<>()),
+      torch::data::DataLoaderOptions().batch_size(2).workers(3).enforce_ordering(false));
+  std::vector<int64_t> targets;
+  for (auto& batch : *loader) {
+    const auto part = targets_of(batch);
+    targets.insert(targets.end(), part.begin(), part.end());
+  }
+  std::sort(targets.begin(), targets.end());
+  std::vector<int64_t> expected(30);
+  std::iota(expected.begin(), expected.end(), 0);
+  EXPECT_EQ(targets, expected);
+}
+
+// Takes `delay` for every example.
+class SleepyDataset : public torch::data::datasets::Dataset<SleepyDataset> {
+ public:
+  explicit SleepyDataset(std::chrono::milliseconds delay) : delay_(delay) {}
+  torch::data::Example<> get(size_t) override {
+    std::this_thread::sleep_for(delay_);
+    return {torch::zeros({1}), torch::zeros({1})};
+  }
+  torch::optional<size_t> size() const override { return 4; }
+
+ private:
+  std::chrono::milliseconds delay_;
+};
+
+TEST(TorchDataLoader, TimeoutBoundsTheWaitForAWorkersBatch) {
+  auto loader = torch::data::make_data_loader<torch::data::samplers::SequentialSampler>(
+      SleepyDataset(std::chrono::milliseconds(300)),
+      torch::data::DataLoaderOptions().batch_size(1).workers(1).max_jobs(1).timeout(
+          std::chrono::milliseconds(5)));
+  EXPECT_THAT(
+      [&] { (void)loader->begin()->size(); },
+      ::testing::ThrowsMessage<torch::Error>(HasSubstr("Timeout in DataLoader queue while waiting for next "
+                                                       "batch (timeout was 5 ms)")));
+}
+
 TEST(TorchDataLoader, RejectsAZeroBatchSize) {
   EXPECT_THAT(
       [] { (void)torch::data::make_data_loader(NumberedDataset(3), torch::data::DataLoaderOptions(0)); },
