@@ -17,6 +17,7 @@ packages=(
   libgtest-dev libgmock-dev                        # tests
   libbenchmark-dev                                 # bench/
   gnuplot-nox                                      # the training-curve plot of examples/digits
+  dataset-fashion-mnist                            # MNIST-format IDX files (/usr/share/datasets/fashion-mnist)
   valgrind                                         # callgrind counts (bench/notes/overhead_chain.cpp)
   clang libclang-rt-14-dev libomp-14-dev           # asan preset: clang++, its ASan/UBSan/libFuzzer runtimes, OpenMP
 )

@@ -1,5 +1,6 @@
 #pragma once
 // tapegrad: the one header users include.
+#include <tapegrad/autograd/core/array_ref.hpp>
 #include <tapegrad/autograd/core/cuda.hpp>
 #include <tapegrad/autograd/core/device.hpp>
 #include <tapegrad/autograd/core/dtype.hpp>
@@ -43,6 +44,7 @@
 #include <tapegrad/autograd/tensor/tensor.hpp>
 #include <tapegrad/nn/activation.hpp>
 #include <tapegrad/nn/data/csv.hpp>
+#include <tapegrad/nn/data/data.hpp>
 #include <tapegrad/nn/data/data_loader.hpp>
 #include <tapegrad/nn/data/dataset.hpp>
 #include <tapegrad/nn/data/digits.hpp>

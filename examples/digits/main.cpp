@@ -149,7 +149,7 @@ int main(int argc, char** argv) {
       double loss_sum = 0;
       std::int64_t correct = 0, seen = 0, step = 0;
       char status[96];
-      for (const tg::data::Example& batch : loader) {
+      for (const tg::data::Example<>& batch : loader) {
         optimizer.zero_grad();
         tg::Tensor logits = net(batch.data);
         tg::Tensor loss = tg::cross_entropy(logits, batch.target);

@@ -8,12 +8,12 @@ namespace tg::data {
 
 DataLoader::DataLoader(TensorDataset dataset, DataLoaderOptions options)
     : dataset_(std::move(dataset)), options_(options) {
-  check(options_.batch_size() > 0, "DataLoader", "batch_size must be positive, got ", options_.batch_size());
+  check(options_.batch_size() > 0, "DataLoader", "batch_size must be positive, got 0");
 }
 
 std::int64_t DataLoader::size() const {
   const std::int64_t n = dataset_.size();
-  const std::int64_t batch_size = options_.batch_size();
+  const auto batch_size = static_cast<std::int64_t>(options_.batch_size());
   return options_.drop_last() ? n / batch_size : (n + batch_size - 1) / batch_size;
 }
 
@@ -37,15 +37,16 @@ DataLoader::Iterator DataLoader::begin() {
 
 DataLoader::Iterator DataLoader::end() const { return Iterator(this, Tensor(), size()); }
 
-Example DataLoader::batch(const Tensor& order, std::int64_t batch) const {
+Example<> DataLoader::batch(const Tensor& order, std::int64_t batch) const {
   check(batch >= 0 && batch < size(), "DataLoader", "batch ", batch, " is out of range for ", size(),
         " batches; an iterator was dereferenced at or past end()");
-  const std::int64_t start = batch * options_.batch_size();
-  const std::int64_t length = std::min(options_.batch_size(), dataset_.size() - start);
+  const auto batch_size = static_cast<std::int64_t>(options_.batch_size());
+  const std::int64_t start = batch * batch_size;
+  const std::int64_t length = std::min(batch_size, dataset_.size() - start);
   return dataset_.get_batch(narrow(order, 0, start, length));
 }
 
-const Example& DataLoader::Iterator::operator*() const {
+const Example<>& DataLoader::Iterator::operator*() const {
   check(loader_ != nullptr && order_.defined(), "DataLoader",
         "cannot dereference end() or a default iterator");
   if (!current_.data.defined()) current_ = loader_->batch(order_, batch_);
@@ -54,7 +55,7 @@ const Example& DataLoader::Iterator::operator*() const {
 
 DataLoader::Iterator& DataLoader::Iterator::operator++() {
   ++batch_;
-  current_ = Example();
+  current_ = Example<>();
   return *this;
 }
 

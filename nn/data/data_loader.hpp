@@ -1,56 +1,21 @@
 #pragma once
 // DataLoader: mini-batches of a TensorDataset for range-for loops, optionally in a seeded order that
-// changes every epoch.
+// changes every epoch (tapegrad's own loader; libtorch's make_data_loader is in dataloader.hpp). Of the
+// DataLoaderOptions it uses batch_size, drop_last, shuffle and seed.
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
 
+#include <tapegrad/nn/data/dataloader_options.hpp>
 #include <tapegrad/nn/data/dataset.hpp>
 
 namespace tg::data {
-
-/// Options of a DataLoader, chained as in libtorch:
-/// DataLoaderOptions().batch_size(64).shuffle(true).seed(0).drop_last(false).
-class DataLoaderOptions {
- public:
-  DataLoaderOptions() = default;
-  /// Examples per batch (default 1); the last batch is smaller when it does not divide the dataset.
-  DataLoaderOptions& batch_size(std::int64_t value) {
-    batch_size_ = value;
-    return *this;
-  }
-  /// Visit the examples in a new random order every epoch (default false: dataset order).
-  DataLoaderOptions& shuffle(bool value) {
-    shuffle_ = value;
-    return *this;
-  }
-  /// Seed of the shuffling orders (default 0).
-  DataLoaderOptions& seed(std::uint64_t value) {
-    seed_ = value;
-    return *this;
-  }
-  /// Skip the last batch when it would be smaller than batch_size (default false).
-  DataLoaderOptions& drop_last(bool value) {
-    drop_last_ = value;
-    return *this;
-  }
-  std::int64_t batch_size() const { return batch_size_; }
-  bool shuffle() const { return shuffle_; }
-  std::uint64_t seed() const { return seed_; }
-  bool drop_last() const { return drop_last_; }
-
- private:
-  std::int64_t batch_size_ = 1;
-  bool shuffle_ = false;
-  std::uint64_t seed_ = 0;
-  bool drop_last_ = false;
-};
 
 /// Iterates over a TensorDataset in batches:
 ///
 ///   tg::data::DataLoader loader(train, tg::data::DataLoaderOptions().batch_size(64).shuffle(true));
 ///   for (int epoch = 0; epoch < 10; ++epoch)
-///     for (const tg::data::Example& batch : loader) step(batch.data, batch.target);
+///     for (const tg::data::Example<>& batch : loader) step(batch.data, batch.target);
 ///
 /// Each batch holds copies of its examples, gathered with one index_select per tensor (inputs
 /// [batch, ...], targets [batch, ...]). Every begin() starts a new epoch. With shuffle, epoch e visits the
@@ -62,14 +27,14 @@ class DataLoader {
   class Iterator {
    public:
     using iterator_category = std::input_iterator_tag;
-    using value_type = Example;
+    using value_type = Example<>;
     using difference_type = std::ptrdiff_t;
-    using pointer = const Example*;
-    using reference = const Example&;
+    using pointer = const Example<>*;
+    using reference = const Example<>&;
 
     Iterator() = default;
-    const Example& operator*() const;
-    const Example* operator->() const { return &**this; }
+    const Example<>& operator*() const;
+    const Example<>* operator->() const { return &**this; }
     Iterator& operator++();
     void operator++(int) { ++*this; }
     friend bool operator==(const Iterator& a, const Iterator& b) { return a.batch_ == b.batch_; }
@@ -82,7 +47,7 @@ class DataLoader {
     const DataLoader* loader_ = nullptr;
     Tensor order_;  // this epoch's example order (int64 [size]); kept here so a later epoch cannot change it
     std::int64_t batch_ = 0;
-    mutable Example current_;  // gathered on first access
+    mutable Example<> current_;  // gathered on first access
   };
 
   /// Throws tg::Error unless batch_size > 0.
@@ -105,7 +70,7 @@ class DataLoader {
   const DataLoaderOptions& options() const { return options_; }
 
  private:
-  Example batch(const Tensor& order, std::int64_t batch) const;
+  Example<> batch(const Tensor& order, std::int64_t batch) const;
 
   TensorDataset dataset_;
   DataLoaderOptions options_;

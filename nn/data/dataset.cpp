@@ -23,19 +23,19 @@ TensorDataset::TensorDataset(Tensor inputs, Tensor targets)
 
 std::int64_t TensorDataset::size() const { return inputs_.defined() ? inputs_.size(0) : 0; }
 
-Example TensorDataset::get(std::int64_t index) const {
+Example<> TensorDataset::get(std::int64_t index) const {
   check(index >= 0 && index < size(), "TensorDataset::get", "index ", index,
         " is out of range for a dataset of ", size(), " examples");
   return {select(inputs_, 0, index), select(targets_, 0, index)};
 }
 
-Example TensorDataset::get_batch(const Tensor& indices) const {
+Example<> TensorDataset::get_batch(const Tensor& indices) const {
   check(inputs_.defined(), "TensorDataset::get_batch", "the dataset is empty (default-constructed)");
   return {index_select(inputs_, 0, indices), index_select(targets_, 0, indices)};
 }
 
 TensorDataset TensorDataset::subset(const Tensor& indices) const {
-  Example batch = get_batch(indices);
+  Example<> batch = get_batch(indices);
   return TensorDataset(std::move(batch.data), std::move(batch.target));
 }
 

@@ -6,17 +6,13 @@
 #include <vector>
 
 #include <tapegrad/autograd/tensor/tensor.hpp>
+#include <tapegrad/nn/data/example.hpp>
 
 namespace tg::data {
 
-/// One example, or a batch of them (then each tensor has a leading batch dim).
-struct Example {
-  Tensor data;
-  Tensor target;
-};
-
 /// Inputs and targets as two tensors of the same first size, e.g. inputs [1797, 64] float32 and
-/// targets [1797] int64, as torch::data::datasets::TensorDataset.
+/// targets [1797] int64. (libtorch's datasets::TensorDataset, one tensor and no targets, is
+/// tg::data::datasets::TensorDataset.)
 class TensorDataset {
  public:
   TensorDataset() = default;
@@ -26,9 +22,9 @@ class TensorDataset {
   /// The number of examples.
   std::int64_t size() const;
   /// Example i as views of row i of the inputs and targets (no copy).
-  Example get(std::int64_t index) const;
+  Example<> get(std::int64_t index) const;
   /// The examples at `indices` (1-D int64), gathered with one index_select per tensor.
-  Example get_batch(const Tensor& indices) const;
+  Example<> get_batch(const Tensor& indices) const;
   /// A new dataset holding copies of the examples at `indices` (1-D int64), in that order.
   TensorDataset subset(const Tensor& indices) const;
 
