@@ -16,7 +16,8 @@ std::vector<OpCase> all_families() {
         index_cases(),      conversion_cases(), reduction_cases(),   softmax_cases(),
         loss_cases(),       comparison_cases(), composite_cases(),   trigonometric_cases(),
         exp_log_cases(),    rounding_cases(),   binary_math_cases(), activation_extra_cases(),
-        einsum_cases(),     indexing_cases()})
+        einsum_cases(),     indexing_cases(),   padding_cases(),     norm_cases(),
+        diagonal_cases()})
     std::move(family.begin(), family.end(), std::back_inserter(cases));
   return cases;
 }

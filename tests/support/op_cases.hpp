@@ -95,6 +95,9 @@ std::vector<OpCase> binary_math_cases();
 std::vector<OpCase> activation_extra_cases();
 std::vector<OpCase> einsum_cases();
 std::vector<OpCase> indexing_cases();
+std::vector<OpCase> padding_cases();
+std::vector<OpCase> norm_cases();
+std::vector<OpCase> diagonal_cases();
 
 /// Inputs for one sample: deterministic values in each input's domain; float64 inputs require grad.
 /// `non_contiguous` lays out every floating input of rank >= 2 transposed in memory (same values).
