@@ -18,7 +18,7 @@ std::vector<double> values(const tg::Tensor& t) { return t.to_vector<double>(); 
 
 tg::Tensor leaf(std::vector<double> data) {
   const auto n = static_cast<std::int64_t>(data.size());
-  return tg::tensor(data, {n}).requires_grad_();
+  return tg::tensor(data, {n}, tg::dtype(tg::kFloat64)).requires_grad_();
 }
 
 std::vector<double> norm_gradient(std::vector<double> data, double p) {
