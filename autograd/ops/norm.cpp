@@ -83,7 +83,8 @@ Tensor vector_norm_impl(std::string_view op, const Tensor& input, double p, IntA
   detail::check_defined(op, "input", input);
   check(is_floating_point(input.dtype()), op, "Expected a floating point or complex tensor as input. Got ",
         input.dtype());
-  check(!dtype || is_floating_point(*dtype), op, "dtype should be floating point, got ", dtype.value_or(kFloat64));
+  check(!dtype || is_floating_point(*dtype), op, "dtype should be floating point, got ",
+        dtype.value_or(kFloat64));
   const Tensor x = dtype ? input.to(*dtype) : input;
   const std::vector<bool> reduced = reduced_dims(op, x, dims);
   Shape keep_sizes, out_sizes, wrapped;
