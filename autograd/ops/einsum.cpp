@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include <tapegrad/autograd/ops/diagonal.hpp>
 #include <tapegrad/autograd/ops/einsum.hpp>
 #include <tapegrad/autograd/ops/matmul.hpp>
 #include <tapegrad/autograd/ops/reduction.hpp>
@@ -159,6 +160,31 @@ Operand contract(const Operand& left, const Operand& right, const Labels& keep) 
   return {bmm(a, b).reshape(out_sizes), labels};
 }
 
+// A letter repeated within one operand ("ii->i") reads the diagonal of those dims: each repeat is
+// folded into one dim (moved last) by the diagonal view, whose gradient is differentiable again.
+Tensor take_diagonals(Tensor operand, Labels& labels, std::size_t index) {
+  for (std::size_t first = 0; first < labels.size(); ++first) {
+    for (std::size_t second = first + 1; second < labels.size();) {
+      if (labels[second] != labels[first]) {
+        ++second;
+        continue;
+      }
+      const auto d1 = static_cast<std::int64_t>(first), d2 = static_cast<std::int64_t>(second);
+      check(operand.size(d1) == operand.size(d2), "einsum", "subscript ", label_text(labels[first]),
+            " is repeated for operand ", index, " but the sizes don't match, ", operand.size(d2),
+            " != ", operand.size(d1));
+      operand = diagonal(operand, 0, d1, d2);
+      const int label = labels[first];
+      labels.erase(labels.begin() + d2);
+      labels.erase(labels.begin() + d1);
+      labels.push_back(label);
+      first = static_cast<std::size_t>(-1);  // positions shifted: rescan from the start
+      break;
+    }
+  }
+  return operand;
+}
+
 Labels implicit_output(const std::vector<Labels>& inputs, std::int64_t max_ellipsis_dims) {
   Labels output;
   for (std::int64_t d = 0; d < max_ellipsis_dims; ++d) output.push_back(kEllipsis + static_cast<int>(d));
@@ -204,11 +230,11 @@ Tensor einsum(std::string_view equation, const tensor_list& tensors) {
   std::vector<Labels> input_labels;
   for (std::size_t i = 0; i < terms.size(); ++i) {
     Labels labels = term_labels(terms[i], ellipsis_dims[i], max_ellipsis_dims);
+    input_labels.push_back(labels);  // as written: a repeated letter is summed in the implicit output
+    const Tensor operand = take_diagonals(tensors[i], labels, i);
     for (std::size_t d = 0; d < labels.size(); ++d) {
       const int label = labels[d];
-      check(std::count(labels.begin(), labels.end(), label) == 1, "einsum", "subscript '", label_text(label),
-            "' repeats within operand ", i, " (diagonals are not supported)");
-      const std::int64_t size = tensors[i].size(static_cast<std::int64_t>(d));
+      const std::int64_t size = operand.size(static_cast<std::int64_t>(d));
       auto [entry, inserted] = sizes.try_emplace(label, size, i);
       if (inserted) continue;
       auto& [known, first] = entry->second;
@@ -217,8 +243,7 @@ Tensor einsum(std::string_view equation, const tensor_list& tensors) {
             " in operand ", first, " but size ", size, " in operand ", i);
       if (known == 1) known = size;
     }
-    input_labels.push_back(labels);
-    operands.push_back({tensors[i], labels});
+    operands.push_back({operand, labels});
   }
 
   Labels output;

@@ -9,7 +9,8 @@ namespace tg {
 /// einsum("bij,bjk->bik", {a, b}): letters name dims, "->" gives the output (implicit: the letters seen
 /// once, alphabetically), "..." stands for broadcast leading dims. Each pair of operands is contracted
 /// with one bmm; a letter in one operand only and not in the output is summed out first. Gradients
-/// come from those building blocks. A letter repeated within one operand (diagonals) is not supported.
+/// come from those building blocks. A letter repeated within one operand takes the diagonal ("ii->i",
+/// "ii" is the trace).
 Tensor einsum(std::string_view equation, const tensor_list& tensors);
 
 }  // namespace tg

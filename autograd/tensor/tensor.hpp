@@ -178,6 +178,16 @@ class Tensor {
   Tensor ger(const Tensor& vec2) const;
   // ---- end of linear algebra methods
 
+  // ---- norms and diagonals (autograd/ops/norm, diagonal hold the documentation)
+  Tensor norm(const Scalar& p = 2) const;
+  Tensor norm(const std::optional<Scalar>& p, IntArrayRef dim, bool keepdim = false) const;
+  Tensor norm(const std::optional<Scalar>& p, IntArrayRef dim, bool keepdim, Dtype dtype) const;
+  Tensor diagonal(std::int64_t offset = 0, std::int64_t dim1 = 0, std::int64_t dim2 = 1) const;
+  Tensor diag_embed(std::int64_t offset = 0, std::int64_t dim1 = -2, std::int64_t dim2 = -1) const;
+  Tensor diag(std::int64_t diagonal = 0) const;
+  Tensor kron(const Tensor& other) const;
+  // ---- end of norms and diagonals
+
   Tensor sum() const;
   Tensor sum(IntArrayRef dims, bool keepdim = false) const;
   Tensor mean() const;

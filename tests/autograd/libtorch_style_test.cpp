@@ -2,7 +2,9 @@
 // `namespace torch = tg;`. Everything below it uses torch:: spellings only (nested lists, x[i],
 // index({Slice(), ...}), allclose, Variable, kBool masks, devices, promotion), with values checked
 // against what libtorch 1.13 computes for the same program.
+#include <cmath>
 #include <gtest/gtest.h>
+#include <optional>
 
 #include <tapegrad/tapegrad.hpp>
 
@@ -92,6 +94,36 @@ TEST(LibtorchStyle, ScatterOneHotAndCausalMasksCompileLikeLibtorch) {
   EXPECT_TRUE(torch::equal(class_sums, torch::tensor({2.f, 4.f, 1.f})));
   auto counts = torch::zeros({3}, torch::kLong).scatter_add(0, labels, torch::ones({3}, torch::kLong));
   EXPECT_EQ(counts.sum().item<int64_t>(), 3);
+}
+
+}  // namespace
+
+namespace {
+
+namespace F = torch::nn::functional;
+
+TEST(LibtorchStyle, PaddingNormsAndDiagonalsCompileAndComputeLikeLibtorch) {
+  auto x = torch::tensor({{1., 2., 3.}, {4., 5., 6.}}, torch::dtype(torch::kFloat64).requires_grad(true));
+  auto reflected = F::pad(x.unsqueeze(0), F::PadFuncOptions({1, 1}).mode(torch::kReflect));
+  EXPECT_TRUE(torch::equal(reflected.detach(),
+                           torch::tensor({{{2., 1., 2., 3., 2.}, {5., 4., 5., 6., 5.}}}, torch::kDouble)));
+  auto n = reflected.norm();
+  EXPECT_NEAR(n.item<double>(), 12.206555615733702, 1e-12);
+  EXPECT_EQ(torch::kron(torch::eye(2, torch::kDouble), x).sizes(), torch::IntArrayRef({4, 6}));
+  auto trace = torch::einsum("ii->", {x.index({Slice(), Slice(None, 2)})});
+  EXPECT_EQ(trace.item<double>(), 6.0);
+  auto loss = n + trace +
+              torch::linalg::vector_norm(x, INFINITY, torch::IntArrayRef{1}, false, std::nullopt).sum() +
+              F::pad(x, F::PadFuncOptions({0, 1}).value(2.0)).sum();
+  loss.backward();
+  EXPECT_NEAR(loss.item<double>(), 52.206555615733706, 1e-12);
+  EXPECT_TRUE(
+      torch::allclose(x.grad(), torch::tensor({{2.081923192051904, 1.4915391523114243, 2.245769576155712},
+                                               {1.3276927682076163, 3.2288478807785608, 2.4915391523114243}},
+                                              torch::kDouble)));
+  EXPECT_NEAR(torch::linalg::norm(x, "fro").item<double>(), 9.539392014169456, 1e-12);
+  EXPECT_TRUE(torch::equal(x.norm(1, {0}).detach(), torch::tensor({5., 7., 9.}, torch::kDouble)));
+  EXPECT_TRUE(torch::equal(x.diagonal().detach(), torch::tensor({1., 5.}, torch::kDouble)));
 }
 
 }  // namespace
