@@ -82,6 +82,22 @@ class Module : public std::enable_shared_from_this<Module> {
     return replace_module(name, holder.ptr());
   }
 
+  /// This module as `T` (an Impl or a handle type such as Linear), or nullptr if it is another type.
+  template <class T>
+  auto* as() noexcept {
+    if constexpr (requires { typename T::ContainedType; })
+      return dynamic_cast<typename T::ContainedType*>(this);
+    else
+      return dynamic_cast<T*>(this);
+  }
+  template <class T>
+  const auto* as() const noexcept {
+    if constexpr (requires { typename T::ContainedType; })
+      return dynamic_cast<const typename T::ContainedType*>(this);
+    else
+      return dynamic_cast<const T*>(this);
+  }
+
   tensor_list parameters(bool recurse = true) const;
   OrderedDict<Tensor> named_parameters(bool recurse = true) const;
   tensor_list buffers(bool recurse = true) const;

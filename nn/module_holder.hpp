@@ -36,6 +36,12 @@ class ModuleHolder {
   const std::shared_ptr<Impl>& ptr() const { return impl_; }
   bool is_empty() const { return impl_ == nullptr; }
 
+  /// Forwards to the module's operator[] (Sequential, ModuleList, ParameterDict, ...).
+  template <class Arg>
+  decltype(auto) operator[](Arg&& arg) const {
+    return (*checked())[std::forward<Arg>(arg)];
+  }
+
   /// Calls the module's forward.
   template <class... Args>
   decltype(auto) operator()(Args&&... args) const {
