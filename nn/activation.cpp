@@ -80,11 +80,15 @@ void GLUImpl::pretty_print(std::ostream& out) const { out << "torch::nn::GLU(dim
 
 SoftmaxImpl::SoftmaxImpl(const SoftmaxOptions& options) : ActivationImpl(options) {}
 Tensor SoftmaxImpl::forward(const Tensor& input) { return F::softmax(input, options); }
-void SoftmaxImpl::pretty_print(std::ostream& out) const { out << "torch::nn::Softmax(dim=" << options.dim() << ")"; }
+void SoftmaxImpl::pretty_print(std::ostream& out) const {
+  out << "torch::nn::Softmax(dim=" << options.dim() << ")";
+}
 
 SoftminImpl::SoftminImpl(const SoftminOptions& options) : ActivationImpl(options) {}
 Tensor SoftminImpl::forward(const Tensor& input) { return F::softmin(input, options); }
-void SoftminImpl::pretty_print(std::ostream& out) const { out << "torch::nn::Softmin(dim=" << options.dim() << ")"; }
+void SoftminImpl::pretty_print(std::ostream& out) const {
+  out << "torch::nn::Softmin(dim=" << options.dim() << ")";
+}
 
 LogSoftmaxImpl::LogSoftmaxImpl(const LogSoftmaxOptions& options) : ActivationImpl(options) {}
 Tensor LogSoftmaxImpl::forward(const Tensor& input) { return F::log_softmax(input, options); }

@@ -18,13 +18,13 @@ class ActivationImpl : public Cloneable<Derived> {
   Options options;
 };
 
-#define TG_DECLARE_ACTIVATION(Name, Options, DefaultArgument)                   \
-  class Name##Impl : public ActivationImpl<Name##Impl, Options> {              \
-   public:                                                                     \
-    explicit Name##Impl(const Options& options DefaultArgument);               \
-    Tensor forward(const Tensor& input);                                       \
-    void pretty_print(std::ostream& out) const override;                       \
-  };                                                                           \
+#define TG_DECLARE_ACTIVATION(Name, Options, DefaultArgument)     \
+  class Name##Impl : public ActivationImpl<Name##Impl, Options> { \
+   public:                                                        \
+    explicit Name##Impl(const Options& options DefaultArgument);  \
+    Tensor forward(const Tensor& input);                          \
+    void pretty_print(std::ostream& out) const override;          \
+  };                                                              \
   TG_MODULE(Name)
 
 #define TG_DEFAULT_OPTIONS = {}

@@ -29,9 +29,10 @@ class Cloneable : public Module {
     copy->reset();
     copy_tensors("parameters", "register_parameter", parameters_, copy->parameters_);
     copy_tensors("buffers", "register_buffer", buffers_, copy->buffers_);
-    check(copy->children_.size() == children_.size(), "clone",
-          "The cloned module does not have the same number of child modules as the original module after "
-          "calling reset(). Are you sure you called register_module() inside reset() and not the constructor?");
+    check(
+        copy->children_.size() == children_.size(), "clone",
+        "The cloned module does not have the same number of child modules as the original module after "
+        "calling reset(). Are you sure you called register_module() inside reset() and not the constructor?");
     for (const auto& child : children_) {
       std::shared_ptr<Module>* target = copy->children_.find(child.key());
       check(target != nullptr, "clone", "reset() did not register the submodule \"", child.key(), "\"");

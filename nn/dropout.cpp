@@ -12,10 +12,12 @@ DropoutImpl::DropoutImpl(const DropoutOptions& options) : options(options) { res
 void DropoutImpl::reset() { check_probability("Dropout", options.p()); }
 Tensor DropoutImpl::forward(const Tensor& input) {
   return functional::dropout(
-      input, functional::DropoutFuncOptions().p(options.p()).training(is_training()).inplace(options.inplace()));
+      input,
+      functional::DropoutFuncOptions().p(options.p()).training(is_training()).inplace(options.inplace()));
 }
 void DropoutImpl::pretty_print(std::ostream& out) const {
-  out << "torch::nn::Dropout(p=" << options.p() << ", inplace=" << (options.inplace() ? "true" : "false") << ")";
+  out << "torch::nn::Dropout(p=" << options.p() << ", inplace=" << (options.inplace() ? "true" : "false")
+      << ")";
 }
 
 AlphaDropoutImpl::AlphaDropoutImpl(const AlphaDropoutOptions& options) : options(options) { reset(); }

@@ -46,8 +46,10 @@ namespace functional {
 Tensor embedding(const Tensor& input, const Tensor& weight, const EmbeddingFuncOptions& options) {
   tg::detail::check_defined("embedding", "input", input);
   tg::detail::check_defined("embedding", "weight", weight);
-  check(input.dtype() == kInt64, "embedding", "Expected tensor for argument #1 'indices' to have scalar type Long; "
-        "but got ", input.dtype(), " instead");
+  check(input.dtype() == kInt64, "embedding",
+        "Expected tensor for argument #1 'indices' to have scalar type Long; "
+        "but got ",
+        input.dtype(), " instead");
   check(weight.dim() == 2, "embedding", "'weight' must be 2-D, got shape ", weight.sizes());
   check(!options.sparse(), "embedding", "sparse gradients are not supported by tapegrad; use sparse=false");
   const std::int64_t num = weight.size(0);
@@ -84,8 +86,10 @@ Tensor embedding(const Tensor& input, const Tensor& weight, const EmbeddingFuncO
 
 EmbeddingImpl::EmbeddingImpl(EmbeddingOptions options) : options(std::move(options)) {
   check(this->options.num_embeddings() > 0 && this->options.embedding_dim() > 0, "Embedding",
-        "sizes must be positive, got ", this->options.num_embeddings(), " and ", this->options.embedding_dim());
-  check(!this->options.sparse(), "Embedding", "sparse gradients are not supported by tapegrad; use sparse=false");
+        "sizes must be positive, got ", this->options.num_embeddings(), " and ",
+        this->options.embedding_dim());
+  check(!this->options.sparse(), "Embedding",
+        "sparse gradients are not supported by tapegrad; use sparse=false");
   reset();
 }
 
@@ -96,7 +100,8 @@ void EmbeddingImpl::reset() {
   if (given.defined()) {
     check(given.dim() == 2 && given.size(0) == options.num_embeddings() &&
               given.size(1) == options.embedding_dim(),
-          "Embedding", "Shape of _weight does not match num_embeddings and embedding_dim: got ", given.sizes());
+          "Embedding", "Shape of _weight does not match num_embeddings and embedding_dim: got ",
+          given.sizes());
     // A new handle on the same storage: the module's parameter, not the caller's tensor, takes gradients.
     weight = register_parameter("weight", given.detach());
   } else {
@@ -132,9 +137,10 @@ void EmbeddingImpl::pretty_print(std::ostream& out) const {
   out << ")";
 }
 
-Embedding Embedding::from_pretrained(const Tensor& embeddings, const EmbeddingFromPretrainedOptions& options) {
-  check(embeddings.dim() == 2, "Embedding::from_pretrained", "Embeddings parameter is expected to be 2-dimensional, got shape ",
-        embeddings.sizes());
+Embedding Embedding::from_pretrained(const Tensor& embeddings,
+                                     const EmbeddingFromPretrainedOptions& options) {
+  check(embeddings.dim() == 2, "Embedding::from_pretrained",
+        "Embeddings parameter is expected to be 2-dimensional, got shape ", embeddings.sizes());
   Embedding embedding(EmbeddingOptions(embeddings.size(0), embeddings.size(1))
                           ._weight(embeddings)
                           .padding_idx(options.padding_idx())

@@ -3,7 +3,9 @@
 
 namespace tg::nn {
 
-Tensor FlattenImpl::forward(const Tensor& input) { return flatten(input, options.start_dim(), options.end_dim()); }
+Tensor FlattenImpl::forward(const Tensor& input) {
+  return flatten(input, options.start_dim(), options.end_dim());
+}
 void FlattenImpl::pretty_print(std::ostream& out) const {
   out << "torch::nn::Flatten(start_dim=" << options.start_dim() << ", end_dim=" << options.end_dim() << ")";
 }

@@ -34,8 +34,8 @@ void LayerNormImpl::pretty_print(std::ostream& out) const {
   out << "torch::nn::LayerNorm([";
   for (std::size_t i = 0; i < options.normalized_shape().size(); ++i)
     out << (i ? ", " : "") << options.normalized_shape()[i];
-  out << "], elementwise_affine=" << (options.elementwise_affine() ? "true" : "false") << ", eps=" << options.eps()
-      << ")";
+  out << "], elementwise_affine=" << (options.elementwise_affine() ? "true" : "false")
+      << ", eps=" << options.eps() << ")";
 }
 
 }  // namespace tg::nn

@@ -35,14 +35,15 @@ void LinearImpl::reset_parameters() {
 Tensor LinearImpl::forward(const Tensor& input) { return linear(input, weight, bias); }
 
 void LinearImpl::pretty_print(std::ostream& out) const {
-  out << "torch::nn::Linear(in_features=" << options.in_features() << ", out_features=" << options.out_features()
-      << ", bias=" << (options.bias() ? "true" : "false") << ")";
+  out << "torch::nn::Linear(in_features=" << options.in_features()
+      << ", out_features=" << options.out_features() << ", bias=" << (options.bias() ? "true" : "false")
+      << ")";
 }
 
 BilinearImpl::BilinearImpl(const BilinearOptions& options) : options(options) {
   check(options.in1_features() > 0 && options.in2_features() > 0 && options.out_features() >= 0, "Bilinear",
-        "feature counts must be positive, got ", options.in1_features(), ", ", options.in2_features(), " and ",
-        options.out_features());
+        "feature counts must be positive, got ", options.in1_features(), ", ", options.in2_features(),
+        " and ", options.out_features());
   reset();
 }
 
@@ -83,8 +84,8 @@ Tensor bilinear(const Tensor& input1, const Tensor& input2, const Tensor& weight
         " must have the same leading dims");
   Shape out_sizes(input1.sizes().begin(), input1.sizes().end() - 1);
   out_sizes.push_back(weight.size(0));
-  Tensor y = einsum("ni,oij,nj->no", {input1.reshape({-1, weight.size(1)}), weight,
-                                      input2.reshape({-1, weight.size(2)})});
+  Tensor y = einsum("ni,oij,nj->no",
+                    {input1.reshape({-1, weight.size(1)}), weight, input2.reshape({-1, weight.size(2)})});
   if (bias.defined()) y = y + bias;
   return y.reshape(out_sizes);
 }

@@ -1,7 +1,7 @@
 #pragma once
 // Loss modules: CrossEntropyLoss, NLLLoss, MSELoss, BCEWithLogitsLoss (forward(input, target)).
-#include <tapegrad/nn/functional/loss.hpp>
 #include <tapegrad/nn/cloneable.hpp>
+#include <tapegrad/nn/functional/loss.hpp>
 #include <tapegrad/nn/module_holder.hpp>
 
 namespace tg::nn {
@@ -21,7 +21,8 @@ class LossImpl : public Cloneable<Derived> {
   Options options;
 };
 
-class CrossEntropyLossImpl : public LossImpl<CrossEntropyLossImpl, functional::CrossEntropyFuncOptions, functional::cross_entropy> {
+class CrossEntropyLossImpl
+    : public LossImpl<CrossEntropyLossImpl, functional::CrossEntropyFuncOptions, functional::cross_entropy> {
   using LossImpl::LossImpl;
 };
 class NLLLossImpl : public LossImpl<NLLLossImpl, functional::NLLLossFuncOptions, functional::nll_loss> {
@@ -30,8 +31,9 @@ class NLLLossImpl : public LossImpl<NLLLossImpl, functional::NLLLossFuncOptions,
 class MSELossImpl : public LossImpl<MSELossImpl, functional::MSELossFuncOptions, functional::mse_loss> {
   using LossImpl::LossImpl;
 };
-class BCEWithLogitsLossImpl : public LossImpl<BCEWithLogitsLossImpl, functional::BinaryCrossEntropyWithLogitsFuncOptions,
-                                              functional::binary_cross_entropy_with_logits> {
+class BCEWithLogitsLossImpl
+    : public LossImpl<BCEWithLogitsLossImpl, functional::BinaryCrossEntropyWithLogitsFuncOptions,
+                      functional::binary_cross_entropy_with_logits> {
   using LossImpl::LossImpl;
 };
 

@@ -44,8 +44,7 @@ const std::string& Module::name() const {
 void Module::pretty_print(std::ostream& out) const { out << name(); }
 
 std::shared_ptr<Module> Module::clone(const std::optional<Device>& /*device*/) const {
-  throw Error("clone() has not been implemented for " + name() +
-              ". Subclass torch::nn::Cloneable<" + name() +
+  throw Error("clone() has not been implemented for " + name() + ". Subclass torch::nn::Cloneable<" + name() +
               "> instead of torch::nn::Module to inherit the ability to clone.");
 }
 
@@ -57,7 +56,9 @@ std::shared_ptr<Module> Module::shared_from_this_checked() const {
   std::shared_ptr<const Module> self = weak_from_this().lock();
   check(self != nullptr, "Module",
         "It looks like you attempted to retrieve your top-level module as a shared_ptr, but it is not "
-        "stored in a shared_ptr. Use std::make_shared<", name(), ">() instead of creating your module on "
+        "stored in a shared_ptr. Use std::make_shared<",
+        name(),
+        ">() instead of creating your module on "
         "the stack, or alternatively do not try to access your top-level module at all by passing "
         "/*include_self=*/false to modules() or named_modules()");
   return std::const_pointer_cast<Module>(self);
@@ -167,14 +168,16 @@ void Module::apply(const ConstModuleApplyFunction& function) const {
 
 void Module::apply(const NamedModuleApplyFunction& function, const std::string& name_prefix) {
   function(name_prefix, *this);
-  visit(name_prefix,
-        [&function](const std::string& name, const std::shared_ptr<Module>& module) { function(name, *module); });
+  visit(name_prefix, [&function](const std::string& name, const std::shared_ptr<Module>& module) {
+    function(name, *module);
+  });
 }
 
 void Module::apply(const ConstNamedModuleApplyFunction& function, const std::string& name_prefix) const {
   function(name_prefix, *this);
-  visit(name_prefix,
-        [&function](const std::string& name, const std::shared_ptr<Module>& module) { function(name, *module); });
+  visit(name_prefix, [&function](const std::string& name, const std::shared_ptr<Module>& module) {
+    function(name, *module);
+  });
 }
 
 void Module::apply(const ModulePointerApplyFunction& function) const {
@@ -262,7 +265,8 @@ void print_with_counts(std::ostream& out, const Module& module, const std::strin
     out << inner << '(' << child.key() << "): ";
     print_with_counts(out, *child.value(), inner);
     const std::int64_t count = child.value()->parameter_count();
-    if (count > 0 && child.value()->named_children().empty()) out << "  # " << with_thousands(count) << " parameters";
+    if (count > 0 && child.value()->named_children().empty())
+      out << "  # " << with_thousands(count) << " parameters";
     out << '\n';
   }
   out << indentation << ')';

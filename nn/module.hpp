@@ -25,7 +25,8 @@ class Module : public std::enable_shared_from_this<Module> {
   using NamedModuleApplyFunction = std::function<void(const std::string&, Module&)>;
   using ConstNamedModuleApplyFunction = std::function<void(const std::string&, const Module&)>;
   using ModulePointerApplyFunction = std::function<void(const std::shared_ptr<Module>&)>;
-  using NamedModulePointerApplyFunction = std::function<void(const std::string&, const std::shared_ptr<Module>&)>;
+  using NamedModulePointerApplyFunction =
+      std::function<void(const std::string&, const std::shared_ptr<Module>&)>;
 
   Module() = default;
   /// Names the module explicitly (otherwise name() is derived from its type, as in libtorch).
@@ -49,10 +50,12 @@ class Module : public std::enable_shared_from_this<Module> {
   void apply(const ConstModuleApplyFunction& function) const;
   /// As above, with each module's dotted name ("" for this one, or name_prefix).
   void apply(const NamedModuleApplyFunction& function, const std::string& name_prefix = std::string());
-  void apply(const ConstNamedModuleApplyFunction& function, const std::string& name_prefix = std::string()) const;
+  void apply(const ConstNamedModuleApplyFunction& function,
+             const std::string& name_prefix = std::string()) const;
   /// As above, with shared pointers (this module must itself be held by a shared_ptr).
   void apply(const ModulePointerApplyFunction& function) const;
-  void apply(const NamedModulePointerApplyFunction& function, const std::string& name_prefix = std::string()) const;
+  void apply(const NamedModulePointerApplyFunction& function,
+             const std::string& name_prefix = std::string()) const;
 
   /// Registers a parameter (marked requires_grad when asked) under `name`; returns the stored handle.
   Tensor& register_parameter(std::string name, Tensor tensor, bool requires_grad = true);

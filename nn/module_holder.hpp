@@ -65,10 +65,10 @@ std::ostream& operator<<(std::ostream& out, const ModuleHolder<Impl>& module) {
 
 // libtorch's TORCH_MODULE: TG_MODULE(Linear) declares `class Linear`, the handle of LinearImpl, with
 // ModuleHolder's constructors. A macro because it declares a named class (no function can).
-#define TG_MODULE_IMPL(Name, ImplType)                     \
-  class Name : public ::tg::nn::ModuleHolder<ImplType> {   \
-   public:                                                 \
-    using ::tg::nn::ModuleHolder<ImplType>::ModuleHolder;  \
-    using Impl = ImplType;                                 \
+#define TG_MODULE_IMPL(Name, ImplType)                    \
+  class Name : public ::tg::nn::ModuleHolder<ImplType> {  \
+   public:                                                \
+    using ::tg::nn::ModuleHolder<ImplType>::ModuleHolder; \
+    using Impl = ImplType;                                \
   }
 #define TG_MODULE(Name) TG_MODULE_IMPL(Name, Name##Impl)

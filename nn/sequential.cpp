@@ -35,7 +35,8 @@ const AnyModule& SequentialImpl::checked(std::size_t index) const {
 
 std::shared_ptr<Module> SequentialImpl::ptr(std::size_t index) const { return checked(index).ptr(); }
 
-Tensor SequentialImpl::run_step(std::size_t index, const std::function<Tensor(const AnyModule&)>& step) const {
+Tensor SequentialImpl::run_step(std::size_t index,
+                                const std::function<Tensor(const AnyModule&)>& step) const {
   const AnyModule& module = modules_[index];
   if (autograd::AnomalyMode::is_enabled()) [[unlikely]] {
     autograd::AnomalyScope scope(names_[index] + ":" + module.ptr()->name());

@@ -17,15 +17,15 @@ namespace tg::nn {
 namespace detail {
 template <class M>
 constexpr int forward_arity() {
-  if constexpr (requires(M& m, const Tensor& x) {
+  if constexpr (requires(M & m, const Tensor& x) {
                   { m.forward(x) } -> std::convertible_to<Tensor>;
                 })
     return 1;
-  else if constexpr (requires(M& m, const Tensor& x) {
+  else if constexpr (requires(M & m, const Tensor& x) {
                        { m.forward(x, x) } -> std::convertible_to<Tensor>;
                      })
     return 2;
-  else if constexpr (requires(M& m, const Tensor& x) {
+  else if constexpr (requires(M & m, const Tensor& x) {
                        { m.forward(x, x, x) } -> std::convertible_to<Tensor>;
                      })
     return 3;
@@ -48,9 +48,12 @@ class AnyModule {
     forward_ = [](Module& m, std::span<const Tensor> args) -> Tensor {
       auto& typed = static_cast<M&>(m);
       constexpr int arity = detail::forward_arity<M>();
-      if constexpr (arity == 1) return typed.forward(args[0]);
-      else if constexpr (arity == 2) return typed.forward(args[0], args[1]);
-      else return typed.forward(args[0], args[1], args[2]);
+      if constexpr (arity == 1)
+        return typed.forward(args[0]);
+      else if constexpr (arity == 2)
+        return typed.forward(args[0], args[1]);
+      else
+        return typed.forward(args[0], args[1], args[2]);
     };
     clone_ = [](const Module& m, const std::optional<Device>& device) {
       auto copy = std::dynamic_pointer_cast<M>(m.clone(device));
@@ -87,8 +90,8 @@ class AnyModule {
   std::shared_ptr<T> ptr() const {
     check(!is_empty(), "AnyModule", "Cannot call ptr() on an empty AnyModule");
     auto typed = std::dynamic_pointer_cast<T>(module_);
-    check(typed != nullptr, "AnyModule", "Attempted to cast module of type ", module_->name(),
-          " to type ", typeid(T).name());
+    check(typed != nullptr, "AnyModule", "Attempted to cast module of type ", module_->name(), " to type ",
+          typeid(T).name());
     return typed;
   }
   const std::type_info& type_info() const { return type_ ? *type_ : typeid(void); }
@@ -107,7 +110,8 @@ class AnyModule {
 class NamedAnyModule {
  public:
   template <class M>
-  NamedAnyModule(std::string name, std::shared_ptr<M> module) : name_(std::move(name)), module_(std::move(module)) {}
+  NamedAnyModule(std::string name, std::shared_ptr<M> module)
+      : name_(std::move(name)), module_(std::move(module)) {}
   template <class Impl>
   NamedAnyModule(std::string name, const ModuleHolder<Impl>& holder)
       : name_(std::move(name)), module_(holder.ptr()) {}

@@ -31,7 +31,8 @@ void ModuleListImpl::insert(std::size_t index, std::shared_ptr<Module> module) {
 }
 
 std::shared_ptr<Module> ModuleListImpl::ptr(std::size_t index) const {
-  check(index < modules_.size(), "ModuleList", "Index out of range: ", index, " for a list of ", modules_.size());
+  check(index < modules_.size(), "ModuleList", "Index out of range: ", index, " for a list of ",
+        modules_.size());
   return modules_[index];
 }
 
@@ -96,8 +97,8 @@ namespace {
 void print_parameters(std::ostream& out, const char* container, const OrderedDict<Tensor>& parameters) {
   out << "torch::nn::" << container << "(\n";
   for (const auto& item : parameters)
-    out << "(" << item.key() << "): Parameter containing: [" << toString(item.value().dtype())
-        << " of size " << item.value().sizes() << "]\n";
+    out << "(" << item.key() << "): Parameter containing: [" << toString(item.value().dtype()) << " of size "
+        << item.value().sizes() << "]\n";
   out << ")";
 }
 }  // namespace
@@ -118,7 +119,9 @@ const Tensor& ParameterListImpl::at(std::size_t index) const {
   return parameters_[std::to_string(index)];
 }
 
-void ParameterListImpl::pretty_print(std::ostream& out) const { print_parameters(out, "ParameterList", parameters_); }
+void ParameterListImpl::pretty_print(std::ostream& out) const {
+  print_parameters(out, "ParameterList", parameters_);
+}
 
 ParameterDictImpl::ParameterDictImpl(const OrderedDict<Tensor>& params) {
   for (const auto& item : params) insert(item.key(), item.value());
@@ -142,7 +145,9 @@ void ParameterDictImpl::update(const ParameterDictImpl& other) {
   for (const auto& item : other) insert(item.key(), item.value());
 }
 
-void ParameterDictImpl::pretty_print(std::ostream& out) const { print_parameters(out, "ParameterDict", parameters_); }
+void ParameterDictImpl::pretty_print(std::ostream& out) const {
+  print_parameters(out, "ParameterDict", parameters_);
+}
 
 // ---- Functional
 

@@ -17,10 +17,9 @@ class FunctionalImpl : public Cloneable<FunctionalImpl> {
   explicit FunctionalImpl(Function function);
   template <class SomeFunction, class... Args>
   requires(sizeof...(Args) > 0) explicit FunctionalImpl(SomeFunction original_function, Args&&... args)
-      : FunctionalImpl(Function([function = std::move(original_function),
-                                 ... bound = std::forward<Args>(args)](Tensor input) -> Tensor {
-          return function(input, bound...);
-        })) {}
+      : FunctionalImpl(
+            Function([function = std::move(original_function), ... bound = std::forward<Args>(args)](
+                         Tensor input) -> Tensor { return function(input, bound...); })) {}
 
   void reset() override {}
   Tensor forward(Tensor input) { return function_(std::move(input)); }

@@ -31,9 +31,7 @@ class ModuleListImpl : public Cloneable<ModuleListImpl> {
   }
   template <class M>
   requires std::derived_from<M, Module>
-  void push_back(std::shared_ptr<M> module) {
-    push_back(std::shared_ptr<Module>(std::move(module)));
-  }
+  void push_back(std::shared_ptr<M> module) { push_back(std::shared_ptr<Module>(std::move(module))); }
   /// Appends every module of `container` (another ModuleList, a vector of handles, ...).
   template <class Container>
   void extend(const Container& container) {
@@ -57,8 +55,8 @@ class ModuleListImpl : public Cloneable<ModuleListImpl> {
   template <class T>
   std::shared_ptr<T> ptr(std::size_t index) const {
     auto typed = std::dynamic_pointer_cast<T>(ptr(index));
-    check(typed != nullptr, "ModuleList", "Attempted to cast module at index ", index, " (a ", ptr(index)->name(),
-          ") to the wrong type");
+    check(typed != nullptr, "ModuleList", "Attempted to cast module at index ", index, " (a ",
+          ptr(index)->name(), ") to the wrong type");
     return typed;
   }
   template <class T>

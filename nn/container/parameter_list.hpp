@@ -14,8 +14,8 @@ class ParameterListImpl : public Cloneable<ParameterListImpl> {
  public:
   ParameterListImpl() = default;
   template <class... Tensors>
-  requires(sizeof...(Tensors) > 0 && (std::convertible_to<Tensors, Tensor> && ...))
-  explicit ParameterListImpl(Tensors&&... params) {
+  requires(sizeof...(Tensors) > 0 &&
+           (std::convertible_to<Tensors, Tensor> && ...)) explicit ParameterListImpl(Tensors&&... params) {
     (append(std::forward<Tensors>(params)), ...);
   }
   void reset() override {}

@@ -56,7 +56,9 @@ Tensor threshold(const Tensor& input, const ThresholdFuncOptions& options);
 inline Tensor gelu(const Tensor& input, const GELUFuncOptions& options = {}) {
   return tg::gelu(input, options.approximate());
 }
-inline Tensor glu(const Tensor& input, const GLUFuncOptions& options = {}) { return tg::glu(input, options.dim()); }
+inline Tensor glu(const Tensor& input, const GLUFuncOptions& options = {}) {
+  return tg::glu(input, options.dim());
+}
 inline Tensor softmax(const Tensor& input, const SoftmaxFuncOptions& options) {
   return tg::softmax(input, options.dim());
 }

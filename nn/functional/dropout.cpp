@@ -20,7 +20,8 @@ Tensor maybe_inplace(const Tensor& input, Tensor result, bool inplace) {
 
 // 1 where an element is kept (probability 1 - p), else 0; a constant for autograd.
 Tensor keep_mask(const Tensor& input, double p) {
-  return kernels::map("dropout", rand(input.sizes(), input.dtype()), [p](auto u) { return u >= p ? 1.0 : 0.0; });
+  return kernels::map("dropout", rand(input.sizes(), input.dtype()),
+                      [p](auto u) { return u >= p ? 1.0 : 0.0; });
 }
 }  // namespace
 

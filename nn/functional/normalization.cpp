@@ -2,8 +2,8 @@
 
 #include <tapegrad/autograd/ops/arithmetic.hpp>
 #include <tapegrad/autograd/ops/reduction.hpp>
-#include <tapegrad/autograd/ops/unary.hpp>
 #include <tapegrad/autograd/ops/shape.hpp>
+#include <tapegrad/autograd/ops/unary.hpp>
 #include <tapegrad/nn/functional/normalization.hpp>
 
 namespace tg::nn::functional {

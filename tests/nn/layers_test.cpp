@@ -32,14 +32,17 @@ TEST(Layers, ElementwiseModulesMatchPyTorch) {
   const Tensor x = input();
   expect_values(nn::Softplus(nn::SoftplusOptions().beta(2).threshold(5))(x),
                 {0.009074963958904869, 0.15663084375911143, 0.34657359027997264, 0.8102087049592255, 3.0});
-  expect_values(nn::ELU(nn::ELUOptions().alpha(0.5))(x), {-0.43233235838169365, -0.1967346701436833, 0.0, 0.7, 3.0});
+  expect_values(nn::ELU(nn::ELUOptions().alpha(0.5))(x),
+                {-0.43233235838169365, -0.1967346701436833, 0.0, 0.7, 3.0});
   expect_values(nn::SELU()(x),
                 {-1.5201664685956948, -0.6917581878028713, 0.0, 0.7354906911488363, 3.1521029620664414});
   expect_values(nn::CELU(nn::CELUOptions().alpha(2.0))(x),
                 {-1.2642411176571153, -0.44239843385719024, 0.0, 0.7, 3.0});
-  expect_values(nn::Hardtanh(nn::HardtanhOptions().min_val(-0.5).max_val(1.0))(x), {-0.5, -0.5, 0.0, 0.7, 1.0});
+  expect_values(nn::Hardtanh(nn::HardtanhOptions().min_val(-0.5).max_val(1.0))(x),
+                {-0.5, -0.5, 0.0, 0.7, 1.0});
   expect_values(nn::ReLU6()(x * 3.0), {0.0, 0.0, 0.0, 2.0999999999999996, 6.0});
-  expect_values(nn::Mish()(x), {-0.2525014826957089, -0.22074377465173, 0.0, 0.5611483776438518, 2.9865350049679575});
+  expect_values(nn::Mish()(x),
+                {-0.2525014826957089, -0.22074377465173, 0.0, 0.5611483776438518, 2.9865350049679575});
   expect_values(nn::Hardswish()(x), {-1.0 / 3.0, -0.20833333333333334, 0.0, 0.43166666666666664, 3.0});
   expect_values(nn::Hardsigmoid()(x), {1.0 / 6.0, 0.4166666666666667, 0.5, 0.6166666666666667, 1.0});
   expect_values(nn::Threshold(0.1, 20.0)(x), {20.0, 20.0, 20.0, 0.7, 3.0});
@@ -54,14 +57,18 @@ TEST(Layers, ElementwiseModulesMatchPyTorch) {
 
 TEST(Layers, FunctionalOptionsMatchTheModules) {
   const Tensor x = input();
-  expect_values(F::elu(x, F::ELUFuncOptions().alpha(0.5)), {-0.43233235838169365, -0.1967346701436833, 0.0, 0.7, 3.0});
+  expect_values(F::elu(x, F::ELUFuncOptions().alpha(0.5)),
+                {-0.43233235838169365, -0.1967346701436833, 0.0, 0.7, 3.0});
   expect_values(F::threshold(x, F::ThresholdFuncOptions(0.1, 20.0)), {20.0, 20.0, 20.0, 0.7, 3.0});
   expect_values(F::relu(x), {0.0, 0.0, 0.0, 0.7, 3.0});
-  expect_values(F::leaky_relu(x, F::LeakyReLUFuncOptions().negative_slope(0.5)), {-1.0, -0.25, 0.0, 0.7, 3.0});
+  expect_values(F::leaky_relu(x, F::LeakyReLUFuncOptions().negative_slope(0.5)),
+                {-1.0, -0.25, 0.0, 0.7, 3.0});
   expect_values(F::softmax(x, F::SoftmaxFuncOptions(1)), tg::softmax(x, 1).to_vector<double>());
   expect_values(F::log_softmax(x, 1), tg::log_softmax(x, 1).to_vector<double>());
-  expect_values(F::gelu(x, F::GELUFuncOptions().approximate("tanh")), tg::gelu(x, "tanh").to_vector<double>());
-  expect_values(F::hardtanh(x, F::HardtanhFuncOptions().min_val(-0.5).max_val(1.0)), {-0.5, -0.5, 0.0, 0.7, 1.0});
+  expect_values(F::gelu(x, F::GELUFuncOptions().approximate("tanh")),
+                tg::gelu(x, "tanh").to_vector<double>());
+  expect_values(F::hardtanh(x, F::HardtanhFuncOptions().min_val(-0.5).max_val(1.0)),
+                {-0.5, -0.5, 0.0, 0.7, 1.0});
   // inplace writes into the input (which needs no gradient) and returns it.
   Tensor y = input();
   Tensor out = F::relu(y, F::ReLUFuncOptions().inplace(true));
@@ -89,9 +96,10 @@ TEST(Layers, GradientsOfTheNewModulesGradcheck) {
       [](const Tensor& v) { return F::normalize(v, F::NormalizeFuncOptions().dim(1)); },
       [](const Tensor& v) { return F::threshold(v, F::ThresholdFuncOptions(0.0, -1.0)); },
   };
-  for (const auto& layer : layers) EXPECT_TRUE(tg::autograd::gradcheck([&](const tg::tensor_list& in) {
-    return tg::tensor_list{layer(in[0])};
-  }, {x.clone().requires_grad_()}));
+  for (const auto& layer : layers)
+    EXPECT_TRUE(
+        tg::autograd::gradcheck([&](const tg::tensor_list& in) { return tg::tensor_list{layer(in[0])}; },
+                                {x.clone().requires_grad_()}));
 }
 
 TEST(Layers, NormalizeMatchesPyTorchIncludingZeroRows) {
@@ -137,7 +145,8 @@ TEST(Layers, EmbeddingOptionsPaddingFrequencyAndMaxNorm) {
   // max_norm renormalizes the looked-up rows in place: [[3, 4], [.3, .4]] -> [[.6, .8], [.3, .4]] (PyTorch
   // prints 0.5999999880000002: its 1e-7 guard).
   Tensor table = tg::tensor(std::vector<double>{3, 4, 0.3, 0.4}, {2, 2}, tg::kFloat64);
-  F::embedding(tg::tensor(std::vector<std::int64_t>{0, 1}, {2}), table, F::EmbeddingFuncOptions().max_norm(1.0));
+  F::embedding(tg::tensor(std::vector<std::int64_t>{0, 1}, {2}), table,
+               F::EmbeddingFuncOptions().max_norm(1.0));
   expect_values(table, {0.5999999880000002, 0.7999999840000003, 0.3, 0.4});
 
   nn::Embedding emb(nn::EmbeddingOptions(5, 3).padding_idx(-1));
@@ -207,7 +216,8 @@ TEST(Layers, PrintLikeLibtorch) {
   EXPECT_EQ(printed(nn::SELU()), "torch::nn::SELU()");
   EXPECT_EQ(printed(nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.2).inplace(true))),
             "torch::nn::LeakyReLU(negative_slope=0.2, inplace=true)");
-  EXPECT_EQ(printed(nn::ELU(nn::ELUOptions().alpha(0.5).inplace(true))), "torch::nn::ELU(alpha=0.5, inplace=true)");
+  EXPECT_EQ(printed(nn::ELU(nn::ELUOptions().alpha(0.5).inplace(true))),
+            "torch::nn::ELU(alpha=0.5, inplace=true)");
   EXPECT_EQ(printed(nn::CELU()), "torch::nn::CELU(alpha=1)");
   EXPECT_EQ(printed(nn::Hardtanh()), "torch::nn::Hardtanh(min_val=-1, max_val=1)");
   EXPECT_EQ(printed(nn::Softplus()), "torch::nn::Softplus(beta=1, threshold=20)");
@@ -220,7 +230,8 @@ TEST(Layers, PrintLikeLibtorch) {
   EXPECT_EQ(printed(nn::Softmin(0)), "torch::nn::Softmin(dim=0)");
   EXPECT_EQ(printed(nn::Mish()), "torch::nn::Mish()");
   EXPECT_EQ(printed(nn::Identity()), "torch::nn::Identity()");
-  EXPECT_EQ(printed(nn::Bilinear(2, 3, 4)), "torch::nn::Bilinear(in1_features=2, in2_features=3, out_features=4, bias=true)");
+  EXPECT_EQ(printed(nn::Bilinear(2, 3, 4)),
+            "torch::nn::Bilinear(in1_features=2, in2_features=3, out_features=4, bias=true)");
   EXPECT_EQ(printed(nn::Functional(tg::relu)), "torch::nn::Functional()");
   EXPECT_EQ(printed(nn::MSELoss()), "torch::nn::MSELoss()");
   EXPECT_EQ(nn::Linear(1, 1)->name(), "torch::nn::LinearImpl");

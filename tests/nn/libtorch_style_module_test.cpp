@@ -32,8 +32,9 @@ struct NetImpl : torch::nn::Cloneable<NetImpl> {
     embed = register_module("embed", torch::nn::Embedding(torch::nn::EmbeddingOptions(10, 4).padding_idx(0)));
     blocks = register_module("blocks", torch::nn::ModuleList(Block(4), Block(4)));
     heads = register_module(
-        "heads", torch::nn::ModuleDict(std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>>{
-                     {"class", torch::nn::Linear(4, 3).ptr()}, {"score", torch::nn::Linear(4, 1).ptr()}}));
+        "heads",
+        torch::nn::ModuleDict(std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>>{
+            {"class", torch::nn::Linear(4, 3).ptr()}, {"score", torch::nn::Linear(4, 1).ptr()}}));
     act = register_module("act", torch::nn::LeakyReLU(torch::nn::LeakyReLUOptions().negative_slope(0.2)));
     drop = register_module("drop", torch::nn::Dropout(torch::nn::DropoutOptions(0.1)));
   }
@@ -58,9 +59,9 @@ TEST(LibtorchStyleModule, NetBuildsRunsAndNamesItsModules) {
   EXPECT_EQ(net->forward(tokens()).sizes(), (torch::Shape{2, 3}));
   std::vector<std::string> names;
   for (const auto& item : net->named_modules()) names.push_back(item.key());
-  EXPECT_EQ(names, (std::vector<std::string>{"", "embed", "blocks", "blocks.0", "blocks.0.fc", "blocks.0.norm",
-                                             "blocks.1", "blocks.1.fc", "blocks.1.norm", "heads", "heads.class",
-                                             "heads.score", "act", "drop"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"", "embed", "blocks", "blocks.0", "blocks.0.fc",
+                                             "blocks.0.norm", "blocks.1", "blocks.1.fc", "blocks.1.norm",
+                                             "heads", "heads.class", "heads.score", "act", "drop"}));
   EXPECT_EQ(net->named_modules("net", /*include_self=*/false).keys().front(), "net.embed");
   EXPECT_EQ(net->children().size(), 5u);
   EXPECT_EQ(net->named_children().keys().back(), "drop");
@@ -85,16 +86,20 @@ TEST(LibtorchStyleModule, ApplyVisitsEveryModuleInEachForm) {
       linear_names.push_back(name);
     }
   });
-  EXPECT_EQ(linear_names, (std::vector<std::string>{"blocks.0.fc", "blocks.1.fc", "heads.class", "heads.score"}));
-  EXPECT_EQ(net->heads->at<torch::nn::LinearImpl>("score").weight.to_vector<float>(), std::vector<float>(4, 0.5f));
+  EXPECT_EQ(linear_names,
+            (std::vector<std::string>{"blocks.0.fc", "blocks.1.fc", "heads.class", "heads.score"}));
+  EXPECT_EQ(net->heads->at<torch::nn::LinearImpl>("score").weight.to_vector<float>(),
+            std::vector<float>(4, 0.5f));
   const torch::nn::Module& const_net = *net;
   int const_count = 0;
   const_net.apply([&const_count](const torch::nn::Module&) { ++const_count; });
   EXPECT_EQ(const_count, 14);
   std::vector<std::string> pointer_names;
-  net->apply([&](const std::string& name, const std::shared_ptr<torch::nn::Module>& module) {
-    if (std::dynamic_pointer_cast<BlockImpl>(module)) pointer_names.push_back(name);
-  }, "net");
+  net->apply(
+      [&](const std::string& name, const std::shared_ptr<torch::nn::Module>& module) {
+        if (std::dynamic_pointer_cast<BlockImpl>(module)) pointer_names.push_back(name);
+      },
+      "net");
   EXPECT_EQ(pointer_names, (std::vector<std::string>{"net.blocks.0", "net.blocks.1"}));
   int pointer_count = 0;
   net->apply([&](const std::shared_ptr<torch::nn::Module>&) { ++pointer_count; });
@@ -165,8 +170,10 @@ TEST(LibtorchStyleModule, SequentialWithNamesFunctionalAndAnyModule) {
             ")");
   auto copy = std::dynamic_pointer_cast<torch::nn::SequentialImpl>(seq->clone());
   EXPECT_EQ(copy->named_children().keys(), seq->named_children().keys());
-  EXPECT_FALSE(copy->ptr<torch::nn::LinearImpl>(0)->weight.is_same(seq->ptr<torch::nn::LinearImpl>(0)->weight));
-  EXPECT_EQ(copy->forward(torch::ones({1, 3})).to_vector<float>(), seq->forward(torch::ones({1, 3})).to_vector<float>());
+  EXPECT_FALSE(
+      copy->ptr<torch::nn::LinearImpl>(0)->weight.is_same(seq->ptr<torch::nn::LinearImpl>(0)->weight));
+  EXPECT_EQ(copy->forward(torch::ones({1, 3})).to_vector<float>(),
+            seq->forward(torch::ones({1, 3})).to_vector<float>());
 
   torch::nn::AnyModule any(torch::nn::Bilinear(2, 3, 4));
   EXPECT_EQ(any.forward(torch::ones({1, 2}), torch::ones({1, 3})).sizes(), (torch::Shape{1, 4}));
@@ -215,7 +222,8 @@ TEST(LibtorchStyleModule, ModuleListAndModuleDict) {
   EXPECT_EQ(dict->named_children().keys(), (std::vector<std::string>{"a"}));
   EXPECT_THROW((*dict)["missing"], torch::Error);
   auto copy = std::dynamic_pointer_cast<torch::nn::ModuleDictImpl>(dict->clone());
-  EXPECT_FALSE(copy->at<torch::nn::LinearImpl>("a").weight.is_same(dict->at<torch::nn::LinearImpl>("a").weight));
+  EXPECT_FALSE(
+      copy->at<torch::nn::LinearImpl>("a").weight.is_same(dict->at<torch::nn::LinearImpl>("a").weight));
 }
 
 TEST(LibtorchStyleModule, ParameterListAndParameterDict) {
@@ -245,7 +253,8 @@ TEST(LibtorchStyleModule, ParameterListAndParameterDict) {
   EXPECT_EQ(dict->size(), 1u);
   std::ostringstream dict_out;
   dict_out << dict;
-  EXPECT_EQ(dict_out.str(), "torch::nn::ParameterDict(\n(w): Parameter containing: [Double of size [2, 2]]\n)");
+  EXPECT_EQ(dict_out.str(),
+            "torch::nn::ParameterDict(\n(w): Parameter containing: [Double of size [2, 2]]\n)");
 }
 
 TEST(LibtorchStyleModule, OptionsHeavyConstruction) {
@@ -257,10 +266,8 @@ TEST(LibtorchStyleModule, OptionsHeavyConstruction) {
       torch::nn::ELU(torch::nn::ELUOptions().alpha(1.0)),
       torch::nn::Hardtanh(torch::nn::HardtanhOptions().min_val(-2).max_val(2)),
       torch::nn::Flatten(torch::nn::FlattenOptions().start_dim(1)),
-      torch::nn::Unflatten(torch::nn::UnflattenOptions(1, {4, 4})),
-      torch::nn::Flatten(),
-      torch::nn::Linear(16, 4),
-      torch::nn::LogSoftmax(torch::nn::LogSoftmaxOptions(1)));
+      torch::nn::Unflatten(torch::nn::UnflattenOptions(1, {4, 4})), torch::nn::Flatten(),
+      torch::nn::Linear(16, 4), torch::nn::LogSoftmax(torch::nn::LogSoftmaxOptions(1)));
   model->eval();
   auto out = model->forward(torch::randn({3, 8}));
   EXPECT_EQ(out.sizes(), (torch::Shape{3, 4}));

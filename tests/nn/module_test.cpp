@@ -108,9 +108,10 @@ TEST(Module, PrintsStructureAndParameterCounts) {
   std::ostringstream custom;
   custom << Autoencoder();
   // A user's module prints its type name, as libtorch's default pretty_print does.
-  EXPECT_NE(custom.str().find("::AutoencoderImpl(\n  (encoder): (anonymous namespace)::EncoderImpl(\n    (fc1): "
-                              "torch::nn::Linear(in_features=4"),
-            std::string::npos)
+  EXPECT_NE(
+      custom.str().find("::AutoencoderImpl(\n  (encoder): (anonymous namespace)::EncoderImpl(\n    (fc1): "
+                        "torch::nn::Linear(in_features=4"),
+      std::string::npos)
       << custom.str();
 }
 
@@ -223,8 +224,9 @@ TEST(Embedding, LooksUpRowsAndScatterAddsGradients) {
     table(tg::tensor(std::vector<std::int64_t>{1, 5}));
     FAIL();
   } catch (const tg::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("index out of range in self: index 5 at position 1 is outside [0, 5)"),
-              std::string::npos);
+    EXPECT_NE(
+        std::string(e.what()).find("index out of range in self: index 5 at position 1 is outside [0, 5)"),
+        std::string::npos);
   }
   EXPECT_THROW(table(tg::zeros({2})), tg::Error);  // float indices
 }
