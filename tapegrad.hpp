@@ -46,6 +46,12 @@
 #include <tapegrad/autograd/tensor/random.hpp>
 #include <tapegrad/autograd/tensor/tensor.hpp>
 #include <tapegrad/nn/activation.hpp>
+#include <tapegrad/nn/cloneable.hpp>
+#include <tapegrad/nn/container/any.hpp>
+#include <tapegrad/nn/container/functional.hpp>
+#include <tapegrad/nn/container/module_dict.hpp>
+#include <tapegrad/nn/container/module_list.hpp>
+#include <tapegrad/nn/container/parameter_list.hpp>
 #include <tapegrad/nn/data/csv.hpp>
 #include <tapegrad/nn/data/data.hpp>
 #include <tapegrad/nn/data/data_loader.hpp>
@@ -59,6 +65,7 @@
 #include <tapegrad/nn/functional/activation.hpp>
 #include <tapegrad/nn/functional/dropout.hpp>
 #include <tapegrad/nn/functional/embedding.hpp>
+#include <tapegrad/nn/functional/linear.hpp>
 #include <tapegrad/nn/functional/loss.hpp>
 #include <tapegrad/nn/functional/normalization.hpp>
 #include <tapegrad/nn/functional/padding.hpp>
@@ -69,6 +76,12 @@
 #include <tapegrad/nn/loss.hpp>
 #include <tapegrad/nn/module.hpp>
 #include <tapegrad/nn/module_holder.hpp>
+#include <tapegrad/nn/options.hpp>
+#include <tapegrad/nn/options/activation.hpp>
+#include <tapegrad/nn/options/dropout.hpp>
+#include <tapegrad/nn/options/embedding.hpp>
+#include <tapegrad/nn/options/linear.hpp>
+#include <tapegrad/nn/options/normalization.hpp>
 #include <tapegrad/nn/ordered_dict.hpp>
 #include <tapegrad/nn/sequential.hpp>
 #include <tapegrad/nn/serialize/checkpoint.hpp>

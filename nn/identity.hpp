@@ -1,16 +1,16 @@
 #pragma once
-#include <tapegrad/nn/module.hpp>
+#include <tapegrad/nn/cloneable.hpp>
 #include <tapegrad/nn/module_holder.hpp>
 
 namespace tg::nn {
 
 /// Returns its input (a placeholder, e.g. to switch a layer off in a Sequential).
-class IdentityImpl : public Module {
+class IdentityImpl : public Cloneable<IdentityImpl> {
  public:
+  void reset() override {}
   Tensor forward(const Tensor& input) { return input; }
-  void pretty_print(std::ostream& out) const override { out << "Identity()"; }
+  void pretty_print(std::ostream& out) const override { out << "torch::nn::Identity()"; }
 };
-
-using Identity = ModuleHolder<IdentityImpl>;
+TG_MODULE(Identity);
 
 }  // namespace tg::nn

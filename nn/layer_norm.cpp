@@ -5,12 +5,18 @@
 
 namespace tg::nn {
 
-LayerNormImpl::LayerNormImpl(Shape normalized_shape, double eps, bool elementwise_affine)
-    : normalized_shape(std::move(normalized_shape)), eps(eps) {
-  check(!this->normalized_shape.empty(), "LayerNorm", "normalized_shape must not be empty");
-  if (elementwise_affine) {
-    weight = register_parameter("weight", empty(this->normalized_shape));
-    bias = register_parameter("bias", empty(this->normalized_shape));
+LayerNormImpl::LayerNormImpl(LayerNormOptions options) : options(std::move(options)) {
+  check(!this->options.normalized_shape().empty(), "LayerNorm", "normalized_shape must not be empty");
+  reset();
+}
+
+void LayerNormImpl::reset() {
+  if (options.elementwise_affine()) {
+    weight = register_parameter("weight", tg::empty(options.normalized_shape()));
+    bias = register_parameter("bias", tg::empty(options.normalized_shape()));
+  } else {
+    weight = Tensor();
+    bias = Tensor();
   }
   reset_parameters();
 }
@@ -21,12 +27,15 @@ void LayerNormImpl::reset_parameters() {
 }
 
 Tensor LayerNormImpl::forward(const Tensor& input) {
-  return functional::layer_norm(input, normalized_shape, weight, bias, eps);
+  return functional::layer_norm(input, options.normalized_shape(), weight, bias, options.eps());
 }
 
 void LayerNormImpl::pretty_print(std::ostream& out) const {
-  out << "LayerNorm(" << normalized_shape << ", eps=" << eps
-      << ", elementwise_affine=" << (weight.defined() ? "true" : "false") << ")";
+  out << "torch::nn::LayerNorm([";
+  for (std::size_t i = 0; i < options.normalized_shape().size(); ++i)
+    out << (i ? ", " : "") << options.normalized_shape()[i];
+  out << "], elementwise_affine=" << (options.elementwise_affine() ? "true" : "false")
+      << ", eps=" << options.eps() << ")";
 }
 
 }  // namespace tg::nn

@@ -1,25 +1,28 @@
 #pragma once
-#include <tapegrad/nn/module.hpp>
+#include <tapegrad/nn/cloneable.hpp>
 #include <tapegrad/nn/module_holder.hpp>
+#include <tapegrad/nn/options/normalization.hpp>
 
 namespace tg::nn {
 
 /// LayerNorm over the trailing normalized_shape dims, with learnable weight (ones) and bias (zeros).
-class LayerNormImpl : public Module {
+class LayerNormImpl : public Cloneable<LayerNormImpl> {
  public:
-  explicit LayerNormImpl(Shape normalized_shape, double eps = 1e-5, bool elementwise_affine = true);
+  explicit LayerNormImpl(std::vector<std::int64_t> normalized_shape)
+      : LayerNormImpl(LayerNormOptions(std::move(normalized_shape))) {}
+  explicit LayerNormImpl(LayerNormOptions options);
+  /// tapegrad's shorthand for one normalized dim: LayerNorm(64), LayerNorm(64, 1e-6, false).
   explicit LayerNormImpl(std::int64_t dim, double eps = 1e-5, bool elementwise_affine = true)
-      : LayerNormImpl(Shape{dim}, eps, elementwise_affine) {}
-  Tensor forward(const Tensor& input);
+      : LayerNormImpl(LayerNormOptions({dim}).eps(eps).elementwise_affine(elementwise_affine)) {}
+  void reset() override;
   void reset_parameters();
+  Tensor forward(const Tensor& input);
   void pretty_print(std::ostream& out) const override;
 
-  Shape normalized_shape;
-  double eps;
+  LayerNormOptions options;
   Tensor weight;
   Tensor bias;
 };
-
-using LayerNorm = ModuleHolder<LayerNormImpl>;
+TG_MODULE(LayerNorm);
 
 }  // namespace tg::nn

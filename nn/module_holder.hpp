@@ -36,6 +36,12 @@ class ModuleHolder {
   const std::shared_ptr<Impl>& ptr() const { return impl_; }
   bool is_empty() const { return impl_ == nullptr; }
 
+  /// Forwards to the module's operator[] (Sequential, ModuleList, ParameterDict, ...).
+  template <class Arg>
+  decltype(auto) operator[](Arg&& arg) const {
+    return (*checked())[std::forward<Arg>(arg)];
+  }
+
   /// Calls the module's forward.
   template <class... Args>
   decltype(auto) operator()(Args&&... args) const {
@@ -56,3 +62,13 @@ std::ostream& operator<<(std::ostream& out, const ModuleHolder<Impl>& module) {
 }
 
 }  // namespace tg::nn
+
+// libtorch's TORCH_MODULE: TG_MODULE(Linear) declares `class Linear`, the handle of LinearImpl, with
+// ModuleHolder's constructors. A macro because it declares a named class (no function can).
+#define TG_MODULE_IMPL(Name, ImplType)                    \
+  class Name : public ::tg::nn::ModuleHolder<ImplType> {  \
+   public:                                                \
+    using ::tg::nn::ModuleHolder<ImplType>::ModuleHolder; \
+    using Impl = ImplType;                                \
+  }
+#define TG_MODULE(Name) TG_MODULE_IMPL(Name, Name##Impl)

@@ -32,6 +32,18 @@ class OrderedDict {
     items_.emplace_back(std::move(key), std::move(value));
     return items_.back().value();
   }
+  /// Removes `key` (later items keep their order).
+  void erase(const std::string& key) {
+    auto found = index_.find(key);
+    check(found != index_.end(), "OrderedDict", "no key \"", key, "\"");
+    items_.erase(items_.begin() + static_cast<std::ptrdiff_t>(found->second));
+    index_.clear();
+    for (std::size_t i = 0; i < items_.size(); ++i) index_.emplace(items_[i].key(), i);
+  }
+  void clear() {
+    items_.clear();
+    index_.clear();
+  }
   bool contains(const std::string& key) const { return index_.contains(key); }
   Value* find(const std::string& key) {
     auto found = index_.find(key);

@@ -5,23 +5,53 @@
 
 namespace tg::nn {
 
-Tensor SequentialImpl::forward(const Tensor& input) {
-  Tensor x = input;
-  for (const Step& step : steps_) {
-    if (autograd::AnomalyMode::is_enabled()) [[unlikely]] {
-      autograd::AnomalyScope scope(step.name + ":" + step.module->name());
-      x = step.forward(x);
-    } else {
-      x = step.forward(x);
-    }
-  }
-  return x;
+SequentialImpl::SequentialImpl(std::initializer_list<NamedAnyModule> named_modules) {
+  for (const NamedAnyModule& named : named_modules) push_back(named.name(), named.module());
 }
 
-std::shared_ptr<Module> SequentialImpl::operator[](std::size_t index) const {
-  check(index < steps_.size(), "Sequential", "index ", index, " is out of range for ", steps_.size(),
+SequentialImpl::SequentialImpl(const OrderedDict<AnyModule>& ordered_dict) {
+  for (const auto& item : ordered_dict) push_back(item.key(), item.value());
+}
+
+void SequentialImpl::push_back(std::string name, AnyModule module) {
+  check(!module.is_empty(), "Sequential::push_back", "the module \"", name, "\" is empty");
+  register_module(name, module.ptr());
+  names_.push_back(std::move(name));
+  modules_.push_back(std::move(module));
+}
+
+std::shared_ptr<Module> SequentialImpl::clone(const std::optional<Device>& device) const {
+  auto copy = std::make_shared<SequentialImpl>();
+  for (std::size_t i = 0; i < modules_.size(); ++i) copy->push_back(names_[i], modules_[i].clone(device));
+  copy->train(is_training());
+  return copy;
+}
+
+const AnyModule& SequentialImpl::checked(std::size_t index) const {
+  check(index < modules_.size(), "Sequential", "Index out of range: index ", index, " for ", modules_.size(),
         " modules");
-  return steps_[index].module;
+  return modules_[index];
+}
+
+std::shared_ptr<Module> SequentialImpl::ptr(std::size_t index) const { return checked(index).ptr(); }
+
+namespace {
+// "torch::nn::LinearImpl" -> "Linear": anomaly reports label each step "<entry name>:<type>".
+std::string short_type_name(const std::string& name) {
+  std::string type = name.substr(name.rfind("::") == std::string::npos ? 0 : name.rfind("::") + 2);
+  if (type.ends_with("Impl")) type.resize(type.size() - 4);
+  return type;
+}
+}  // namespace
+
+Tensor SequentialImpl::run_step(std::size_t index,
+                                const std::function<Tensor(const AnyModule&)>& step) const {
+  const AnyModule& module = modules_[index];
+  if (autograd::AnomalyMode::is_enabled()) [[unlikely]] {
+    autograd::AnomalyScope scope(names_[index] + ":" + short_type_name(module.ptr()->name()));
+    return step(module);
+  }
+  return step(module);
 }
 
 namespace {

@@ -1,5 +1,6 @@
 #pragma once
 #include <tapegrad/autograd/tensor/tensor.hpp>
+#include <tapegrad/nn/options/normalization.hpp>
 
 namespace tg::nn::functional {
 
@@ -7,5 +8,9 @@ namespace tg::nn::functional {
 /// scales by weight and shifts by bias when they are defined (biased variance, as PyTorch).
 Tensor layer_norm(const Tensor& input, IntArrayRef normalized_shape, const Tensor& weight = {},
                   const Tensor& bias = {}, double eps = 1e-5);
+Tensor layer_norm(const Tensor& input, const LayerNormFuncOptions& options);
+
+/// x / max(‖x‖_p, eps) along options.dim().
+Tensor normalize(const Tensor& input, NormalizeFuncOptions options = {});
 
 }  // namespace tg::nn::functional

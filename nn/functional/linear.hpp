@@ -1,0 +1,11 @@
+#pragma once
+#include <tapegrad/autograd/ops/linear.hpp>
+
+namespace tg::nn::functional {
+
+/// x·Wᵀ + b (tg::linear).
+using tg::linear;
+/// y[..., o] = x1[..., i] · weight[o, i, j] · x2[..., j] + bias[o]; x1 and x2 share their leading dims.
+Tensor bilinear(const Tensor& input1, const Tensor& input2, const Tensor& weight, const Tensor& bias = {});
+
+}  // namespace tg::nn::functional

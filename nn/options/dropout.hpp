@@ -1,0 +1,26 @@
+#pragma once
+#include <tapegrad/nn/options.hpp>
+
+namespace tg::nn {
+
+struct DropoutOptions {
+  /* implicit */ DropoutOptions(double p = 0.5) : p_(p) {}
+  TG_ARG(double, p);
+  TG_ARG(bool, inplace) = false;
+};
+using AlphaDropoutOptions = DropoutOptions;
+
+namespace functional {
+struct DropoutFuncOptions {
+  TG_ARG(double, p) = 0.5;
+  TG_ARG(bool, training) = true;
+  TG_ARG(bool, inplace) = false;
+};
+struct AlphaDropoutFuncOptions {
+  TG_ARG(double, p) = 0.5;
+  TG_ARG(bool, training) = false;
+  TG_ARG(bool, inplace) = false;
+};
+}  // namespace functional
+
+}  // namespace tg::nn

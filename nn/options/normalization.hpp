@@ -1,0 +1,35 @@
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include <tapegrad/autograd/tensor/tensor.hpp>
+#include <tapegrad/nn/options.hpp>
+
+namespace tg::nn {
+
+struct LayerNormOptions {
+  /* implicit */ LayerNormOptions(std::vector<std::int64_t> normalized_shape)
+      : normalized_shape_(std::move(normalized_shape)) {}
+  TG_ARG(std::vector<std::int64_t>, normalized_shape);
+  TG_ARG(double, eps) = 1e-5;
+  TG_ARG(bool, elementwise_affine) = true;
+};
+
+namespace functional {
+struct LayerNormFuncOptions {
+  /* implicit */ LayerNormFuncOptions(std::vector<std::int64_t> normalized_shape)
+      : normalized_shape_(std::move(normalized_shape)) {}
+  TG_ARG(std::vector<std::int64_t>, normalized_shape);
+  TG_ARG(Tensor, weight) = {};
+  TG_ARG(Tensor, bias) = {};
+  TG_ARG(double, eps) = 1e-5;
+};
+
+struct NormalizeFuncOptions {
+  TG_ARG(double, p) = 2.0;
+  TG_ARG(std::int64_t, dim) = 1;
+  TG_ARG(double, eps) = 1e-12;
+};
+}  // namespace functional
+
+}  // namespace tg::nn
