@@ -9,8 +9,8 @@ namespace tg::optim {
 LRScheduler::LRScheduler(Optimizer& optimizer) : optimizer_(optimizer) {
   // As PyTorch: the first scheduler records each group's lr as its initial_lr; later ones reuse it.
   for (OptimizerParamGroup& group : optimizer_.param_groups()) {
-    if (!group.options->initial_lr()) group.options->set_initial_lr(group.options->lr());
-    base_lrs_.push_back(*group.options->initial_lr());
+    if (!group.options().initial_lr()) group.options().set_initial_lr(group.options().lr());
+    base_lrs_.push_back(*group.options().initial_lr());
   }
 }
 
@@ -21,7 +21,7 @@ void LRScheduler::initial_step() {
 
 std::vector<double> LRScheduler::current_lrs() const {
   std::vector<double> lrs;
-  for (const OptimizerParamGroup& group : optimizer_.param_groups()) lrs.push_back(group.options->lr());
+  for (const OptimizerParamGroup& group : optimizer_.param_groups()) lrs.push_back(group.options().lr());
   return lrs;
 }
 
@@ -31,7 +31,7 @@ void LRScheduler::step() {
   const std::vector<double> lrs = get_lr();
   std::vector<OptimizerParamGroup>& groups = optimizer_.param_groups();
   // zip() in PyTorch: groups added after the scheduler was built keep their lr.
-  for (std::size_t g = 0; g < groups.size() && g < lrs.size(); ++g) groups[g].options->lr(lrs[g]);
+  for (std::size_t g = 0; g < groups.size() && g < lrs.size(); ++g) groups[g].options().lr(lrs[g]);
   last_lr_ = current_lrs();
 }
 
