@@ -131,6 +131,20 @@ TEST(LRScheduler, BadArgumentsThrow) {
   expect_error([&] { LinearLR(optimizer, 0.0); }, "LinearLR: start_factor must be in (0, 1]");
   expect_error([&] { LinearLR(optimizer, 1.5); }, "start_factor must be in (0, 1]");
   expect_error([&] { LinearLR(optimizer, 0.5, 1.5); }, "LinearLR: end_factor must be in [0, 1]");
+  expect_error([&] { PolynomialLR(optimizer, 0); }, "PolynomialLR: total_iters must be positive");
+  expect_error([&] { CosineAnnealingWarmRestarts(optimizer, 0); },
+               "Expected positive integer T_0, but got 0");
+  expect_error([&] { CosineAnnealingWarmRestarts(optimizer, 2, 0); },
+               "Expected integer T_mult >= 1, but got 0");
+  expect_error([&] { LambdaLR(optimizer, std::vector<LambdaLR::LambdaFn>{}); },
+               "Expected 1 lr_lambdas, but got 0");
+  expect_error([&] { ReduceLROnPlateau(optimizer, ReduceLROnPlateau::min, 1.0); }, "Factor should be < 1.0");
+  expect_error(
+      [&] {
+        ReduceLROnPlateau(optimizer, ReduceLROnPlateau::min, 0.1, 10, 1e-4, ReduceLROnPlateau::rel, 0,
+                          {0, 0});
+      },
+      "expected 1 min_lrs");
   StepLR schedule(optimizer, 2);
   auto state = schedule.state_dict();
   state["base_lrs"] = tg::tensor(std::vector<double>{0.1, 0.2}, {2}, tg::kFloat64);

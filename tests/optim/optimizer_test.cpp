@@ -367,6 +367,19 @@ TEST(OptimizerErrors, BadOptionsThrow) {
   expect_error([&] { NAdam({p}, NAdamOptions().momentum_decay(-1)); }, "NAdam: Invalid momentum_decay value");
   expect_error([&] { RAdam({p}, RAdamOptions().eps(-1)); }, "RAdam: Invalid epsilon value");
   expect_error([&] { RAdam({p}, RAdamOptions().weight_decay(-1)); }, "RAdam: Invalid weight_decay value");
+  expect_error([&] { LBFGS({p}, LBFGSOptions(-1)); }, "LBFGS: Invalid learning rate");
+  expect_error([&] { LBFGS({p}, LBFGSOptions().line_search_fn("backtracking")); },
+               "only 'strong_wolfe' is supported");
+  expect_error([&] { LBFGS({p}, LBFGSOptions().history_size(0)); }, "Invalid history_size value");
+  const tg::Tensor q = tg::zeros({2}).requires_grad_();
+  expect_error(
+      [&] {
+        LBFGS({OptimizerParamGroup({p}), OptimizerParamGroup({q})});
+      },
+      "LBFGS doesn't support per-parameter options (parameter groups)");
+  LBFGS lbfgs({p});
+  Optimizer& base = lbfgs;
+  expect_error([&] { base.step(); }, "LBFGS: step() needs a closure");
   // Group options are checked too.
   expect_error([&] { SGD({OptimizerParamGroup({p}, SGDOptions(-2))}, SGDOptions(0.1)); },
                "Invalid learning rate: -2");

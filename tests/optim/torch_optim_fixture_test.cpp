@@ -5,6 +5,7 @@
 // builds the same optimizer (or schedulers) as the Python script. Trajectories over 20 steps and
 // the final state_dict must agree to 1e-6 relative; a case on only one side fails the coverage test.
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <gtest/gtest.h>
 #include <limits>
@@ -129,6 +130,27 @@ const std::map<std::string, SchedulerFactory>& scheduler_table() {
          list.push_back(std::make_unique<ExponentialLR>(o, 0.9));
          return list;
        }},
+      {"lambda_lr",
+       [](Optimizer& o) {
+         return schedulers(
+             std::make_unique<LambdaLR>(o, [](std::int64_t epoch) { return std::pow(0.95, epoch); }));
+       }},
+      {"lambda_lr_per_group",
+       [](Optimizer& o) {
+         return schedulers(std::make_unique<LambdaLR>(
+             o, std::vector<LambdaLR::LambdaFn>{
+                    [](std::int64_t epoch) { return 1.0 / static_cast<double>(1 + epoch); },
+                    [](std::int64_t epoch) { return std::min(1.0, static_cast<double>(epoch + 1) / 5); }}));
+       }},
+      {"polynomial_lr", [](Optimizer& o) { return schedulers(std::make_unique<PolynomialLR>(o)); }},
+      {"polynomial_lr_power",
+       [](Optimizer& o) { return schedulers(std::make_unique<PolynomialLR>(o, 12, 2.0)); }},
+      {"cosine_warm_restarts",
+       [](Optimizer& o) { return schedulers(std::make_unique<CosineAnnealingWarmRestarts>(o, 7)); }},
+      {"cosine_warm_restarts_mult",
+       [](Optimizer& o) {
+         return schedulers(std::make_unique<CosineAnnealingWarmRestarts>(o, 3, 2, 0.001));
+       }},
   };
   return table;
 }
@@ -141,6 +163,25 @@ const std::map<std::string, LBFGSOptions>& lbfgs_table() {
       {"lbfgs_lstsq_wolfe_history",
        LBFGSOptions().max_iter(5).history_size(3).line_search_fn("strong_wolfe")},
       {"lbfgs_lstsq_max_eval", LBFGSOptions(0.8).max_iter(10).max_eval(6).tolerance_change(1e-5)},
+  };
+  return table;
+}
+
+using PlateauFactory = std::function<std::unique_ptr<ReduceLROnPlateauScheduler>(Optimizer&)>;
+
+const std::map<std::string, PlateauFactory>& plateau_table() {
+  using S = ReduceLROnPlateauScheduler;
+  static const std::map<std::string, PlateauFactory> table = {
+      {"plateau_min", [](Optimizer& o) { return std::make_unique<S>(o, S::min, 0.1, 2); }},
+      {"plateau_max_abs", [](Optimizer& o) { return std::make_unique<S>(o, S::max, 0.5, 1, 0.05, S::abs); }},
+      {"plateau_cooldown_min_lr",
+       [](Optimizer& o) {
+         return std::make_unique<S>(o, S::min, 0.5, 1, 0.1, S::rel, 2, std::vector<double>{0.01, 0.005});
+       }},
+      {"plateau_eps",
+       [](Optimizer& o) {
+         return std::make_unique<S>(o, S::min, 0.5, 0, 1e-4, S::rel, 0, std::vector<double>{0}, 0.01);
+       }},
   };
   return table;
 }
@@ -347,6 +388,30 @@ INSTANTIATE_TEST_SUITE_P(Torch, TorchScheduler, testing::ValuesIn(case_names([](
                          })),
                          [](const testing::TestParamInfo<std::string>& info) { return info.param; });
 
+class TorchPlateau : public testing::TestWithParam<std::string> {};
+
+TEST_P(TorchPlateau, LearningRatesMatchPyTorch) {
+  ASSERT_TRUE(fixtures().error.empty()) << fixtures().error;
+  const FixtureCase& fixture = fixture_case(GetParam());
+  ASSERT_EQ(fixture.name, GetParam());
+  const tg::Tensor W = tg::zeros({2}, tg::kFloat64).requires_grad_();
+  const tg::Tensor b = tg::zeros({1}, tg::kFloat64).requires_grad_();
+  SGD optimizer({OptimizerParamGroup({W}), OptimizerParamGroup({b}, SGDOptions(0.02))}, SGDOptions(0.1));
+  const std::unique_ptr<ReduceLROnPlateauScheduler> scheduler = plateau_table().at(fixture.name)(optimizer);
+  std::vector<double> lrs = scheduler->get_last_lr();
+  for (double metric : input(fixture, "metric").to_vector<double>()) {
+    optimizer.step();
+    scheduler->step(metric);
+    lrs.insert(lrs.end(), scheduler->get_last_lr().begin(), scheduler->get_last_lr().end());
+  }
+  EXPECT_TRUE(matches(tg::tensor(lrs, {kEpochs + 1, 2}, tg::kFloat64), output(fixture, "lr")));
+}
+
+INSTANTIATE_TEST_SUITE_P(Torch, TorchPlateau, testing::ValuesIn(case_names([](const std::string& name) {
+                           return plateau_table().count(name) > 0;
+                         })),
+                         [](const testing::TestParamInfo<std::string>& info) { return info.param; });
+
 // ---------------------------------------------------------------- gradient clipping
 
 class TorchClip : public testing::TestWithParam<std::string> {};
@@ -386,7 +451,7 @@ TEST(TorchOptimCoverage, FileAndTablesListTheSameCases) {
   for (const FixtureCase& c : fixtures().cases) {
     in_file.insert(c.name);
     EXPECT_TRUE(optimizer_table().count(c.name) + scheduler_table().count(c.name) +
-                        lbfgs_table().count(c.name) ==
+                        lbfgs_table().count(c.name) + plateau_table().count(c.name) ==
                     1 ||
                 is_clip_case(c.name))
         << "fixture case '" << c.name << "' has no table row";
@@ -394,6 +459,8 @@ TEST(TorchOptimCoverage, FileAndTablesListTheSameCases) {
   for (const auto& [name, row] : optimizer_table())
     EXPECT_TRUE(in_file.count(name)) << "optimizer row '" << name
                                      << "' has no fixture case; rerun the script";
+  for (const auto& [name, row] : plateau_table())
+    EXPECT_TRUE(in_file.count(name)) << "plateau row '" << name << "' has no fixture case; rerun the script";
   for (const auto& [name, row] : lbfgs_table())
     EXPECT_TRUE(in_file.count(name)) << "LBFGS row '" << name << "' has no fixture case; rerun the script";
   for (const auto& [name, row] : scheduler_table())
