@@ -66,6 +66,7 @@
 #include <tapegrad/optim/adam.hpp>
 #include <tapegrad/optim/adamax.hpp>
 #include <tapegrad/optim/clip_grad.hpp>
+#include <tapegrad/optim/convert_parameters.hpp>
 #include <tapegrad/optim/lbfgs.hpp>
 #include <tapegrad/optim/lr_scheduler.hpp>
 #include <tapegrad/optim/nadam.hpp>
