@@ -86,9 +86,15 @@
 #include <tapegrad/nn/sequential.hpp>
 #include <tapegrad/nn/serialize/checkpoint.hpp>
 #include <tapegrad/nn/serialize/safetensors.hpp>
+#include <tapegrad/optim/adagrad.hpp>
 #include <tapegrad/optim/adam.hpp>
+#include <tapegrad/optim/adamax.hpp>
 #include <tapegrad/optim/clip_grad.hpp>
+#include <tapegrad/optim/convert_parameters.hpp>
+#include <tapegrad/optim/lbfgs.hpp>
 #include <tapegrad/optim/lr_scheduler.hpp>
+#include <tapegrad/optim/nadam.hpp>
 #include <tapegrad/optim/optimizer.hpp>
+#include <tapegrad/optim/radam.hpp>
 #include <tapegrad/optim/rmsprop.hpp>
 #include <tapegrad/optim/sgd.hpp>

@@ -19,12 +19,14 @@ template <class Options>
 void validate_adam(const Options& options) {
   const std::string_view name = options.optimizer_name();
   const auto [beta1, beta2] = options.betas();
-  check(options.lr() >= 0, name, "invalid learning rate ", options.lr(), ": it must be >= 0");
-  check(options.eps() >= 0, name, "invalid eps ", options.eps(), ": it must be >= 0");
-  check(beta1 >= 0 && beta1 < 1, name, "invalid beta1 (betas index 0) ", beta1, ": it must be in [0, 1)");
-  check(beta2 >= 0 && beta2 < 1, name, "invalid beta2 (betas index 1) ", beta2, ": it must be in [0, 1)");
-  check(options.weight_decay() >= 0, name, "invalid weight_decay ", options.weight_decay(),
-        ": it must be >= 0");
+  check(options.lr() >= 0, name, "Invalid learning rate: ", options.lr(), " (it must be >= 0)");
+  check(options.eps() >= 0, name, "Invalid epsilon value: ", options.eps(), " (it must be >= 0)");
+  check(beta1 >= 0 && beta1 < 1, name, "Invalid beta parameter at index 0: ", beta1,
+        " (it must be in [0, 1))");
+  check(beta2 >= 0 && beta2 < 1, name, "Invalid beta parameter at index 1: ", beta2,
+        " (it must be in [0, 1))");
+  check(options.weight_decay() >= 0, name, "Invalid weight_decay value: ", options.weight_decay(),
+        " (it must be >= 0)");
 }
 
 std::vector<std::string> adam_state_names(bool amsgrad) {
@@ -127,11 +129,11 @@ void adam_step(const std::vector<OptimizerParamGroup>& groups, bool decoupled_we
                StateFor state_for) {
   NoGradGuard no_grad;
   for (const OptimizerParamGroup& group : groups) {
-    const auto& options = static_cast<const Options&>(*group.options);
+    const auto& options = static_cast<const Options&>(group.options());
     const AdamHyper hyper{options.lr(),           std::get<0>(options.betas()), std::get<1>(options.betas()),
                           options.eps(),          options.weight_decay(),       options.amsgrad(),
                           decoupled_weight_decay, options.optimizer_name()};
-    for (const Tensor& param : group.params)
+    for (const Tensor& param : group.params())
       if (param.grad().defined()) adam_update(param, state_for(param), hyper);
   }
 }
@@ -167,9 +169,11 @@ std::vector<std::string> Adam::state_names(const OptimizerOptions& options) cons
   return adam_state_names(static_cast<const AdamOptions&>(options).amsgrad());
 }
 
-void Adam::step() {
+Tensor Adam::step(LossClosure closure) {
+  Tensor loss = evaluate_closure(closure);
   adam_step<AdamOptions>(param_groups(), false,
                          [this](const Tensor& p) -> ParamState& { return state_for(p); });
+  return loss;
 }
 
 AdamW::AdamW(const tensor_list& params, const AdamWOptions& defaults)
@@ -182,9 +186,11 @@ std::vector<std::string> AdamW::state_names(const OptimizerOptions& options) con
   return adam_state_names(static_cast<const AdamWOptions&>(options).amsgrad());
 }
 
-void AdamW::step() {
+Tensor AdamW::step(LossClosure closure) {
+  Tensor loss = evaluate_closure(closure);
   adam_step<AdamWOptions>(param_groups(), true,
                           [this](const Tensor& p) -> ParamState& { return state_for(p); });
+  return loss;
 }
 
 }  // namespace tg::optim

@@ -10,7 +10,7 @@ namespace tg::optim {
 /// AdamOptions(1e-3).betas({0.9, 0.999}).eps(1e-8).weight_decay(0).amsgrad(false).
 class AdamOptions : public OptimizerOptions {
  public:
-  explicit AdamOptions(double lr = 1e-3) : OptimizerOptions(lr) {}
+  AdamOptions(double lr = 1e-3) : OptimizerOptions(lr) {}
 
   using OptimizerOptions::lr;
   AdamOptions& lr(double lr) {
@@ -54,7 +54,7 @@ class AdamOptions : public OptimizerOptions {
 /// As AdamOptions, but weight decay defaults to 1e-2 and is decoupled (see AdamW).
 class AdamWOptions : public OptimizerOptions {
  public:
-  explicit AdamWOptions(double lr = 1e-3) : OptimizerOptions(lr) {}
+  AdamWOptions(double lr = 1e-3) : OptimizerOptions(lr) {}
 
   using OptimizerOptions::lr;
   AdamWOptions& lr(double lr) {
@@ -101,7 +101,7 @@ class Adam : public Optimizer {
   Adam(const tensor_list& params, const AdamOptions& defaults = AdamOptions());
   Adam(const std::vector<OptimizerParamGroup>& param_groups, const AdamOptions& defaults = AdamOptions());
 
-  void step() override;
+  Tensor step(LossClosure closure = nullptr) override;
 
  protected:
   std::vector<std::string> state_names(const OptimizerOptions& options) const override;
@@ -114,7 +114,7 @@ class AdamW : public Optimizer {
   AdamW(const tensor_list& params, const AdamWOptions& defaults = AdamWOptions());
   AdamW(const std::vector<OptimizerParamGroup>& param_groups, const AdamWOptions& defaults = AdamWOptions());
 
-  void step() override;
+  Tensor step(LossClosure closure = nullptr) override;
 
  protected:
   std::vector<std::string> state_names(const OptimizerOptions& options) const override;

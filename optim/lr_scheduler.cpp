@@ -1,4 +1,6 @@
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numbers>
 
 #include <tapegrad/autograd/tensor/factories.hpp>
@@ -9,8 +11,8 @@ namespace tg::optim {
 LRScheduler::LRScheduler(Optimizer& optimizer) : optimizer_(optimizer) {
   // As PyTorch: the first scheduler records each group's lr as its initial_lr; later ones reuse it.
   for (OptimizerParamGroup& group : optimizer_.param_groups()) {
-    if (!group.options->initial_lr()) group.options->set_initial_lr(group.options->lr());
-    base_lrs_.push_back(*group.options->initial_lr());
+    if (!group.options().initial_lr()) group.options().set_initial_lr(group.options().lr());
+    base_lrs_.push_back(*group.options().initial_lr());
   }
 }
 
@@ -21,17 +23,17 @@ void LRScheduler::initial_step() {
 
 std::vector<double> LRScheduler::current_lrs() const {
   std::vector<double> lrs;
-  for (const OptimizerParamGroup& group : optimizer_.param_groups()) lrs.push_back(group.options->lr());
+  for (const OptimizerParamGroup& group : optimizer_.param_groups()) lrs.push_back(group.options().lr());
   return lrs;
 }
 
 void LRScheduler::step() {
   ++step_count_;
-  ++last_epoch_;
+  advance();
   const std::vector<double> lrs = get_lr();
   std::vector<OptimizerParamGroup>& groups = optimizer_.param_groups();
   // zip() in PyTorch: groups added after the scheduler was built keep their lr.
-  for (std::size_t g = 0; g < groups.size() && g < lrs.size(); ++g) groups[g].options->lr(lrs[g]);
+  for (std::size_t g = 0; g < groups.size() && g < lrs.size(); ++g) groups[g].options().lr(lrs[g]);
   last_lr_ = current_lrs();
 }
 
@@ -159,6 +161,121 @@ std::vector<double> LinearLR::get_lr() {
     for (double& lr : lrs) lr *= ratio;
   }
   return lrs;
+}
+
+LambdaLR::LambdaLR(Optimizer& optimizer, LambdaFn lr_lambda)
+    : LambdaLR(optimizer, std::vector<LambdaFn>(optimizer.param_groups().size(), lr_lambda)) {}
+
+LambdaLR::LambdaLR(Optimizer& optimizer, std::vector<LambdaFn> lr_lambdas)
+    : LRScheduler(optimizer), lr_lambdas_(std::move(lr_lambdas)) {
+  check(lr_lambdas_.size() == base_lrs_.size(), "LambdaLR", "Expected ", base_lrs_.size(),
+        " lr_lambdas, but got ", lr_lambdas_.size());
+  for (const LambdaFn& fn : lr_lambdas_) check(static_cast<bool>(fn), "LambdaLR", "an lr_lambda is empty");
+  initial_step();
+}
+
+std::vector<double> LambdaLR::get_lr() {
+  std::vector<double> lrs;
+  for (std::size_t g = 0; g < base_lrs_.size(); ++g)
+    lrs.push_back(base_lrs_[g] * lr_lambdas_[g](last_epoch_));
+  return lrs;
+}
+
+PolynomialLR::PolynomialLR(Optimizer& optimizer, std::int64_t total_iters, double power)
+    : LRScheduler(optimizer), total_iters_(total_iters), power_(power) {
+  check(total_iters > 0, "PolynomialLR", "total_iters must be positive, got ", total_iters);
+  initial_step();
+}
+
+std::vector<double> PolynomialLR::get_lr() {
+  std::vector<double> lrs = current_lrs();
+  if (last_epoch_ == 0 || last_epoch_ > total_iters_) return lrs;
+  // lr = lr * ((1 - t / T) / (1 - (t - 1) / T))^power, the ratio of consecutive closed-form values.
+  const auto total = static_cast<double>(total_iters_), epoch = static_cast<double>(last_epoch_);
+  const double factor = std::pow((1.0 - epoch / total) / (1.0 - (epoch - 1) / total), power_);
+  for (double& lr : lrs) lr *= factor;
+  return lrs;
+}
+
+CosineAnnealingWarmRestarts::CosineAnnealingWarmRestarts(Optimizer& optimizer, std::int64_t T_0,
+                                                         std::int64_t T_mult, double eta_min)
+    : LRScheduler(optimizer), T_0_(T_0), T_mult_(T_mult), eta_min_(eta_min), T_i_(T_0) {
+  check(T_0 > 0, "CosineAnnealingWarmRestarts", "Expected positive integer T_0, but got ", T_0);
+  check(T_mult >= 1, "CosineAnnealingWarmRestarts", "Expected integer T_mult >= 1, but got ", T_mult);
+  initial_step();
+}
+
+void CosineAnnealingWarmRestarts::advance() {
+  ++last_epoch_;
+  // A restart when the cycle is complete; the next cycle is T_mult times longer.
+  if (++T_cur_ >= T_i_) {
+    T_cur_ -= T_i_;
+    T_i_ *= T_mult_;
+  }
+}
+
+std::vector<double> CosineAnnealingWarmRestarts::get_lr() {
+  // lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2
+  const double cosine =
+      1 + std::cos(std::numbers::pi * static_cast<double>(T_cur_) / static_cast<double>(T_i_));
+  std::vector<double> lrs;
+  for (double base_lr : base_lrs_) lrs.push_back(eta_min_ + (base_lr - eta_min_) * cosine / 2);
+  return lrs;
+}
+
+ReduceLROnPlateauScheduler::ReduceLROnPlateauScheduler(Optimizer& optimizer, SchedulerMode mode,
+                                                       double factor, std::int64_t patience, double threshold,
+                                                       ThresholdMode threshold_mode, std::int64_t cooldown,
+                                                       const std::vector<double>& min_lr, double eps)
+    : optimizer_(optimizer),
+      mode_(mode),
+      factor_(factor),
+      patience_(patience),
+      threshold_(threshold),
+      threshold_mode_(threshold_mode),
+      cooldown_(cooldown),
+      eps_(eps),
+      best_(mode == min ? std::numeric_limits<double>::infinity()
+                        : -std::numeric_limits<double>::infinity()) {
+  const std::size_t groups = optimizer.param_groups().size();
+  check(factor < 1.0, "ReduceLROnPlateau", "Factor should be < 1.0, got ", factor);
+  check(min_lr.size() == 1 || min_lr.size() == groups, "ReduceLROnPlateau", "expected ", groups,
+        " min_lrs (or one for all groups), got ", min_lr.size());
+  min_lrs_ = min_lr.size() == groups ? min_lr : std::vector<double>(groups, min_lr[0]);
+  for (const OptimizerParamGroup& group : optimizer.param_groups()) last_lr_.push_back(group.options().lr());
+}
+
+bool ReduceLROnPlateauScheduler::is_better(double value) const {
+  if (mode_ == min)
+    return threshold_mode_ == rel ? value < best_ * (1 - threshold_) : value < best_ - threshold_;
+  return threshold_mode_ == rel ? value > best_ * (threshold_ + 1) : value > best_ + threshold_;
+}
+
+void ReduceLROnPlateauScheduler::step(double metric) {
+  ++last_epoch_;
+  if (is_better(metric)) {
+    best_ = metric;
+    num_bad_epochs_ = 0;
+  } else {
+    ++num_bad_epochs_;
+  }
+  if (cooldown_counter_ > 0) {
+    --cooldown_counter_;
+    num_bad_epochs_ = 0;  // bad epochs during the cooldown do not count
+  }
+  if (num_bad_epochs_ > patience_) {
+    std::vector<OptimizerParamGroup>& groups = optimizer_.param_groups();
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+      const double old_lr = groups[g].options().lr();
+      const double new_lr = std::max(old_lr * factor_, min_lrs_[g]);
+      // Changes smaller than eps are ignored.
+      if (old_lr - new_lr > eps_) groups[g].options().lr(new_lr);
+    }
+    cooldown_counter_ = cooldown_;
+    num_bad_epochs_ = 0;
+  }
+  last_lr_.clear();
+  for (const OptimizerParamGroup& group : optimizer_.param_groups()) last_lr_.push_back(group.options().lr());
 }
 
 }  // namespace tg::optim

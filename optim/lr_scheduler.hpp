@@ -2,6 +2,7 @@
 // Learning-rate schedulers, as torch.optim.lr_scheduler: each epoch, call optimizer.step() and
 // then scheduler.step(). Constructing a scheduler already sets the epoch-0 learning rates.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -43,6 +44,8 @@ class LRScheduler {
   /// the groups' current lrs (current_lrs()), as PyTorch's get_lr().
   virtual std::vector<double> get_lr() = 0;
   std::vector<double> current_lrs() const;
+  /// Moves to the next epoch before get_lr() (CosineAnnealingWarmRestarts also tracks its cycle).
+  virtual void advance() { ++last_epoch_; }
 
   Optimizer& optimizer_;
   std::vector<double> base_lrs_;
@@ -120,5 +123,91 @@ class LinearLR : public LRScheduler {
   double end_factor_;
   std::int64_t total_iters_;
 };
+
+/// lr = base_lr * lr_lambda(epoch), one function for every group or one per group.
+class LambdaLR : public LRScheduler {
+ public:
+  using LambdaFn = std::function<double(std::int64_t epoch)>;
+  LambdaLR(Optimizer& optimizer, LambdaFn lr_lambda);
+  LambdaLR(Optimizer& optimizer, std::vector<LambdaFn> lr_lambdas);
+
+ protected:
+  std::vector<double> get_lr() override;
+
+ private:
+  std::vector<LambdaFn> lr_lambdas_;
+};
+
+/// lr = base_lr * (1 - min(epoch, total_iters) / total_iters)^power.
+class PolynomialLR : public LRScheduler {
+ public:
+  PolynomialLR(Optimizer& optimizer, std::int64_t total_iters = 5, double power = 1.0);
+
+ protected:
+  std::vector<double> get_lr() override;
+
+ private:
+  std::int64_t total_iters_;
+  double power_;
+};
+
+/// SGDR: cosine annealing from base_lr to eta_min over T_i epochs, then a restart, with
+/// T_i = T_0 * T_mult^(restarts so far).
+class CosineAnnealingWarmRestarts : public LRScheduler {
+ public:
+  CosineAnnealingWarmRestarts(Optimizer& optimizer, std::int64_t T_0, std::int64_t T_mult = 1,
+                              double eta_min = 0);
+
+ protected:
+  std::vector<double> get_lr() override;
+  void advance() override;
+
+ private:
+  std::int64_t T_0_, T_mult_;
+  double eta_min_;
+  std::int64_t T_i_;
+  std::int64_t T_cur_ = -1;
+};
+
+/// Multiplies the lrs by `factor` once the metric passed to step() has not improved for more than
+/// `patience` epochs, as torch.optim.lr_scheduler.ReduceLROnPlateau (named as libtorch 2.x's
+/// ReduceLROnPlateauScheduler). Not an LRScheduler: it needs the metric.
+class ReduceLROnPlateauScheduler {
+ public:
+  enum SchedulerMode { min, max };
+  enum ThresholdMode { rel, abs };
+
+  /// min_lr holds one lower bound for every group, or a single one for all of them.
+  ReduceLROnPlateauScheduler(Optimizer& optimizer, SchedulerMode mode = min, double factor = 0.1,
+                             std::int64_t patience = 10, double threshold = 1e-4,
+                             ThresholdMode threshold_mode = rel, std::int64_t cooldown = 0,
+                             const std::vector<double>& min_lr = {0.0}, double eps = 1e-8);
+
+  void step(double metric);
+  const std::vector<double>& get_last_lr() const { return last_lr_; }
+  std::int64_t last_epoch() const { return last_epoch_; }
+  double best() const { return best_; }
+  std::int64_t num_bad_epochs() const { return num_bad_epochs_; }
+
+ private:
+  bool is_better(double value) const;
+
+  Optimizer& optimizer_;
+  SchedulerMode mode_;
+  double factor_;
+  std::int64_t patience_;
+  double threshold_;
+  ThresholdMode threshold_mode_;
+  std::int64_t cooldown_;
+  std::vector<double> min_lrs_;
+  double eps_;
+  double best_;
+  std::int64_t num_bad_epochs_ = 0;
+  std::int64_t cooldown_counter_ = 0;
+  std::int64_t last_epoch_ = 0;
+  std::vector<double> last_lr_;
+};
+
+using ReduceLROnPlateau = ReduceLROnPlateauScheduler;
 
 }  // namespace tg::optim

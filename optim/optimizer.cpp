@@ -30,6 +30,7 @@ Tensor field_to_tensor(const OptimizerOptions::Field& field) {
           [](std::tuple<double, double>* value) {
             return tensor(std::vector<double>{std::get<0>(*value), std::get<1>(*value)}, {2}, kFloat64);
           },
+          [](std::int64_t* value) { return scalar_tensor(static_cast<double>(*value), kInt64); },
       },
       field.value);
 }
@@ -52,6 +53,11 @@ void assign_field(const OptimizerOptions::Field& field, const Tensor& value, con
                          "' must hold two values (shape [2]), got shape ", value.sizes());
                    const std::vector<double> values = value.to_vector<double>();
                    *target = {values[0], values[1]};
+                 },
+                 [&](std::int64_t* target) {
+                   check(value.dim() == 0 && value.dtype() == kInt64, op, "'", key,
+                         "' must be a 0-d int64 tensor, got ", value.dtype(), " of shape ", value.sizes());
+                   *target = value.item<std::int64_t>();
                  },
              },
              field.value);
@@ -77,14 +83,47 @@ std::string join(const std::vector<std::string>& names) {
 }  // namespace
 
 OptimizerParamGroup::OptimizerParamGroup(const OptimizerParamGroup& other)
-    : params(other.params), options(other.options ? other.options->clone() : nullptr) {}
+    : params_(other.params_), options_(other.options_ ? other.options_->clone() : nullptr) {}
 
 OptimizerParamGroup& OptimizerParamGroup::operator=(const OptimizerParamGroup& other) {
   if (this != &other) {
-    params = other.params;
-    options = other.options ? other.options->clone() : nullptr;
+    params_ = other.params_;
+    options_ = other.options_ ? other.options_->clone() : nullptr;
   }
   return *this;
+}
+
+OptimizerOptions& OptimizerParamGroup::options() {
+  check(has_options(), "OptimizerParamGroup", "this parameter group has no options (it gets the ",
+        "optimizer's defaults when it is added to an optimizer)");
+  return *options_;
+}
+
+const OptimizerOptions& OptimizerParamGroup::options() const {
+  check(has_options(), "OptimizerParamGroup", "this parameter group has no options (it gets the ",
+        "optimizer's defaults when it is added to an optimizer)");
+  return *options_;
+}
+
+Tensor Optimizer::evaluate_closure(const LossClosure& closure) {
+  if (!closure) return Tensor();
+  // As PyTorch's torch.enable_grad() around the closure: step() may be called under no_grad.
+  AutoGradMode enable_grad(true);
+  return closure();
+}
+
+void Optimizer::add_parameters(const tensor_list& params) {
+  check(!param_groups_.empty(), defaults_->optimizer_name(),
+        "add_parameters needs a parameter group to add to");
+  check_new_params(params, 0);
+  tensor_list& first = param_groups_.front().params();
+  first.insert(first.end(), params.begin(), params.end());
+}
+
+std::size_t Optimizer::size() const {
+  std::size_t count = 0;
+  for (const OptimizerParamGroup& group : param_groups_) count += group.params().size();
+  return count;
 }
 
 Optimizer::Optimizer(std::vector<OptimizerParamGroup> param_groups,
@@ -92,41 +131,45 @@ Optimizer::Optimizer(std::vector<OptimizerParamGroup> param_groups,
     : defaults_(std::move(defaults)) {
   defaults_->validate();
   std::size_t count = 0;
-  for (const OptimizerParamGroup& group : param_groups) count += group.params.size();
+  for (const OptimizerParamGroup& group : param_groups) count += group.params().size();
   check(count > 0, defaults_->optimizer_name(), "got an empty parameter list");
   for (const OptimizerParamGroup& group : param_groups) add_param_group(group);
 }
 
 void Optimizer::add_param_group(const OptimizerParamGroup& group) {
   const std::string_view name = defaults_->optimizer_name();
-  OptimizerParamGroup added(group.params, group.options ? group.options->clone() : defaults_->clone());
-  const OptimizerOptions &options = *added.options, &defaults = *defaults_;  // typeid of plain references
+  OptimizerParamGroup added(group.params(),
+                            group.has_options() ? group.options().clone() : defaults_->clone());
+  const OptimizerOptions &options = added.options(), &defaults = *defaults_;  // typeid of plain references
   check(typeid(options) == typeid(defaults), name, "parameter group ", param_groups_.size(), " has ",
-        added.options->optimizer_name(), " options; give it ", name,
+        added.options().optimizer_name(), " options; give it ", name,
         " options or none (to use the defaults)");
-  added.options->validate();
+  added.options().validate();
+  check_new_params(added.params(), param_groups_.size());
+  param_groups_.push_back(std::move(added));
+}
+
+void Optimizer::check_new_params(const tensor_list& params, std::size_t group_index) const {
+  const std::string_view name = defaults_->optimizer_name();
   std::set<const TensorImpl*> seen;
   for (const OptimizerParamGroup& existing : param_groups_)
-    for (const Tensor& param : existing.params) seen.insert(param.impl());
-  for (std::size_t i = 0; i < added.params.size(); ++i) {
-    const Tensor& param = added.params[i];
-    check(param.defined(), name, "parameter ", i, " of parameter group ", param_groups_.size(),
-          " is undefined");
+    for (const Tensor& param : existing.params()) seen.insert(param.impl());
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    const Tensor& param = params[i];
+    check(param.defined(), name, "parameter ", i, " of parameter group ", group_index, " is undefined");
     check(param.is_floating_point(), name, "parameter ", i, " is a ", param.dtype(),
           " tensor; only float32/float64 tensors can be optimized");
     check(param.is_leaf() || retains_grad(param), name, "can't optimize a non-leaf tensor (parameter ", i,
           " was computed by ", param.grad_fn_name(), "); optimize the leaf it came from, or x.detach()");
-    check(seen.insert(param.impl()).second, name, "parameter ", i, " of parameter group ",
-          param_groups_.size(), " (shape ", param.sizes(),
-          ") appears more than once among the parameter groups");
+    check(seen.insert(param.impl()).second, name, "parameter ", i, " of parameter group ", group_index,
+          " (shape ", param.sizes(), ") appears more than once among the parameter groups");
   }
-  param_groups_.push_back(std::move(added));
 }
 
 void Optimizer::zero_grad(bool set_to_none) {
   NoGradGuard no_grad;
   for (const OptimizerParamGroup& group : param_groups_) {
-    for (const Tensor& param : group.params) {
+    for (const Tensor& param : group.params()) {
       if (!param.grad().defined()) continue;
       Tensor& grad = param.mutable_grad();
       if (set_to_none) {
@@ -143,7 +186,7 @@ void Optimizer::zero_grad(bool set_to_none) {
 tensor_list Optimizer::parameters() const {
   tensor_list all;
   for (const OptimizerParamGroup& group : param_groups_)
-    all.insert(all.end(), group.params.begin(), group.params.end());
+    all.insert(all.end(), group.params().begin(), group.params().end());
   return all;
 }
 
@@ -160,7 +203,7 @@ std::map<std::string, Tensor> Optimizer::state_dict() const {
     const OptimizerParamGroup& group = param_groups_[g];
     const std::string prefix = "param_groups." + std::to_string(g) + ".";
     std::vector<std::int64_t> numbers;
-    for (const Tensor& param : group.params) {
+    for (const Tensor& param : group.params()) {
       numbers.push_back(number);
       if (const ParamState* buffers = state(param))
         for (const auto& [name, buffer] : *buffers)
@@ -169,7 +212,7 @@ std::map<std::string, Tensor> Optimizer::state_dict() const {
     }
     out[prefix + "params"] = tensor(numbers, {static_cast<std::int64_t>(numbers.size())}, kInt64);
     // fields() hands out pointers into the options, so read them from a copy of these const options.
-    std::unique_ptr<OptimizerOptions> options = group.options->clone();
+    std::unique_ptr<OptimizerOptions> options = group.options().clone();
     for (const OptimizerOptions::Field& field : options->fields())
       out[prefix + std::string(field.name)] = field_to_tensor(field);
     if (options->initial_lr()) out[prefix + "initial_lr"] = scalar_tensor(*options->initial_lr(), kFloat64);
@@ -211,20 +254,20 @@ void Optimizer::load_state_dict(const std::map<std::string, Tensor>& state_dict)
     const OptimizerParamGroup& group = param_groups_[g];
     std::map<std::string, Tensor>& entries = group_entries[g];
     const std::string prefix = "param_groups." + std::to_string(g) + ".";
-    std::unique_ptr<OptimizerOptions> options = group.options->clone();
+    std::unique_ptr<OptimizerOptions> options = group.options().clone();
 
     auto params_it = entries.find("params");
     check(params_it != entries.end(), op, "missing key '", prefix, "params'");
     const Tensor& numbers = params_it->second;
     check(numbers.dtype() == kInt64 && numbers.dim() == 1, op, "'", prefix,
           "params' must be a 1-d int64 tensor, got ", numbers.dtype(), " of shape ", numbers.sizes());
-    check(numbers.size(0) == static_cast<std::int64_t>(group.params.size()), op, "parameter group ", g,
-          " has ", numbers.size(0), " parameters in the state dict but ", group.params.size(),
+    check(numbers.size(0) == static_cast<std::int64_t>(group.params().size()), op, "parameter group ", g,
+          " has ", numbers.size(0), " parameters in the state dict but ", group.params().size(),
           " in the optimizer");
     const std::vector<std::int64_t> saved_numbers = numbers.to_vector<std::int64_t>();
     for (std::size_t i = 0; i < saved_numbers.size(); ++i)
-      check(params_by_number.emplace(saved_numbers[i], std::pair{group.params[i], options.get()}).second, op,
-            "parameter number ", saved_numbers[i], " is listed twice in the parameter groups");
+      check(params_by_number.emplace(saved_numbers[i], std::pair{group.params()[i], options.get()}).second,
+            op, "parameter number ", saved_numbers[i], " is listed twice in the parameter groups");
     entries.erase(params_it);
 
     for (const OptimizerOptions::Field& field : options->fields()) {
@@ -267,7 +310,7 @@ void Optimizer::load_state_dict(const std::map<std::string, Tensor>& state_dict)
       const std::string key = "state." + std::to_string(number) + "." + name;
       check(value.is_floating_point(), op, "'", key, "' must be a floating point tensor, got ",
             value.dtype());
-      if (name == "step") {
+      if (is_scalar_state(name)) {
         check(value.dim() == 0, op, "'", key, "' must be a 0-d tensor, got shape ", value.sizes());
         restored[name] = value.to(kFloat64).clone();
       } else {
@@ -278,7 +321,7 @@ void Optimizer::load_state_dict(const std::map<std::string, Tensor>& state_dict)
     }
   }
 
-  for (std::int64_t g = 0; g < group_count; ++g) param_groups_[g].options = std::move(new_options[g]);
+  for (std::int64_t g = 0; g < group_count; ++g) param_groups_[g].set_options(std::move(new_options[g]));
   state_ = std::move(new_state);
 }
 

@@ -3,6 +3,7 @@
 // and a flat state_dict that restores a run bit for bit. As torch.optim.Optimizer.
 #include <concepts>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -25,7 +26,7 @@ class OptimizerOptions {
   /// One hyperparameter under its PyTorch param_groups key, for state_dict/load_state_dict.
   struct Field {
     std::string_view name;
-    std::variant<double*, bool*, std::tuple<double, double>*> value;
+    std::variant<double*, bool*, std::tuple<double, double>*, std::int64_t*> value;
   };
 
   explicit OptimizerOptions(double lr) : lr_(lr) {}
@@ -62,25 +63,35 @@ class OptimizerOptions {
 };
 
 /// Parameters optimized with the same options. Without options, the group uses the optimizer's
-/// defaults (the optimizer fills them in when the group is added).
-struct OptimizerParamGroup {
-  tensor_list params;
-  std::unique_ptr<OptimizerOptions> options;
-
-  explicit OptimizerParamGroup(tensor_list params) : params(std::move(params)) {}
+/// defaults (the optimizer fills them in when the group is added). As libtorch, params() and
+/// options() are accessors and a tensor list converts to a group implicitly.
+class OptimizerParamGroup {
+ public:
+  OptimizerParamGroup(tensor_list params) : params_(std::move(params)) {}
   OptimizerParamGroup(tensor_list params, std::unique_ptr<OptimizerOptions> options)
-      : params(std::move(params)), options(std::move(options)) {}
+      : params_(std::move(params)), options_(std::move(options)) {}
   /// OptimizerParamGroup({w}, tg::optim::SGDOptions(0.1).momentum(0.9)).
   template <std::derived_from<OptimizerOptions> Options>
   OptimizerParamGroup(tensor_list params, const Options& options)
-      : params(std::move(params)), options(options.clone()) {}
+      : params_(std::move(params)), options_(options.clone()) {}
 
   OptimizerParamGroup(const OptimizerParamGroup& other);
   OptimizerParamGroup& operator=(const OptimizerParamGroup& other);
   OptimizerParamGroup(OptimizerParamGroup&&) = default;
   OptimizerParamGroup& operator=(OptimizerParamGroup&&) = default;
 
-  bool has_options() const { return options != nullptr; }
+  bool has_options() const { return options_ != nullptr; }
+  /// The group's options; cast to the optimizer's own class to read the rest, as in libtorch:
+  /// static_cast<SGDOptions&>(group.options()).momentum(). Throws tg::Error without options.
+  OptimizerOptions& options();
+  const OptimizerOptions& options() const;
+  void set_options(std::unique_ptr<OptimizerOptions> options) { options_ = std::move(options); }
+  tensor_list& params() { return params_; }
+  const tensor_list& params() const { return params_; }
+
+ private:
+  tensor_list params_;
+  std::unique_ptr<OptimizerOptions> options_;
 };
 
 /// Named per-parameter buffers, under PyTorch's names (momentum_buffer, exp_avg, exp_avg_sq,
@@ -95,8 +106,13 @@ class Optimizer {
   Optimizer(const Optimizer&) = delete;
   Optimizer& operator=(const Optimizer&) = delete;
 
-  /// One update of every parameter that has a gradient.
-  virtual void step() = 0;
+  /// A function that recomputes the loss (zero_grad, forward, backward) and returns it.
+  using LossClosure = std::function<Tensor()>;
+
+  /// One update of every parameter that has a gradient. With a closure, it is called first (with
+  /// gradients enabled) and its loss returned; without one, the result is an undefined tensor.
+  /// LBFGS requires the closure, since it evaluates the loss several times per step.
+  virtual Tensor step(LossClosure closure = nullptr) = 0;
 
   /// Clears the gradients: sets them to undefined (PyTorch 2.x's default), or, with
   /// set_to_none = false, detaches and zeroes them in place.
@@ -106,14 +122,22 @@ class Optimizer {
   /// retain their grad) and may not already belong to a group.
   void add_param_group(const OptimizerParamGroup& group);
 
+  /// Adds parameters to the first group (libtorch's add_parameters).
+  void add_parameters(const tensor_list& params);
+
   std::vector<OptimizerParamGroup>& param_groups() { return param_groups_; }
   const std::vector<OptimizerParamGroup>& param_groups() const { return param_groups_; }
+  OptimizerOptions& defaults() { return *defaults_; }
   const OptimizerOptions& defaults() const { return *defaults_; }
   /// Every parameter, group after group: state_dict numbers parameters in this order.
   tensor_list parameters() const;
+  /// The number of parameters over all groups.
+  std::size_t size() const;
 
   /// The state of a parameter, or null before its first update.
   const ParamState* state(const Tensor& param) const;
+  /// Every parameter's state, keyed by the parameter's TensorImpl.
+  const std::unordered_map<const TensorImpl*, ParamState>& state() const { return state_; }
 
   /// The state as flat keys, each a copy: "state.<i>.<buffer>" for the i-th parameter (numbered
   /// across groups) and "param_groups.<g>.<key>" for each group's hyperparameters (0-d float64;
@@ -129,14 +153,23 @@ class Optimizer {
   /// `defaults` is checked with validate(), then each group is added as by add_param_group.
   Optimizer(std::vector<OptimizerParamGroup> param_groups, std::unique_ptr<OptimizerOptions> defaults);
 
+  /// Runs the closure (if any) with gradients enabled and returns its loss.
+  static Tensor evaluate_closure(const LossClosure& closure);
+
   /// The mutable state of a parameter (empty on its first update).
   ParamState& state_for(const Tensor& param) { return state_[param.impl()]; }
 
   /// The buffers a parameter's non-empty state holds under these group options; load_state_dict
   /// accepts exactly these.
   virtual std::vector<std::string> state_names(const OptimizerOptions& options) const = 0;
+  /// Whether the buffer is a 0-d float64 scalar (as step) rather than a tensor of the parameter's
+  /// shape and dtype.
+  virtual bool is_scalar_state(const std::string& name) const { return name == "step"; }
 
  private:
+  /// Throws unless every parameter can be optimized and none is already in a group.
+  void check_new_params(const tensor_list& params, std::size_t group_index) const;
+
   std::vector<OptimizerParamGroup> param_groups_;
   std::unique_ptr<OptimizerOptions> defaults_;
   // Keyed by the parameter's TensorImpl: the groups hold the parameters, so the key stays valid.

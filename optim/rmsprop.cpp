@@ -7,11 +7,11 @@
 namespace tg::optim {
 
 void RMSpropOptions::validate() const {
-  check(lr_ >= 0, "RMSprop", "invalid learning rate ", lr_, ": it must be >= 0");
-  check(eps_ >= 0, "RMSprop", "invalid eps ", eps_, ": it must be >= 0");
-  check(momentum_ >= 0, "RMSprop", "invalid momentum ", momentum_, ": it must be >= 0");
-  check(weight_decay_ >= 0, "RMSprop", "invalid weight_decay ", weight_decay_, ": it must be >= 0");
-  check(alpha_ >= 0, "RMSprop", "invalid alpha ", alpha_, ": it must be >= 0");
+  check(lr_ >= 0, "RMSprop", "Invalid learning rate: ", lr_, " (it must be >= 0)");
+  check(eps_ >= 0, "RMSprop", "Invalid epsilon value: ", eps_, " (it must be >= 0)");
+  check(momentum_ >= 0, "RMSprop", "Invalid momentum value: ", momentum_, " (it must be >= 0)");
+  check(weight_decay_ >= 0, "RMSprop", "Invalid weight_decay value: ", weight_decay_, " (it must be >= 0)");
+  check(alpha_ >= 0, "RMSprop", "Invalid alpha value: ", alpha_, " (it must be >= 0)");
 }
 
 std::vector<OptimizerOptions::Field> RMSpropOptions::fields() {
@@ -37,12 +37,13 @@ std::vector<std::string> RMSprop::state_names(const OptimizerOptions& options) c
   return names;
 }
 
-void RMSprop::step() {
+Tensor RMSprop::step(LossClosure closure) {
+  Tensor loss = evaluate_closure(closure);
   NoGradGuard no_grad;
   for (const OptimizerParamGroup& group : param_groups()) {
-    const auto& options = static_cast<const RMSpropOptions&>(*group.options);
+    const auto& options = static_cast<const RMSpropOptions&>(group.options());
     const double alpha = options.alpha();
-    for (const Tensor& param : group.params) {
+    for (const Tensor& param : group.params()) {
       if (!param.grad().defined()) continue;
       ParamState& state = state_for(param);
       if (state.empty()) {
@@ -86,6 +87,7 @@ void RMSprop::step() {
       }
     }
   }
+  return loss;
 }
 
 }  // namespace tg::optim

@@ -7,7 +7,7 @@ namespace tg::optim {
 /// RMSpropOptions(1e-2).alpha(0.99).eps(1e-8).weight_decay(0).momentum(0).centered(false).
 class RMSpropOptions : public OptimizerOptions {
  public:
-  explicit RMSpropOptions(double lr = 1e-2) : OptimizerOptions(lr) {}
+  RMSpropOptions(double lr = 1e-2) : OptimizerOptions(lr) {}
 
   using OptimizerOptions::lr;
   RMSpropOptions& lr(double lr) {
@@ -61,7 +61,7 @@ class RMSprop : public Optimizer {
   RMSprop(const std::vector<OptimizerParamGroup>& param_groups,
           const RMSpropOptions& defaults = RMSpropOptions());
 
-  void step() override;
+  Tensor step(LossClosure closure = nullptr) override;
 
  protected:
   std::vector<std::string> state_names(const OptimizerOptions& options) const override;

@@ -5,9 +5,9 @@
 namespace tg::optim {
 
 void SGDOptions::validate() const {
-  check(lr_ >= 0, "SGD", "invalid learning rate ", lr_, ": it must be >= 0");
-  check(momentum_ >= 0, "SGD", "invalid momentum ", momentum_, ": it must be >= 0");
-  check(weight_decay_ >= 0, "SGD", "invalid weight_decay ", weight_decay_, ": it must be >= 0");
+  check(lr_ >= 0, "SGD", "Invalid learning rate: ", lr_, " (it must be >= 0)");
+  check(momentum_ >= 0, "SGD", "Invalid momentum value: ", momentum_, " (it must be >= 0)");
+  check(weight_decay_ >= 0, "SGD", "Invalid weight_decay value: ", weight_decay_, " (it must be >= 0)");
   check(!nesterov_ || (momentum_ > 0 && dampening_ == 0), "SGD",
         "Nesterov momentum requires a momentum > 0 and zero dampening (got momentum ", momentum_,
         ", dampening ", dampening_, ")");
@@ -75,13 +75,14 @@ std::vector<std::string> SGD::state_names(const OptimizerOptions& options) const
   return {};
 }
 
-void SGD::step() {
+Tensor SGD::step(LossClosure closure) {
+  Tensor loss = evaluate_closure(closure);
   NoGradGuard no_grad;
   for (const OptimizerParamGroup& group : param_groups()) {
-    const auto& options = static_cast<const SGDOptions&>(*group.options);
+    const auto& options = static_cast<const SGDOptions&>(group.options());
     const SgdHyper hyper{options.lr(), options.momentum(), options.dampening(), options.weight_decay(),
                          options.nesterov()};
-    for (const Tensor& param : group.params) {
+    for (const Tensor& param : group.params()) {
       if (!param.grad().defined()) continue;
       Tensor buffer;
       bool first_step = false;
@@ -99,6 +100,7 @@ void SGD::step() {
       if (buffer.defined()) buffer.impl()->storage->bump_version();
     }
   }
+  return loss;
 }
 
 }  // namespace tg::optim

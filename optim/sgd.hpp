@@ -8,7 +8,7 @@ namespace tg::optim {
 /// SGDOptions(0.1).momentum(0.9).nesterov(true): chainable setters, getters of the same name.
 class SGDOptions : public OptimizerOptions {
  public:
-  explicit SGDOptions(double lr) : OptimizerOptions(lr) {}
+  SGDOptions(double lr) : OptimizerOptions(lr) {}
 
   using OptimizerOptions::lr;
   SGDOptions& lr(double lr) {
@@ -55,7 +55,7 @@ class SGD : public Optimizer {
   SGD(const tensor_list& params, const SGDOptions& defaults);
   SGD(const std::vector<OptimizerParamGroup>& param_groups, const SGDOptions& defaults);
 
-  void step() override;
+  Tensor step(LossClosure closure = nullptr) override;
 
  protected:
   std::vector<std::string> state_names(const OptimizerOptions& options) const override;

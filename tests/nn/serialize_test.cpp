@@ -968,7 +968,7 @@ TEST(TrainingCheckpoint, MismatchesLoadNothingIntoEitherPart) {
   } catch (const tg::Error& e) {
     EXPECT_THAT(e.what(), HasSubstr("\"0.weight\" is [3, 2] float32 in the checkpoint but [4, 2] float32"));
   }
-  EXPECT_EQ(fresh.param_groups()[0].options->lr(), 0.3);
+  EXPECT_EQ(fresh.param_groups()[0].options().lr(), 0.3);
   EXPECT_EQ(fresh.state(wider->parameters()[0]), nullptr);
 
   // A module checkpoint is not a training checkpoint and vice versa; reserved metadata keys are refused.

@@ -87,3 +87,48 @@ TEST(ClipGradValue, ClampsEveryElementAndSkipsMissingGradients) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(ClipGradNorm, SingleTensorOverloadAndInfinityNormClipping) {
+  const tg::Tensor p = tg::zeros({3}, tg::kFloat64).requires_grad_();
+  optim_test::set_grad(p, tg::tensor(std::vector<double>{1, -4, 2}, {3}, tg::kFloat64));
+  // inf-norm 4 > max_norm 2: scaled by 2 / (4 + 1e-6)
+  EXPECT_EQ(tg::nn::utils::clip_grad_norm_(p, 2.0, std::numeric_limits<double>::infinity()), 4.0);
+  EXPECT_NEAR(p.grad()[1].item<double>(), -4 * 2 / (4 + 1e-6), 1e-15);
+  tg::nn::utils::clip_grad_value_(p, 0.25);
+  EXPECT_EQ(p.grad().to_vector<double>(), (std::vector<double>{0.25, -0.25, 0.25}));
+}
+
+TEST(ClipGradNorm, ErrorIfNonfiniteNamesTheNorm) {
+  const tg::Tensor p = tg::zeros({2}, tg::kFloat64).requires_grad_();
+  optim_test::set_grad(
+      p, tg::tensor(std::vector<double>{1, std::numeric_limits<double>::infinity()}, {2}, tg::kFloat64));
+  try {
+    tg::nn::utils::clip_grad_norm_(p, 1.0, std::numeric_limits<double>::infinity(), true);
+    FAIL() << "no error";
+  } catch (const tg::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("clip_grad_norm_"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("is inf"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ConvertParameters, RoundTripAndGradientFlow) {
+  const tg::Tensor w = tg::tensor(std::vector<double>{1, 2, 3, 4}, {2, 2}, tg::kFloat64).requires_grad_();
+  const tg::Tensor b = tg::tensor(std::vector<double>{5}, {1}, tg::kFloat64).requires_grad_();
+  const tg::Tensor flat = tg::nn::utils::parameters_to_vector({w, b});
+  EXPECT_EQ(flat.to_vector<double>(), (std::vector<double>{1, 2, 3, 4, 5}));
+  // Differentiable, as torch.cat of views.
+  (flat * tg::tensor(std::vector<double>{1, 2, 3, 4, 5}, {5}, tg::kFloat64)).sum().backward();
+  EXPECT_EQ(w.grad().to_vector<double>(), (std::vector<double>{1, 2, 3, 4}));
+  EXPECT_EQ(b.grad().to_vector<double>(), (std::vector<double>{5}));
+
+  tg::nn::utils::vector_to_parameters(tg::tensor(std::vector<double>{9, 8, 7, 6, 5}, {5}, tg::kFloat64),
+                                      {w, b});
+  EXPECT_EQ(w.to_vector<double>(), (std::vector<double>{9, 8, 7, 6}));
+  EXPECT_EQ(b.to_vector<double>(), (std::vector<double>{5}));
+  EXPECT_THROW(tg::nn::utils::vector_to_parameters(tg::zeros({4}, tg::kFloat64), {w, b}), tg::Error);
+  EXPECT_THROW(tg::nn::utils::vector_to_parameters(tg::zeros({5, 1}, tg::kFloat64), {w, b}), tg::Error);
+}
+
+}  // namespace

@@ -21,7 +21,7 @@ TEST(LRScheduler, ConstructionSetsTheEpochZeroLearningRate) {
   LinearLR warmup(optimizer, 0.5, 1.0, 2);
   EXPECT_EQ(warmup.last_epoch(), 0);
   EXPECT_EQ(warmup.get_last_lr(), (std::vector<double>{0.15}));
-  EXPECT_EQ(optimizer.param_groups()[0].options->lr(), 0.15);
+  EXPECT_EQ(optimizer.param_groups()[0].options().lr(), 0.15);
   EXPECT_EQ(warmup.base_lrs(), (std::vector<double>{0.3}));
   warmup.step();
   EXPECT_DOUBLE_EQ(warmup.get_last_lr()[0], 0.225);
@@ -40,11 +40,11 @@ TEST(LRScheduler, WorksWithAnyOptimizer) {
   schedule.step();
   adam.step();
   schedule.step();
-  EXPECT_DOUBLE_EQ(adam.param_groups()[0].options->lr(), 0.005);
+  EXPECT_DOUBLE_EQ(adam.param_groups()[0].options().lr(), 0.005);
   RMSprop rmsprop({param()});
   ExponentialLR decay(rmsprop, 0.5);
   decay.step();
-  EXPECT_DOUBLE_EQ(rmsprop.param_groups()[0].options->lr(), 0.005);
+  EXPECT_DOUBLE_EQ(rmsprop.param_groups()[0].options().lr(), 0.005);
 }
 
 // As PyTorch: the first scheduler stores initial_lr in each group; a second scheduler takes its
@@ -53,7 +53,7 @@ TEST(LRScheduler, LaterSchedulersStartFromInitialLr) {
   const tg::Tensor p = param();
   SGD optimizer({p}, SGDOptions(0.3));
   LinearLR warmup(optimizer, 0.5, 1.0, 4);
-  ASSERT_EQ(optimizer.param_groups()[0].options->initial_lr(), 0.3);
+  ASSERT_EQ(optimizer.param_groups()[0].options().initial_lr(), 0.3);
   CosineAnnealingLR cosine(optimizer, 10);
   EXPECT_EQ(cosine.base_lrs(), (std::vector<double>{0.3}));
   // initial_lr is part of the optimizer's state_dict once set.
@@ -131,6 +131,20 @@ TEST(LRScheduler, BadArgumentsThrow) {
   expect_error([&] { LinearLR(optimizer, 0.0); }, "LinearLR: start_factor must be in (0, 1]");
   expect_error([&] { LinearLR(optimizer, 1.5); }, "start_factor must be in (0, 1]");
   expect_error([&] { LinearLR(optimizer, 0.5, 1.5); }, "LinearLR: end_factor must be in [0, 1]");
+  expect_error([&] { PolynomialLR(optimizer, 0); }, "PolynomialLR: total_iters must be positive");
+  expect_error([&] { CosineAnnealingWarmRestarts(optimizer, 0); },
+               "Expected positive integer T_0, but got 0");
+  expect_error([&] { CosineAnnealingWarmRestarts(optimizer, 2, 0); },
+               "Expected integer T_mult >= 1, but got 0");
+  expect_error([&] { LambdaLR(optimizer, std::vector<LambdaLR::LambdaFn>{}); },
+               "Expected 1 lr_lambdas, but got 0");
+  expect_error([&] { ReduceLROnPlateau(optimizer, ReduceLROnPlateau::min, 1.0); }, "Factor should be < 1.0");
+  expect_error(
+      [&] {
+        ReduceLROnPlateau(optimizer, ReduceLROnPlateau::min, 0.1, 10, 1e-4, ReduceLROnPlateau::rel, 0,
+                          {0, 0});
+      },
+      "expected 1 min_lrs");
   StepLR schedule(optimizer, 2);
   auto state = schedule.state_dict();
   state["base_lrs"] = tg::tensor(std::vector<double>{0.1, 0.2}, {2}, tg::kFloat64);

@@ -58,6 +58,27 @@ std::vector<OptimizerKind> optimizer_kinds() {
              p.params(),
              RMSpropOptions(variant ? 0.5 : 0.01).alpha(variant ? 0.5 : 0.95).momentum(0.5).centered(true));
        }},
+      {"Adagrad",
+       [](const Problem& p, bool variant) -> std::unique_ptr<Optimizer> {
+         return std::make_unique<Adagrad>(
+             p.params(),
+             AdagradOptions(variant ? 0.5 : 0.1).lr_decay(variant ? 0 : 0.01).initial_accumulator_value(0.1));
+       }},
+      {"Adamax",
+       [](const Problem& p, bool variant) -> std::unique_ptr<Optimizer> {
+         return std::make_unique<Adamax>(
+             p.params(), AdamaxOptions(variant ? 0.5 : 0.02).betas({variant ? 0.5 : 0.9, 0.99}));
+       }},
+      {"NAdam",
+       [](const Problem& p, bool variant) -> std::unique_ptr<Optimizer> {
+         return std::make_unique<NAdam>(
+             p.params(), NAdamOptions(variant ? 0.5 : 0.02).momentum_decay(variant ? 0.1 : 4e-3));
+       }},
+      {"RAdam",
+       [](const Problem& p, bool variant) -> std::unique_ptr<Optimizer> {
+         return std::make_unique<RAdam>(p.params(),
+                                        RAdamOptions(variant ? 0.5 : 0.02).betas({0.9, variant ? 0.5 : 0.9}));
+       }},
       {"SGD_two_groups",
        [](const Problem& p, bool variant) -> std::unique_ptr<Optimizer> {
          return std::make_unique<SGD>(
@@ -142,7 +163,12 @@ TEST_P(EveryOptimizer, ParametersWithoutGradKeepTheirValuesAndGetNoState) {
     optimizer->step();
   }
   EXPECT_TRUE(bitwise_equal(problem.u, u_before));
-  EXPECT_EQ(optimizer->state(problem.u), nullptr);
+  // Adagrad, as in PyTorch, creates every parameter's state (step 0, sum at the initial value) when
+  // it is constructed; the others only on a parameter's first update.
+  if (GetParam().name == "Adagrad")
+    EXPECT_EQ(optimizer->state(problem.u)->at("step").item<double>(), 0.0);
+  else
+    EXPECT_EQ(optimizer->state(problem.u), nullptr);
   EXPECT_NE(optimizer->state(problem.W), nullptr);
   EXPECT_FALSE(problem.u.requires_grad() && problem.u.grad().defined());
 }
@@ -206,8 +232,8 @@ TEST(OptimizerGroups, GroupsWithoutOptionsUseTheDefaults) {
       {OptimizerParamGroup({problem.W}, SGDOptions(0.3).momentum(0.9)), OptimizerParamGroup({problem.b})},
       SGDOptions(0.01).dampening(0.1));
   ASSERT_EQ(optimizer.param_groups().size(), 2u);
-  const auto& first = static_cast<const SGDOptions&>(*optimizer.param_groups()[0].options);
-  const auto& second = static_cast<const SGDOptions&>(*optimizer.param_groups()[1].options);
+  const auto& first = static_cast<const SGDOptions&>(optimizer.param_groups()[0].options());
+  const auto& second = static_cast<const SGDOptions&>(optimizer.param_groups()[1].options());
   EXPECT_EQ(first.lr(), 0.3);
   EXPECT_EQ(first.momentum(), 0.9);
   EXPECT_EQ(first.dampening(), 0.0);
@@ -215,7 +241,7 @@ TEST(OptimizerGroups, GroupsWithoutOptionsUseTheDefaults) {
   EXPECT_EQ(second.dampening(), 0.1);
   // Changing the defaults' source later does not touch the groups: each group owns its options.
   optimizer.add_param_group(OptimizerParamGroup({problem.u}));
-  EXPECT_EQ(optimizer.param_groups()[2].options->lr(), 0.01);
+  EXPECT_EQ(optimizer.param_groups()[2].options().lr(), 0.01);
   EXPECT_EQ(optimizer.parameters().size(), 3u);
   EXPECT_TRUE(optimizer.parameters()[2].is_same(problem.u));
 }
@@ -231,7 +257,7 @@ TEST(OptimizerGroups, EachGroupStepsWithItsOwnLearningRate) {
   EXPECT_EQ(a.to_vector<double>(), (std::vector<double>{-1.0, 2.0}));
   EXPECT_EQ(b.to_vector<double>(), (std::vector<double>{-0.5, 1.0}));
   // The lr is settable through the base options (what schedulers use).
-  optimizer.param_groups()[1].options->lr(0.25);
+  optimizer.param_groups()[1].options().lr(0.25);
   optimizer.step();
   EXPECT_EQ(b.to_vector<double>(), (std::vector<double>{-0.75, 1.5}));
 }
@@ -302,25 +328,61 @@ void expect_error(F&& f, const std::string& substring) {
 
 TEST(OptimizerErrors, BadOptionsThrow) {
   const tg::Tensor p = tg::zeros({2}).requires_grad_();
-  expect_error([&] { SGD({p}, SGDOptions(-0.1)); }, "SGD: invalid learning rate -0.1");
-  expect_error([&] { SGD({p}, SGDOptions(0.1).momentum(-1)); }, "SGD: invalid momentum");
-  expect_error([&] { SGD({p}, SGDOptions(0.1).weight_decay(-1)); }, "SGD: invalid weight_decay");
+  expect_error([&] { SGD({p}, SGDOptions(-0.1)); }, "SGD: Invalid learning rate: -0.1");
+  expect_error([&] { SGD({p}, SGDOptions(0.1).momentum(-1)); }, "SGD: Invalid momentum value");
+  expect_error([&] { SGD({p}, SGDOptions(0.1).weight_decay(-1)); }, "SGD: Invalid weight_decay value");
   expect_error([&] { SGD({p}, SGDOptions(0.1).nesterov(true)); },
                "Nesterov momentum requires a momentum > 0");
   expect_error([&] { SGD({p}, SGDOptions(0.1).nesterov(true).momentum(0.9).dampening(0.1)); },
                "zero dampening");
-  expect_error([&] { Adam({p}, AdamOptions(-1)); }, "Adam: invalid learning rate");
-  expect_error([&] { Adam({p}, AdamOptions().eps(-1e-8)); }, "Adam: invalid eps");
-  expect_error([&] { Adam({p}, AdamOptions().betas({1.0, 0.9})); }, "Adam: invalid beta1");
-  expect_error([&] { Adam({p}, AdamOptions().betas({0.9, -0.1})); }, "Adam: invalid beta2");
-  expect_error([&] { Adam({p}, AdamOptions().weight_decay(-1)); }, "Adam: invalid weight_decay");
-  expect_error([&] { AdamW({p}, AdamWOptions(-1)); }, "AdamW: invalid learning rate");
-  expect_error([&] { RMSprop({p}, RMSpropOptions(-1)); }, "RMSprop: invalid learning rate");
-  expect_error([&] { RMSprop({p}, RMSpropOptions().alpha(-1)); }, "RMSprop: invalid alpha");
-  expect_error([&] { RMSprop({p}, RMSpropOptions().momentum(-1)); }, "RMSprop: invalid momentum");
+  expect_error([&] { Adam({p}, AdamOptions(-1)); }, "Adam: Invalid learning rate");
+  expect_error([&] { Adam({p}, AdamOptions().eps(-1e-8)); }, "Adam: Invalid epsilon value");
+  expect_error(
+      [&] {
+        Adam({p}, AdamOptions().betas({1.0, 0.9}));
+      },
+      "Adam: Invalid beta parameter at index 0");
+  expect_error(
+      [&] {
+        Adam({p}, AdamOptions().betas({0.9, -0.1}));
+      },
+      "Adam: Invalid beta parameter at index 1");
+  expect_error([&] { Adam({p}, AdamOptions().weight_decay(-1)); }, "Adam: Invalid weight_decay value");
+  expect_error([&] { AdamW({p}, AdamWOptions(-1)); }, "AdamW: Invalid learning rate");
+  expect_error([&] { RMSprop({p}, RMSpropOptions(-1)); }, "RMSprop: Invalid learning rate");
+  expect_error([&] { RMSprop({p}, RMSpropOptions().alpha(-1)); }, "RMSprop: Invalid alpha value");
+  expect_error([&] { RMSprop({p}, RMSpropOptions().momentum(-1)); }, "RMSprop: Invalid momentum value");
+  expect_error([&] { Adagrad({p}, AdagradOptions(-1)); }, "Adagrad: Invalid learning rate: -1");
+  expect_error([&] { Adagrad({p}, AdagradOptions().lr_decay(-1)); }, "Adagrad: Invalid lr_decay value");
+  expect_error([&] { Adagrad({p}, AdagradOptions().initial_accumulator_value(-1)); },
+               "Adagrad: Invalid initial_accumulator_value value");
+  expect_error([&] { Adagrad({p}, AdagradOptions().eps(-1)); }, "Adagrad: Invalid epsilon value");
+  expect_error([&] { Adamax({p}, AdamaxOptions(-1)); }, "Adamax: Invalid learning rate");
+  expect_error(
+      [&] {
+        Adamax({p}, AdamaxOptions().betas({0.9, 1.0}));
+      },
+      "Adamax: Invalid beta parameter at index 1");
+  expect_error([&] { NAdam({p}, NAdamOptions(-1)); }, "NAdam: Invalid learning rate");
+  expect_error([&] { NAdam({p}, NAdamOptions().momentum_decay(-1)); }, "NAdam: Invalid momentum_decay value");
+  expect_error([&] { RAdam({p}, RAdamOptions().eps(-1)); }, "RAdam: Invalid epsilon value");
+  expect_error([&] { RAdam({p}, RAdamOptions().weight_decay(-1)); }, "RAdam: Invalid weight_decay value");
+  expect_error([&] { LBFGS({p}, LBFGSOptions(-1)); }, "LBFGS: Invalid learning rate");
+  expect_error([&] { LBFGS({p}, LBFGSOptions().line_search_fn("backtracking")); },
+               "only 'strong_wolfe' is supported");
+  expect_error([&] { LBFGS({p}, LBFGSOptions().history_size(0)); }, "Invalid history_size value");
+  const tg::Tensor q = tg::zeros({2}).requires_grad_();
+  expect_error(
+      [&] {
+        LBFGS({OptimizerParamGroup({p}), OptimizerParamGroup({q})});
+      },
+      "LBFGS doesn't support per-parameter options (parameter groups)");
+  LBFGS lbfgs({p});
+  Optimizer& base = lbfgs;
+  expect_error([&] { base.step(); }, "LBFGS: step() needs a closure");
   // Group options are checked too.
   expect_error([&] { SGD({OptimizerParamGroup({p}, SGDOptions(-2))}, SGDOptions(0.1)); },
-               "invalid learning rate -2");
+               "Invalid learning rate: -2");
 }
 
 TEST(OptimizerErrors, BadParameterGroupsThrow) {
@@ -350,7 +412,7 @@ TEST(OptimizerErrors, ToggledOptionsAfterTheFirstStepThrow) {
   Adam optimizer({p}, AdamOptions(0.1));
   optim_test::set_grad(p, tg::ones({2}, tg::kFloat64));
   optimizer.step();
-  static_cast<AdamOptions&>(*optimizer.param_groups()[0].options).amsgrad(true);
+  static_cast<AdamOptions&>(optimizer.param_groups()[0].options()).amsgrad(true);
   expect_error([&] { optimizer.step(); }, "lacks 'max_exp_avg_sq'");
 }
 
@@ -433,7 +495,7 @@ TEST(OptimizerLoadStateDict, RejectsBadStateDictsAndChangesNothing) {
   expect_rejected([](auto& s) { s["param_groups.0.amsgrad"] = tg::scalar_tensor(0.5, tg::kFloat64); },
                   "is a flag and must be 0 or 1");
   expect_rejected([](auto& s) { s["param_groups.0.lr"] = tg::scalar_tensor(-1, tg::kFloat64); },
-                  "Adam: invalid learning rate -1");
+                  "Adam: Invalid learning rate: -1");
   expect_rejected([](auto& s) { s["param_groups.1.params"] = tg::tensor(std::vector<std::int64_t>{1}, {1}); },
                   "parameter group 1 has 1 parameters in the state dict but 2 in the optimizer");
   expect_rejected(
@@ -469,8 +531,8 @@ TEST(OptimizerLoadStateDict, CastsBuffersToTheParameterDtypeAndCopiesThem) {
   ASSERT_NE(loaded, nullptr);
   EXPECT_EQ(loaded->at("exp_avg").dtype(), tg::kFloat64);
   EXPECT_FALSE(loaded->at("exp_avg_sq").is_same(trained.state.at("state.0.exp_avg_sq")));
-  EXPECT_TRUE(static_cast<const AdamOptions&>(*optimizer.param_groups()[0].options).amsgrad());
-  EXPECT_EQ(optimizer.param_groups()[0].options->lr(), 0.05);
+  EXPECT_TRUE(static_cast<const AdamOptions&>(optimizer.param_groups()[0].options()).amsgrad());
+  EXPECT_EQ(optimizer.param_groups()[0].options().lr(), 0.05);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 // builds the same optimizer (or schedulers) as the Python script. Trajectories over 20 steps and
 // the final state_dict must agree to 1e-6 relative; a case on only one side fails the coverage test.
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <gtest/gtest.h>
 #include <limits>
@@ -77,6 +78,19 @@ const std::map<std::string, OptimizerFactory>& optimizer_table() {
       {"rmsprop_all",
        all_params<RMSprop>(
            RMSpropOptions(0.005).alpha(0.9).eps(1e-6).weight_decay(0.1).momentum(0.5).centered(true))},
+      {"adagrad", all_params<Adagrad>(AdagradOptions(0.1))},
+      {"adagrad_all",
+       all_params<Adagrad>(
+           AdagradOptions(0.2).lr_decay(0.05).weight_decay(0.1).initial_accumulator_value(0.3).eps(1e-6))},
+      {"adamax", all_params<Adamax>(AdamaxOptions())},
+      {"adamax_all", all_params<Adamax>(AdamaxOptions(0.05).betas({0.8, 0.95}).eps(1e-4).weight_decay(0.1))},
+      {"nadam", all_params<NAdam>(NAdamOptions(0.05))},
+      {"nadam_all",
+       all_params<NAdam>(
+           NAdamOptions(0.02).betas({0.8, 0.95}).eps(1e-6).weight_decay(0.1).momentum_decay(0.01))},
+      {"radam", all_params<RAdam>(RAdamOptions(0.05))},
+      {"radam_rectified",
+       all_params<RAdam>(RAdamOptions(0.05).betas({0.8, 0.9}).eps(1e-6).weight_decay(0.1))},
   };
   return table;
 }
@@ -115,6 +129,58 @@ const std::map<std::string, SchedulerFactory>& scheduler_table() {
          list.push_back(std::make_unique<LinearLR>(o, 0.5, 1.0, 4));
          list.push_back(std::make_unique<ExponentialLR>(o, 0.9));
          return list;
+       }},
+      {"lambda_lr",
+       [](Optimizer& o) {
+         return schedulers(
+             std::make_unique<LambdaLR>(o, [](std::int64_t epoch) { return std::pow(0.95, epoch); }));
+       }},
+      {"lambda_lr_per_group",
+       [](Optimizer& o) {
+         return schedulers(std::make_unique<LambdaLR>(
+             o, std::vector<LambdaLR::LambdaFn>{
+                    [](std::int64_t epoch) { return 1.0 / static_cast<double>(1 + epoch); },
+                    [](std::int64_t epoch) { return std::min(1.0, static_cast<double>(epoch + 1) / 5); }}));
+       }},
+      {"polynomial_lr", [](Optimizer& o) { return schedulers(std::make_unique<PolynomialLR>(o)); }},
+      {"polynomial_lr_power",
+       [](Optimizer& o) { return schedulers(std::make_unique<PolynomialLR>(o, 12, 2.0)); }},
+      {"cosine_warm_restarts",
+       [](Optimizer& o) { return schedulers(std::make_unique<CosineAnnealingWarmRestarts>(o, 7)); }},
+      {"cosine_warm_restarts_mult",
+       [](Optimizer& o) {
+         return schedulers(std::make_unique<CosineAnnealingWarmRestarts>(o, 3, 2, 0.001));
+       }},
+  };
+  return table;
+}
+
+const std::map<std::string, LBFGSOptions>& lbfgs_table() {
+  static const std::map<std::string, LBFGSOptions> table = {
+      {"lbfgs_rosenbrock", LBFGSOptions(0.5)},
+      {"lbfgs_rosenbrock_wolfe", LBFGSOptions().line_search_fn("strong_wolfe")},
+      {"lbfgs_lstsq", LBFGSOptions()},
+      {"lbfgs_lstsq_wolfe_history",
+       LBFGSOptions().max_iter(5).history_size(3).line_search_fn("strong_wolfe")},
+      {"lbfgs_lstsq_max_eval", LBFGSOptions(0.8).max_iter(10).max_eval(6).tolerance_change(1e-5)},
+  };
+  return table;
+}
+
+using PlateauFactory = std::function<std::unique_ptr<ReduceLROnPlateauScheduler>(Optimizer&)>;
+
+const std::map<std::string, PlateauFactory>& plateau_table() {
+  using S = ReduceLROnPlateauScheduler;
+  static const std::map<std::string, PlateauFactory> table = {
+      {"plateau_min", [](Optimizer& o) { return std::make_unique<S>(o, S::min, 0.1, 2); }},
+      {"plateau_max_abs", [](Optimizer& o) { return std::make_unique<S>(o, S::max, 0.5, 1, 0.05, S::abs); }},
+      {"plateau_cooldown_min_lr",
+       [](Optimizer& o) {
+         return std::make_unique<S>(o, S::min, 0.5, 1, 0.1, S::rel, 2, std::vector<double>{0.01, 0.005});
+       }},
+      {"plateau_eps",
+       [](Optimizer& o) {
+         return std::make_unique<S>(o, S::min, 0.5, 0, 1e-4, S::rel, 0, std::vector<double>{0}, 0.01);
        }},
   };
   return table;
@@ -234,6 +300,61 @@ INSTANTIATE_TEST_SUITE_P(Torch, TorchOptimizer, testing::ValuesIn(case_names([](
                          })),
                          [](const testing::TestParamInfo<std::string>& info) { return info.param; });
 
+// ---------------------------------------------------------------- LBFGS
+
+class TorchLBFGS : public testing::TestWithParam<std::string> {};
+
+TEST_P(TorchLBFGS, StepsMatchPyTorch) {
+  ASSERT_TRUE(fixtures().error.empty()) << fixtures().error;
+  const FixtureCase& fixture = fixture_case(GetParam());
+  ASSERT_EQ(fixture.name, GetParam());
+  const bool rosenbrock = fixture.find(FixtureRole::Input, "x0") != nullptr;
+  tg::tensor_list params;
+  std::vector<std::string> labels;
+  std::function<tg::Tensor()> loss_fn;
+  if (rosenbrock) {
+    params = {input(fixture, "x0").requires_grad_()};
+    labels = {"x"};
+    loss_fn = [x = params[0]] {
+      // (1 - x0)^2 + 100 (x1 - x0^2)^2
+      const tg::Tensor x0 = x[0], x1 = x[1];
+      return (1 - x0).pow(2) + 100 * (x1 - x0.pow(2)).pow(2);
+    };
+  } else {
+    params = {input(fixture, "W0").requires_grad_(), input(fixture, "b0").requires_grad_()};
+    labels = {"W", "b"};
+    loss_fn = [W = params[0], b = params[1], X = input(fixture, "X"), Y = input(fixture, "Y")] {
+      return tg::mse_loss(tg::linear(X, W, b), Y);
+    };
+  }
+  LBFGS optimizer(params, lbfgs_table().at(fixture.name));
+  std::int64_t calls = 0;
+  auto closure = [&] {
+    ++calls;
+    optimizer.zero_grad();
+    tg::Tensor loss = loss_fn();
+    loss.backward();
+    return loss;
+  };
+  std::vector<double> losses;
+  std::vector<tg::tensor_list> trajectory(params.size());
+  for (int step = 0; step < 3; ++step) {
+    losses.push_back(optimizer.step(closure).item<double>());
+    for (std::size_t i = 0; i < params.size(); ++i) trajectory[i].push_back(params[i].detach().clone());
+  }
+  for (std::size_t i = 0; i < params.size(); ++i)
+    EXPECT_TRUE(matches(tg::stack(trajectory[i]), output(fixture, labels[i])))
+        << "trajectory of " << labels[i];
+  EXPECT_TRUE(matches(tg::tensor(losses, {3}, tg::kFloat64), output(fixture, "loss")));
+  EXPECT_EQ(calls, output(fixture, "closure_calls").int_values.at(0));
+  EXPECT_EQ(optimizer.func_evals(), calls);
+}
+
+INSTANTIATE_TEST_SUITE_P(Torch, TorchLBFGS, testing::ValuesIn(case_names([](const std::string& name) {
+                           return lbfgs_table().count(name) > 0;
+                         })),
+                         [](const testing::TestParamInfo<std::string>& info) { return info.param; });
+
 // ---------------------------------------------------------------- LR schedulers
 
 class TorchScheduler : public testing::TestWithParam<std::string> {};
@@ -256,14 +377,38 @@ TEST_P(TorchScheduler, LearningRatesMatchPyTorch) {
     const std::vector<double>& last = schedulers.back()->get_last_lr();
     lrs.insert(lrs.end(), last.begin(), last.end());
     // get_last_lr() is what the optimizer's groups now use.
-    ASSERT_EQ(last[0], optimizer.param_groups()[0].options->lr());
-    ASSERT_EQ(last[1], optimizer.param_groups()[1].options->lr());
+    ASSERT_EQ(last[0], optimizer.param_groups()[0].options().lr());
+    ASSERT_EQ(last[1], optimizer.param_groups()[1].options().lr());
   }
   EXPECT_TRUE(matches(tg::tensor(lrs, {kEpochs + 1, 2}, tg::kFloat64), output(fixture, "lr")));
 }
 
 INSTANTIATE_TEST_SUITE_P(Torch, TorchScheduler, testing::ValuesIn(case_names([](const std::string& name) {
                            return scheduler_table().count(name) > 0;
+                         })),
+                         [](const testing::TestParamInfo<std::string>& info) { return info.param; });
+
+class TorchPlateau : public testing::TestWithParam<std::string> {};
+
+TEST_P(TorchPlateau, LearningRatesMatchPyTorch) {
+  ASSERT_TRUE(fixtures().error.empty()) << fixtures().error;
+  const FixtureCase& fixture = fixture_case(GetParam());
+  ASSERT_EQ(fixture.name, GetParam());
+  const tg::Tensor W = tg::zeros({2}, tg::kFloat64).requires_grad_();
+  const tg::Tensor b = tg::zeros({1}, tg::kFloat64).requires_grad_();
+  SGD optimizer({OptimizerParamGroup({W}), OptimizerParamGroup({b}, SGDOptions(0.02))}, SGDOptions(0.1));
+  const std::unique_ptr<ReduceLROnPlateauScheduler> scheduler = plateau_table().at(fixture.name)(optimizer);
+  std::vector<double> lrs = scheduler->get_last_lr();
+  for (double metric : input(fixture, "metric").to_vector<double>()) {
+    optimizer.step();
+    scheduler->step(metric);
+    lrs.insert(lrs.end(), scheduler->get_last_lr().begin(), scheduler->get_last_lr().end());
+  }
+  EXPECT_TRUE(matches(tg::tensor(lrs, {kEpochs + 1, 2}, tg::kFloat64), output(fixture, "lr")));
+}
+
+INSTANTIATE_TEST_SUITE_P(Torch, TorchPlateau, testing::ValuesIn(case_names([](const std::string& name) {
+                           return plateau_table().count(name) > 0;
                          })),
                          [](const testing::TestParamInfo<std::string>& info) { return info.param; });
 
@@ -305,13 +450,19 @@ TEST(TorchOptimCoverage, FileAndTablesListTheSameCases) {
   std::set<std::string> in_file;
   for (const FixtureCase& c : fixtures().cases) {
     in_file.insert(c.name);
-    EXPECT_TRUE(optimizer_table().count(c.name) + scheduler_table().count(c.name) == 1 ||
+    EXPECT_TRUE(optimizer_table().count(c.name) + scheduler_table().count(c.name) +
+                        lbfgs_table().count(c.name) + plateau_table().count(c.name) ==
+                    1 ||
                 is_clip_case(c.name))
         << "fixture case '" << c.name << "' has no table row";
   }
   for (const auto& [name, row] : optimizer_table())
     EXPECT_TRUE(in_file.count(name)) << "optimizer row '" << name
                                      << "' has no fixture case; rerun the script";
+  for (const auto& [name, row] : plateau_table())
+    EXPECT_TRUE(in_file.count(name)) << "plateau row '" << name << "' has no fixture case; rerun the script";
+  for (const auto& [name, row] : lbfgs_table())
+    EXPECT_TRUE(in_file.count(name)) << "LBFGS row '" << name << "' has no fixture case; rerun the script";
   for (const auto& [name, row] : scheduler_table())
     EXPECT_TRUE(in_file.count(name)) << "scheduler row '" << name
                                      << "' has no fixture case; rerun the script";
