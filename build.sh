@@ -2,7 +2,7 @@
 # tapegrad's one entry point for a fresh Debian machine.
 #   ./build.sh train   install what is missing, build (release), train the digits MLP (progress, checkpoint, plot)
 #   ./build.sh test    install what is missing, build release, asan (ASan+UBSan) and tsan (ThreadSanitizer),
-#                      run the whole suite in release and asan, and the autograd tests in tsan
+#                      run the whole suite in release and asan, and the autograd and nn tests in tsan
 #   ./build.sh setup   only install what is missing (idempotent; silent when everything is present)
 set -euo pipefail
 cd "$(dirname "$0")"

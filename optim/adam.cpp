@@ -4,6 +4,7 @@
 #include <tapegrad/autograd/tensor/factories.hpp>
 #include <tapegrad/optim/adam.hpp>
 #include <tapegrad/optim/fused_update.hpp>
+#include <tapegrad/optim/validate_betas.hpp>
 
 namespace tg::optim {
 namespace {
@@ -14,20 +15,6 @@ struct AdamHyper {
   bool amsgrad, decoupled_weight_decay;
   std::string_view optimizer_name;
 };
-
-template <class Options>
-void validate_adam(const Options& options) {
-  const std::string_view name = options.optimizer_name();
-  const auto [beta1, beta2] = options.betas();
-  check(options.lr() >= 0, name, "Invalid learning rate: ", options.lr(), " (it must be >= 0)");
-  check(options.eps() >= 0, name, "Invalid epsilon value: ", options.eps(), " (it must be >= 0)");
-  check(beta1 >= 0 && beta1 < 1, name, "Invalid beta parameter at index 0: ", beta1,
-        " (it must be in [0, 1))");
-  check(beta2 >= 0 && beta2 < 1, name, "Invalid beta parameter at index 1: ", beta2,
-        " (it must be in [0, 1))");
-  check(options.weight_decay() >= 0, name, "Invalid weight_decay value: ", options.weight_decay(),
-        " (it must be >= 0)");
-}
 
 std::vector<std::string> adam_state_names(bool amsgrad) {
   if (amsgrad) return {"step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"};
@@ -140,8 +127,8 @@ void adam_step(const std::vector<OptimizerParamGroup>& groups, bool decoupled_we
 
 }  // namespace
 
-void AdamOptions::validate() const { validate_adam(*this); }
-void AdamWOptions::validate() const { validate_adam(*this); }
+void AdamOptions::validate() const { detail::validate_betas_eps_decay(*this); }
+void AdamWOptions::validate() const { detail::validate_betas_eps_decay(*this); }
 
 std::vector<OptimizerOptions::Field> AdamOptions::fields() {
   return {{"lr", &lr_},

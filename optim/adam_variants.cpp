@@ -9,23 +9,10 @@
 #include <tapegrad/optim/adamax.hpp>
 #include <tapegrad/optim/nadam.hpp>
 #include <tapegrad/optim/radam.hpp>
+#include <tapegrad/optim/validate_betas.hpp>
 
 namespace tg::optim {
 namespace {
-
-template <class Options>
-void validate_betas_eps_decay(const Options& options) {
-  const std::string_view name = options.optimizer_name();
-  const auto [beta1, beta2] = options.betas();
-  check(options.lr() >= 0, name, "Invalid learning rate: ", options.lr(), " (it must be >= 0)");
-  check(options.eps() >= 0, name, "Invalid epsilon value: ", options.eps(), " (it must be >= 0)");
-  check(beta1 >= 0 && beta1 < 1, name, "Invalid beta parameter at index 0: ", beta1,
-        " (it must be in [0, 1))");
-  check(beta2 >= 0 && beta2 < 1, name, "Invalid beta parameter at index 1: ", beta2,
-        " (it must be in [0, 1))");
-  check(options.weight_decay() >= 0, name, "Invalid weight_decay value: ", options.weight_decay(),
-        " (it must be >= 0)");
-}
 
 // The parameter's state, created on its first update with `step` at 0 and the named buffers at 0;
 // returns the step number of this update (1 on the first).
@@ -48,7 +35,7 @@ Tensor decayed_grad(const Tensor& param, double weight_decay) {
 
 // ---------------------------------------------------------------- Adamax
 
-void AdamaxOptions::validate() const { validate_betas_eps_decay(*this); }
+void AdamaxOptions::validate() const { detail::validate_betas_eps_decay(*this); }
 
 std::vector<OptimizerOptions::Field> AdamaxOptions::fields() {
   return {{"lr", &lr_}, {"betas", &betas_}, {"eps", &eps_}, {"weight_decay", &weight_decay_}};
@@ -90,7 +77,7 @@ Tensor Adamax::step(LossClosure closure) {
 // ---------------------------------------------------------------- NAdam
 
 void NAdamOptions::validate() const {
-  validate_betas_eps_decay(*this);
+  detail::validate_betas_eps_decay(*this);
   check(momentum_decay_ >= 0, "NAdam", "Invalid momentum_decay value: ", momentum_decay_,
         " (it must be >= 0)");
 }
@@ -152,7 +139,7 @@ Tensor NAdam::step(LossClosure closure) {
 
 // ---------------------------------------------------------------- RAdam
 
-void RAdamOptions::validate() const { validate_betas_eps_decay(*this); }
+void RAdamOptions::validate() const { detail::validate_betas_eps_decay(*this); }
 
 std::vector<OptimizerOptions::Field> RAdamOptions::fields() {
   return {{"lr", &lr_}, {"betas", &betas_}, {"eps", &eps_}, {"weight_decay", &weight_decay_}};

@@ -5,11 +5,13 @@
 namespace tg::autograd {
 
 SavedTensor::SavedTensor(const Tensor& tensor, bool is_output)
-    : data_(is_output ? tensor.detach() : tensor),
+    : input_grad_fn_(!is_output && tensor.defined() ? tensor.grad_fn() : nullptr),
       version_(tensor.defined() ? tensor.version() : 0),
-      output_nr_(is_output ? tensor.output_nr() : 0),
+      output_nr_(is_output || input_grad_fn_ ? tensor.output_nr() : 0),
       is_output_(is_output),
-      saved_(true) {}
+      saved_(true) {
+  data_ = is_output || input_grad_fn_ ? tensor.detach() : tensor;
+}
 
 Tensor SavedTensor::unpack(const Node& owner) const {
   check(saved_, "backward", "saved tensors of ", owner.name(),
@@ -19,18 +21,19 @@ Tensor SavedTensor::unpack(const Node& owner) const {
   check(data_.version() == version_, "backward", "a tensor saved by ", owner.name(),
         " was modified by an in-place operation after it was saved (version ", version_, " -> ",
         data_.version(), "); clone() it before modifying it, or modify it under NoGradGuard before using it");
-  if (!is_output_ || !GradMode::is_enabled()) return data_;
-  // create_graph: the output must carry its history again so that gradients of gradients flow to it.
-  Tensor output = data_.detach();
-  AutogradMeta& meta = output.impl()->autograd_meta();
+  if ((!is_output_ && !input_grad_fn_) || !GradMode::is_enabled()) return data_;
+  // create_graph: the tensor must carry its history again so that gradients of gradients flow to it.
+  Tensor with_history = data_.detach();
+  AutogradMeta& meta = with_history.impl()->autograd_meta();
   meta.requires_grad = true;
-  meta.grad_fn = std::const_pointer_cast<Node>(owner.shared_from_this());
+  meta.grad_fn = is_output_ ? std::const_pointer_cast<Node>(owner.shared_from_this()) : input_grad_fn_;
   meta.output_nr = output_nr_;
-  return output;
+  return with_history;
 }
 
 void SavedTensor::reset() {
   data_ = Tensor();
+  input_grad_fn_.reset();
   saved_ = false;
 }
 

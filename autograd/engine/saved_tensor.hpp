@@ -1,6 +1,7 @@
 #pragma once
 // SavedTensor: a tensor a node keeps for its backward, with the checks PyTorch makes on unpacking.
 #include <cstdint>
+#include <memory>
 
 #include <tapegrad/autograd/tensor/tensor.hpp>
 
@@ -11,7 +12,11 @@ class Node;
 // Note [Saved tensor lifetime]
 // A node saves what its backward needs. Saving one of the node's own outputs as a full tensor would
 // make a cycle (output -> grad_fn -> node -> saved output), so outputs are saved without their
-// autograd history and re-attached to the node on unpack. Saved tensors are dropped by
+// autograd history and re-attached to the node on unpack. Non-leaf inputs are saved the same way,
+// with their grad_fn held apart: an in-place op may later give the input's TensorImpl a history that
+// leads back to this node (y = x.pow(2); x.add_(y)), which would otherwise be a cycle too. Leaves
+// are saved as they are (they cannot be modified in place with history, and double backward must
+// reach their gradient accumulator). Saved tensors are dropped by
 // release_saved() after backward unless retain_graph, and unpacking them afterwards is an error.
 // In-place writes bump the storage version; unpacking compares it with the version at save time.
 class SavedTensor {
@@ -27,6 +32,7 @@ class SavedTensor {
 
  private:
   Tensor data_;
+  std::shared_ptr<Node> input_grad_fn_;  // a non-leaf input's history, re-attached on unpack
   std::uint64_t version_ = 0;
   std::uint32_t output_nr_ = 0;
   bool is_output_ = false;

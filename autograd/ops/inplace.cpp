@@ -138,6 +138,12 @@ const Tensor& assign_result(std::string_view op, const Tensor& self, const Tenso
   return self;
 }
 
+// `other`, or a copy of it when it is self (x.mul_(x)): the recorded node may save its inputs, and
+// saving self, whose history then becomes that node, would be a reference cycle (a leak).
+Tensor unaliased(const Tensor& self, const Tensor& other) {
+  return other.impl()->storage->data() == self.impl()->storage->data() ? other.clone() : other;
+}
+
 // The checks an in-place op with history needs before it runs: a leaf that requires grad stays
 // unmodified (its .grad would refer to a value that no longer exists), and the new history can only
 // move onto a tensor no view shares (views do not know their base, so theirs could not follow).
@@ -161,7 +167,8 @@ const Tensor& binary_inplace(std::string_view op, const Tensor& self, const Tens
   check_broadcasts_to_self(op, self, other);
   if (records_history(self, &other)) {
     check_recordable(op, self);
-    return assign_result(op, self, out_of_place(needs_self ? self.clone() : self, other), true);
+    return assign_result(op, self, out_of_place(needs_self ? self.clone() : self, unaliased(self, other)),
+                         true);
   }
   check_inplace(op, self);
   if (self.dtype() == other.dtype() && is_floating_point(self.dtype())) {
@@ -194,7 +201,7 @@ const Tensor& Tensor::copy_(const Tensor& source) const {
   if (records_history(*this, &source)) {
     // self's old value is overwritten, so only source receives a gradient (summed over the broadcast).
     check_recordable("copy_", *this);
-    return assign_result("copy_", *this, source.to(dtype()).expand(sizes()).clone(), true);
+    return assign_result("copy_", *this, unaliased(*this, source).to(dtype()).expand(sizes()).clone(), true);
   }
   check_inplace("copy_", *this);
   kernels::copy(*this, checked_other("copy_", *this, source));

@@ -752,6 +752,19 @@ TEST(TensorInplace, NonLeafInPlaceArithmeticIsRecorded) {
   total.sum().backward();
   EXPECT_THAT(values<double>(w.grad()), ElementsAre(5, 7));  // 2w + 3
 
+  // Self on both sides: y.mul_(y) squares, and records no reference cycle (ASan's leak check).
+  tg::Tensor square = w * 2.0;
+  square.mul_(square);
+  w.grad().zero_();
+  square.sum().backward();
+  EXPECT_THAT(values<double>(w.grad()), ElementsAre(8, 16));  // d/dw (2w)^2 = 8w
+  tg::Tensor doubled = w * 1.0;
+  doubled.copy_(doubled);
+  doubled.add_(doubled);
+  w.grad().zero_();
+  doubled.sum().backward();
+  EXPECT_THAT(values<double>(w.grad()), ElementsAre(2, 2));
+
   // copy_ records too: only the source gets a gradient, summed over the broadcast.
   tg::Tensor target = tg::zeros({3, 2}, tg::kFloat64);
   target.copy_(w * 10.0);
