@@ -4,7 +4,13 @@
 #include <numbers>
 
 #include <tapegrad/autograd/tensor/factories.hpp>
+#include <tapegrad/optim/adam.hpp>
+#include <tapegrad/optim/adamax.hpp>
 #include <tapegrad/optim/lr_scheduler.hpp>
+#include <tapegrad/optim/nadam.hpp>
+#include <tapegrad/optim/radam.hpp>
+#include <tapegrad/optim/rmsprop.hpp>
+#include <tapegrad/optim/sgd.hpp>
 
 namespace tg::optim {
 
@@ -30,7 +36,17 @@ std::vector<double> LRScheduler::current_lrs() const {
 void LRScheduler::step() {
   ++step_count_;
   advance();
-  const std::vector<double> lrs = get_lr();
+  apply_lrs(get_lr());
+}
+
+void LRScheduler::step_to_epoch(std::int64_t epoch) {
+  ++step_count_;
+  jump_to_epoch(epoch);
+  std::optional<std::vector<double>> closed_form = closed_form_lr();
+  apply_lrs(closed_form ? *closed_form : get_lr());
+}
+
+void LRScheduler::apply_lrs(const std::vector<double>& lrs) {
   std::vector<OptimizerParamGroup>& groups = optimizer_.param_groups();
   // zip() in PyTorch: groups added after the scheduler was built keep their lr.
   for (std::size_t g = 0; g < groups.size() && g < lrs.size(); ++g) groups[g].options().lr(lrs[g]);
@@ -94,6 +110,13 @@ std::vector<double> StepLR::get_lr() {
   return lrs;
 }
 
+std::optional<std::vector<double>> StepLR::closed_form_lr() const {
+  std::vector<double> lrs;
+  const double factor = std::pow(gamma_, static_cast<double>(last_epoch_ / step_size_));
+  for (double base_lr : base_lrs_) lrs.push_back(base_lr * factor);
+  return lrs;
+}
+
 MultiStepLR::MultiStepLR(Optimizer& optimizer, const std::vector<std::int64_t>& milestones, double gamma)
     : LRScheduler(optimizer), gamma_(gamma) {
   for (std::int64_t milestone : milestones) ++milestones_[milestone];
@@ -105,6 +128,15 @@ std::vector<double> MultiStepLR::get_lr() {
   // lr = lr * gamma^(times this epoch is listed)
   if (auto it = milestones_.find(last_epoch_); it != milestones_.end())
     for (double& lr : lrs) lr *= std::pow(gamma_, it->second);
+  return lrs;
+}
+
+std::optional<std::vector<double>> MultiStepLR::closed_form_lr() const {
+  int passed = 0;  // milestones <= last_epoch, repeats counted
+  for (const auto& [milestone, count] : milestones_)
+    if (milestone <= last_epoch_) passed += count;
+  std::vector<double> lrs;
+  for (double base_lr : base_lrs_) lrs.push_back(base_lr * std::pow(gamma_, passed));
   return lrs;
 }
 
@@ -120,13 +152,22 @@ std::vector<double> ExponentialLR::get_lr() {
   return lrs;
 }
 
+std::optional<std::vector<double>> ExponentialLR::closed_form_lr() const {
+  std::vector<double> lrs;
+  for (double base_lr : base_lrs_)
+    lrs.push_back(base_lr * std::pow(gamma_, static_cast<double>(last_epoch_)));
+  return lrs;
+}
+
 CosineAnnealingLR::CosineAnnealingLR(Optimizer& optimizer, std::int64_t T_max, double eta_min)
     : LRScheduler(optimizer), T_max_(T_max), eta_min_(eta_min) {
   check(T_max > 0, "CosineAnnealingLR", "T_max must be positive, got ", T_max);
   initial_step();
 }
 
-std::vector<double> CosineAnnealingLR::get_lr() {
+std::vector<double> CosineAnnealingLR::get_lr() { return *closed_form_lr(); }
+
+std::optional<std::vector<double>> CosineAnnealingLR::closed_form_lr() const {
   // lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * epoch / T_max)) / 2
   const double cosine =
       1 + std::cos(std::numbers::pi * static_cast<double>(last_epoch_) / static_cast<double>(T_max_));
@@ -160,6 +201,15 @@ std::vector<double> LinearLR::get_lr() {
                                        static_cast<double>(last_epoch_ - 1) * delta);
     for (double& lr : lrs) lr *= ratio;
   }
+  return lrs;
+}
+
+std::optional<std::vector<double>> LinearLR::closed_form_lr() const {
+  const double done =
+      static_cast<double>(std::min(total_iters_, last_epoch_)) / static_cast<double>(total_iters_);
+  std::vector<double> lrs;
+  for (double base_lr : base_lrs_)
+    lrs.push_back(base_lr * (start_factor_ + (end_factor_ - start_factor_) * done));
   return lrs;
 }
 
@@ -197,6 +247,14 @@ std::vector<double> PolynomialLR::get_lr() {
   return lrs;
 }
 
+std::optional<std::vector<double>> PolynomialLR::closed_form_lr() const {
+  const double done =
+      static_cast<double>(std::min(total_iters_, last_epoch_)) / static_cast<double>(total_iters_);
+  std::vector<double> lrs;
+  for (double base_lr : base_lrs_) lrs.push_back(base_lr * std::pow(1.0 - done, power_));
+  return lrs;
+}
+
 CosineAnnealingWarmRestarts::CosineAnnealingWarmRestarts(Optimizer& optimizer, std::int64_t T_0,
                                                          std::int64_t T_mult, double eta_min)
     : LRScheduler(optimizer), T_0_(T_0), T_mult_(T_mult), eta_min_(eta_min), T_i_(T_0) {
@@ -206,12 +264,38 @@ CosineAnnealingWarmRestarts::CosineAnnealingWarmRestarts(Optimizer& optimizer, s
 }
 
 void CosineAnnealingWarmRestarts::advance() {
+  // As PyTorch: the first step (also the one SequentialLR redoes after rewinding last_epoch to
+  // -1) starts the first cycle afresh.
+  if (last_epoch_ < 0) {
+    jump_to_epoch(0);
+    return;
+  }
   ++last_epoch_;
   // A restart when the cycle is complete; the next cycle is T_mult times longer.
   if (++T_cur_ >= T_i_) {
     T_cur_ -= T_i_;
     T_i_ *= T_mult_;
   }
+}
+
+void CosineAnnealingWarmRestarts::jump_to_epoch(std::int64_t epoch) {
+  check(epoch >= 0, "CosineAnnealingWarmRestarts", "Expected non-negative epoch, but got ", epoch);
+  last_epoch_ = epoch;
+  T_i_ = T_0_;
+  T_cur_ = epoch;
+  if (epoch < T_0_) return;
+  if (T_mult_ == 1) {
+    T_cur_ = epoch % T_0_;
+    return;
+  }
+  // Cycles 0..n-1 last T_0 * (T_mult^n - 1) / (T_mult - 1) epochs together.
+  const auto mult = static_cast<double>(T_mult_);
+  const auto n = static_cast<std::int64_t>(
+      std::log(static_cast<double>(epoch) / static_cast<double>(T_0_) * (mult - 1) + 1) / std::log(mult));
+  std::int64_t power = 1;
+  for (std::int64_t i = 0; i < n; ++i) power *= T_mult_;
+  T_cur_ = epoch - T_0_ * (power - 1) / (T_mult_ - 1);
+  T_i_ = T_0_ * power;
 }
 
 std::vector<double> CosineAnnealingWarmRestarts::get_lr() {
@@ -221,6 +305,213 @@ std::vector<double> CosineAnnealingWarmRestarts::get_lr() {
   std::vector<double> lrs;
   for (double base_lr : base_lrs_) lrs.push_back(eta_min_ + (base_lr - eta_min_) * cosine / 2);
   return lrs;
+}
+
+namespace {
+
+// One value per parameter group, or one for all of them (PyTorch's _format_param).
+std::vector<double> per_group(const std::vector<double>& values, std::size_t groups, const char* name) {
+  check(values.size() == 1 || values.size() == groups, "OneCycleLR", "expected ", groups, " values for ",
+        name, ", got ", values.size());
+  return values.size() == groups ? values : std::vector<double>(groups, values[0]);
+}
+
+template <class Options>
+bool set_beta1(OptimizerOptions& options, double beta1) {
+  auto* typed = dynamic_cast<Options*>(&options);
+  if (typed != nullptr) typed->betas({beta1, std::get<1>(typed->betas())});
+  return typed != nullptr;
+}
+
+template <class Options>
+bool set_momentum_option(OptimizerOptions& options, double momentum) {
+  auto* typed = dynamic_cast<Options*>(&options);
+  if (typed != nullptr) typed->momentum(momentum);
+  return typed != nullptr;
+}
+
+// PyTorch cycles 'betas'[0] when the optimizer has betas, else 'momentum'; false when it has neither.
+bool write_momentum(OptimizerOptions& options, double momentum) {
+  return set_beta1<AdamOptions>(options, momentum) || set_beta1<AdamWOptions>(options, momentum) ||
+         set_beta1<AdamaxOptions>(options, momentum) || set_beta1<NAdamOptions>(options, momentum) ||
+         set_beta1<RAdamOptions>(options, momentum) || set_momentum_option<SGDOptions>(options, momentum) ||
+         set_momentum_option<RMSpropOptions>(options, momentum);
+}
+
+std::int64_t one_cycle_total_steps(const OneCycleLROptions& options) {
+  const std::string op = "OneCycleLR";
+  if (options.total_steps) {
+    check(*options.total_steps > 0, op, "Expected positive integer total_steps, but got ",
+          *options.total_steps);
+    return *options.total_steps;
+  }
+  check(options.epochs && options.steps_per_epoch, op,
+        "You must define either total_steps OR (epochs AND steps_per_epoch)");
+  check(*options.epochs > 0, op, "Expected positive integer epochs, but got ", *options.epochs);
+  check(*options.steps_per_epoch > 0, op, "Expected positive integer steps_per_epoch, but got ",
+        *options.steps_per_epoch);
+  return *options.epochs * *options.steps_per_epoch;
+}
+
+}  // namespace
+
+OneCycleLR::OneCycleLR(Optimizer& optimizer, double max_lr, std::int64_t total_steps)
+    : OneCycleLR(optimizer, [&] {
+        OneCycleLROptions options;
+        options.max_lr = {max_lr};
+        options.total_steps = total_steps;
+        return options;
+      }()) {}
+
+OneCycleLR::OneCycleLR(Optimizer& optimizer, const OneCycleLROptions& options)
+    : LRScheduler(optimizer),
+      total_steps_(one_cycle_total_steps(options)),
+      cosine_(options.anneal_strategy == "cos"),
+      cycle_momentum_(options.cycle_momentum) {
+  const std::string op = "OneCycleLR";
+  check(options.pct_start >= 0 && options.pct_start <= 1, op,
+        "Expected float between 0 and 1 pct_start, but got ", options.pct_start);
+  check(options.anneal_strategy == "cos" || options.anneal_strategy == "linear", op,
+        "anneal_strategy must by one of 'cos' or 'linear', instead got ", options.anneal_strategy);
+  const auto total = static_cast<double>(total_steps_);
+  const double warmup_end = options.pct_start * total - 1;
+  if (options.three_phase) {
+    phases_ = {{warmup_end, LrLevel::initial, LrLevel::max, true, false},
+               {2 * options.pct_start * total - 2, LrLevel::max, LrLevel::initial, false, true},
+               {total - 1, LrLevel::initial, LrLevel::min, true, true}};
+  } else {
+    phases_ = {{warmup_end, LrLevel::initial, LrLevel::max, true, false},
+               {total - 1, LrLevel::max, LrLevel::min, false, true}};
+  }
+
+  std::vector<OptimizerParamGroup>& groups = optimizer.param_groups();
+  max_lrs_ = per_group(options.max_lr, groups.size(), "max_lr");
+  // Unlike other schedulers, OneCycleLR overwrites initial_lr: the cycle starts at max_lr / div_factor.
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    initial_lrs_.push_back(max_lrs_[g] / options.div_factor);
+    min_lrs_.push_back(initial_lrs_[g] / options.final_div_factor);
+    groups[g].options().set_initial_lr(initial_lrs_[g]);
+  }
+  base_lrs_ = initial_lrs_;
+
+  if (cycle_momentum_) {
+    max_momentums_ = per_group(options.max_momentum, groups.size(), "max_momentum");
+    base_momentums_ = per_group(options.base_momentum, groups.size(), "base_momentum");
+    for (std::size_t g = 0; g < groups.size(); ++g)
+      check(write_momentum(groups[g].options(), max_momentums_[g]), op,
+            "optimizer must support momentum with `cycle_momentum` option enabled");
+  }
+  initial_step();
+}
+
+double OneCycleLR::lr_of(LrLevel level, std::size_t group) const {
+  switch (level) {
+    case LrLevel::initial:
+      return initial_lrs_[group];
+    case LrLevel::max:
+      return max_lrs_[group];
+    case LrLevel::min:
+      return min_lrs_[group];
+  }
+  return 0;
+}
+
+double OneCycleLR::momentum_of(bool high, std::size_t group) const {
+  return high ? max_momentums_[group] : base_momentums_[group];
+}
+
+double OneCycleLR::anneal(double start, double end, double pct) const {
+  if (cosine_) return end + (start - end) / 2.0 * (std::cos(std::numbers::pi * pct) + 1);
+  return (end - start) * pct + start;
+}
+
+std::vector<double> OneCycleLR::get_lr() {
+  check(last_epoch_ <= total_steps_, "OneCycleLR", "Tried to step ", last_epoch_ + 1,
+        " times. The specified number of total steps is ", total_steps_);
+  const auto step = static_cast<double>(last_epoch_);
+  std::vector<OptimizerParamGroup>& groups = optimizer_.param_groups();
+  std::vector<double> lrs;
+  for (std::size_t g = 0; g < base_lrs_.size(); ++g) {
+    // The first phase that has not ended; the last one also covers the step past total_steps - 1.
+    double start_step = 0;
+    for (std::size_t i = 0; i < phases_.size(); ++i) {
+      const Phase& phase = phases_[i];
+      if (step <= phase.end_step || i + 1 == phases_.size()) {
+        const double pct = (step - start_step) / (phase.end_step - start_step);
+        lrs.push_back(anneal(lr_of(phase.start_lr, g), lr_of(phase.end_lr, g), pct));
+        if (cycle_momentum_)
+          write_momentum(groups[g].options(), anneal(momentum_of(phase.momentum_starts_high, g),
+                                                     momentum_of(phase.momentum_ends_high, g), pct));
+        break;
+      }
+      start_step = phase.end_step;
+    }
+  }
+  return lrs;
+}
+
+SequentialLR::SequentialLR(Optimizer& optimizer, std::vector<std::shared_ptr<LRScheduler>> schedulers,
+                           std::vector<std::int64_t> milestones)
+    : LRScheduler(optimizer), schedulers_(std::move(schedulers)), milestones_(std::move(milestones)) {
+  const std::string op = "SequentialLR";
+  check(!schedulers_.empty(), op, "expects at least one scheduler");
+  for (std::size_t i = 0; i < schedulers_.size(); ++i) {
+    check(schedulers_[i] != nullptr, op, "scheduler at index ", i, " is null");
+    check(
+        &schedulers_[i]->optimizer_ == &optimizer_, op,
+        "Sequential Schedulers expects all schedulers to belong to the same optimizer, but got schedulers at "
+        "index ",
+        i, " to be different than the optimizer passed in.");
+  }
+  check(milestones_.size() + 1 == schedulers_.size(), op,
+        "Sequential Schedulers expects number of schedulers provided to be one more than the number of "
+        "milestone points, but got number of schedulers ",
+        schedulers_.size(), " and the number of milestones to be equal to ", milestones_.size());
+  // Back to the initial lrs, and the schedulers' constructor steps undone: only the first one's
+  // initial step counts.
+  for (OptimizerParamGroup& group : optimizer_.param_groups())
+    group.options().lr(*group.options().initial_lr());
+  for (const std::shared_ptr<LRScheduler>& scheduler : schedulers_) --scheduler->last_epoch_;
+  schedulers_.front()->initial_step();
+  last_epoch_ = 0;
+  last_lr_ = schedulers_.front()->get_last_lr();
+}
+
+std::vector<double> SequentialLR::get_lr() {
+  const auto index = static_cast<std::size_t>(
+      std::upper_bound(milestones_.begin(), milestones_.end(), last_epoch_) - milestones_.begin());
+  LRScheduler& scheduler = *schedulers_[index];
+  // As PyTorch 1.13: the scheduler whose milestone this is starts at its epoch 0 (closed form).
+  if (index > 0 && milestones_[index - 1] == last_epoch_)
+    scheduler.step_to_epoch(0);
+  else
+    scheduler.step();
+  return scheduler.get_last_lr();
+}
+
+Optimizer& ChainedScheduler::common_optimizer(const std::vector<std::shared_ptr<LRScheduler>>& schedulers) {
+  const std::string op = "ChainedScheduler";
+  check(!schedulers.empty(), op, "expects at least one scheduler");
+  for (std::size_t i = 0; i < schedulers.size(); ++i) {
+    check(schedulers[i] != nullptr, op, "scheduler at index ", i, " is null");
+    check(&schedulers[i]->optimizer_ == &schedulers[0]->optimizer_, op,
+          "ChainedScheduler expects all schedulers to belong to the same optimizer, but got schedulers at "
+          "index 0 "
+          "and ",
+          i, " to be different");
+  }
+  return schedulers[0]->optimizer_;
+}
+
+ChainedScheduler::ChainedScheduler(std::vector<std::shared_ptr<LRScheduler>> schedulers)
+    : LRScheduler(common_optimizer(schedulers)), schedulers_(std::move(schedulers)) {
+  last_epoch_ = 0;
+  last_lr_ = current_lrs();
+}
+
+std::vector<double> ChainedScheduler::get_lr() {
+  for (const std::shared_ptr<LRScheduler>& scheduler : schedulers_) scheduler->step();
+  return current_lrs();
 }
 
 ReduceLROnPlateauScheduler::ReduceLROnPlateauScheduler(Optimizer& optimizer, SchedulerMode mode,

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,6 +49,19 @@ class LRScheduler {
   /// Moves to the next epoch before get_lr() (CosineAnnealingWarmRestarts also tracks its cycle).
   virtual void advance() { ++last_epoch_; }
 
+  /// PyTorch's deprecated step(epoch), which SequentialLR still uses (as step(0)) at a
+  /// milestone: jumps to `epoch` and uses closed_form_lr() where the scheduler has one.
+  void step_to_epoch(std::int64_t epoch);
+  /// PyTorch's _get_closed_form_lr: the lrs at last_epoch() from base_lrs alone.
+  virtual std::optional<std::vector<double>> closed_form_lr() const { return std::nullopt; }
+  /// Sets last_epoch() for step_to_epoch() (CosineAnnealingWarmRestarts also moves its cycle).
+  virtual void jump_to_epoch(std::int64_t epoch) { last_epoch_ = epoch; }
+  /// Writes lrs into the optimizer's groups and records them as get_last_lr().
+  void apply_lrs(const std::vector<double>& lrs);
+
+  friend class SequentialLR;
+  friend class ChainedScheduler;
+
   Optimizer& optimizer_;
   std::vector<double> base_lrs_;
   std::int64_t last_epoch_ = -1;
@@ -61,6 +76,7 @@ class StepLR : public LRScheduler {
 
  protected:
   std::vector<double> get_lr() override;
+  std::optional<std::vector<double>> closed_form_lr() const override;
 
  private:
   std::int64_t step_size_;
@@ -74,6 +90,7 @@ class MultiStepLR : public LRScheduler {
 
  protected:
   std::vector<double> get_lr() override;
+  std::optional<std::vector<double>> closed_form_lr() const override;
 
  private:
   std::map<std::int64_t, int> milestones_;  // epoch -> how often it is listed (PyTorch's Counter)
@@ -87,6 +104,7 @@ class ExponentialLR : public LRScheduler {
 
  protected:
   std::vector<double> get_lr() override;
+  std::optional<std::vector<double>> closed_form_lr() const override;
 
  private:
   double gamma_;
@@ -102,6 +120,7 @@ class CosineAnnealingLR : public LRScheduler {
 
  protected:
   std::vector<double> get_lr() override;
+  std::optional<std::vector<double>> closed_form_lr() const override;
 
  private:
   std::int64_t T_max_;
@@ -117,6 +136,7 @@ class LinearLR : public LRScheduler {
 
  protected:
   std::vector<double> get_lr() override;
+  std::optional<std::vector<double>> closed_form_lr() const override;
 
  private:
   double start_factor_;
@@ -145,6 +165,7 @@ class PolynomialLR : public LRScheduler {
 
  protected:
   std::vector<double> get_lr() override;
+  std::optional<std::vector<double>> closed_form_lr() const override;
 
  private:
   std::int64_t total_iters_;
@@ -161,12 +182,103 @@ class CosineAnnealingWarmRestarts : public LRScheduler {
  protected:
   std::vector<double> get_lr() override;
   void advance() override;
+  void jump_to_epoch(std::int64_t epoch) override;
 
  private:
   std::int64_t T_0_, T_mult_;
   double eta_min_;
   std::int64_t T_i_;
   std::int64_t T_cur_ = -1;
+};
+
+/// The 1cycle policy, as torch.optim.lr_scheduler.OneCycleLR, stepped after every batch: the lr
+/// anneals from max_lr / div_factor up to max_lr over the first pct_start of total_steps, then
+/// down to max_lr / div_factor / final_div_factor (three_phase: back to the initial lr first,
+/// then down). With cycle_momentum the momentum (SGD, RMSprop) or beta1 (Adam, AdamW, Adamax,
+/// NAdam, RAdam) anneals the opposite way between max_momentum and base_momentum.
+struct OneCycleLROptions {
+  /// One max_lr per parameter group, or a single one for all of them (so are the momentums).
+  std::vector<double> max_lr;
+  /// total_steps, or else epochs * steps_per_epoch.
+  std::optional<std::int64_t> total_steps;
+  std::optional<std::int64_t> epochs;
+  std::optional<std::int64_t> steps_per_epoch;
+  double pct_start = 0.3;
+  /// "cos" or "linear".
+  std::string anneal_strategy = "cos";
+  bool cycle_momentum = true;
+  std::vector<double> base_momentum = {0.85};
+  std::vector<double> max_momentum = {0.95};
+  double div_factor = 25.;
+  double final_div_factor = 1e4;
+  bool three_phase = false;
+};
+
+class OneCycleLR : public LRScheduler {
+ public:
+  OneCycleLR(Optimizer& optimizer, const OneCycleLROptions& options);
+  /// The common call: one max_lr for every group and total_steps.
+  OneCycleLR(Optimizer& optimizer, double max_lr, std::int64_t total_steps);
+  std::int64_t total_steps() const { return total_steps_; }
+
+ protected:
+  /// Throws tg::Error once stepped past total_steps (PyTorch's "Tried to step ... times").
+  std::vector<double> get_lr() override;
+
+ private:
+  enum class LrLevel { initial, max, min };
+  /// A phase anneals from its start to its end level until end_step (a fraction of a step, as
+  /// PyTorch's float(pct_start * total_steps) - 1).
+  struct Phase {
+    double end_step;
+    LrLevel start_lr, end_lr;
+    bool momentum_starts_high, momentum_ends_high;
+  };
+  double lr_of(LrLevel level, std::size_t group) const;
+  double momentum_of(bool high, std::size_t group) const;
+  double anneal(double start, double end, double pct) const;
+  void set_momentum(std::size_t group, double momentum);
+
+  std::int64_t total_steps_;
+  bool cosine_;
+  bool cycle_momentum_;
+  std::vector<Phase> phases_;
+  std::vector<double> initial_lrs_, max_lrs_, min_lrs_;
+  std::vector<double> base_momentums_, max_momentums_;
+};
+
+/// Runs `schedulers` one after the other, switching at each milestone epoch, as
+/// torch.optim.lr_scheduler.SequentialLR (PyTorch 1.13): at a milestone the next scheduler
+/// restarts from epoch 0 (its closed form at epoch 0, i.e. PyTorch's scheduler.step(0)).
+/// The schedulers must be built on `optimizer` just before; SequentialLR undoes their initial steps.
+/// state_dict() holds only SequentialLR's own counters, not its schedulers'.
+class SequentialLR : public LRScheduler {
+ public:
+  SequentialLR(Optimizer& optimizer, std::vector<std::shared_ptr<LRScheduler>> schedulers,
+               std::vector<std::int64_t> milestones);
+
+ protected:
+  std::vector<double> get_lr() override;
+
+ private:
+  std::vector<std::shared_ptr<LRScheduler>> schedulers_;
+  std::vector<std::int64_t> milestones_;
+};
+
+/// Steps every scheduler each step(), as torch.optim.lr_scheduler.ChainedScheduler: the
+/// chainable schedulers' factors multiply. get_last_lr() is the groups' lr after all of them.
+class ChainedScheduler : public LRScheduler {
+ public:
+  explicit ChainedScheduler(std::vector<std::shared_ptr<LRScheduler>> schedulers);
+
+ protected:
+  std::vector<double> get_lr() override;
+
+ private:
+  /// The optimizer all schedulers share (checked before the base is constructed from it).
+  static Optimizer& common_optimizer(const std::vector<std::shared_ptr<LRScheduler>>& schedulers);
+
+  std::vector<std::shared_ptr<LRScheduler>> schedulers_;
 };
 
 /// Multiplies the lrs by `factor` once the metric passed to step() has not improved for more than

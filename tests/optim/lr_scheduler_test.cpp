@@ -157,4 +157,118 @@ TEST(LRScheduler, BadArgumentsThrow) {
   expect_error([&] { schedule.load_state_dict(state); }, "unexpected key 'gamma'");
 }
 
+OneCycleLROptions one_cycle(std::vector<double> max_lr, std::int64_t total_steps) {
+  OneCycleLROptions options;
+  options.max_lr = std::move(max_lr);
+  options.total_steps = total_steps;
+  return options;
+}
+
+TEST(OneCycleLR, BadArgumentsThrow) {
+  const tg::Tensor p = param();
+  SGD optimizer({p}, SGDOptions(0.1).momentum(0.9));
+  OneCycleLROptions no_steps;
+  no_steps.max_lr = {0.1};
+  expect_error([&] { OneCycleLR(optimizer, no_steps); },
+               "OneCycleLR: You must define either total_steps OR (epochs AND steps_per_epoch)");
+  expect_error([&] { OneCycleLR(optimizer, 0.1, 0); }, "Expected positive integer total_steps, but got 0");
+  OneCycleLROptions epochs = no_steps;
+  epochs.epochs = 0;
+  epochs.steps_per_epoch = 3;
+  expect_error([&] { OneCycleLR(optimizer, epochs); }, "Expected positive integer epochs, but got 0");
+  epochs.epochs = 2;
+  epochs.steps_per_epoch = -1;
+  expect_error([&] { OneCycleLR(optimizer, epochs); },
+               "Expected positive integer steps_per_epoch, but got -1");
+  OneCycleLROptions options = one_cycle({0.1}, 10);
+  options.pct_start = 1.5;
+  expect_error([&] { OneCycleLR(optimizer, options); },
+               "Expected float between 0 and 1 pct_start, but got 1.5");
+  options = one_cycle({0.1}, 10);
+  options.anneal_strategy = "exp";
+  expect_error([&] { OneCycleLR(optimizer, options); },
+               "anneal_strategy must by one of 'cos' or 'linear', instead got exp");
+  expect_error(
+      [&] {
+        OneCycleLR(optimizer, one_cycle({0.1, 0.2}, 10));
+      },
+      "expected 1 values for max_lr, got 2");
+  options = one_cycle({0.1}, 10);
+  options.base_momentum = {0.8, 0.7};
+  expect_error([&] { OneCycleLR(optimizer, options); }, "expected 1 values for base_momentum, got 2");
+  Adagrad adagrad({param()});
+  expect_error([&] { OneCycleLR(adagrad, 0.1, 10); },
+               "optimizer must support momentum with `cycle_momentum` option enabled");
+  options = one_cycle({0.1}, 10);
+  options.cycle_momentum = false;
+  OneCycleLR without_momentum(adagrad, options);
+  EXPECT_DOUBLE_EQ(without_momentum.get_last_lr()[0], 0.1 / 25);
+}
+
+// As PyTorch: step total_steps still works (the last phase extrapolates), the next one throws.
+TEST(OneCycleLR, SteppingPastTotalStepsThrows) {
+  const tg::Tensor p = param();
+  Adam optimizer({p}, AdamOptions(0.01).betas({0.9, 0.99}));
+  OneCycleLR schedule(optimizer, 1.0, 4);
+  EXPECT_EQ(schedule.total_steps(), 4);
+  EXPECT_NEAR(schedule.get_last_lr()[0], 1.0 / 25, 1e-15);
+  // beta1 starts at max_momentum; beta2 is left alone.
+  const auto& options = static_cast<const AdamOptions&>(optimizer.param_groups()[0].options());
+  EXPECT_DOUBLE_EQ(std::get<0>(options.betas()), 0.95);
+  EXPECT_DOUBLE_EQ(std::get<1>(options.betas()), 0.99);
+  // initial_lr is max_lr / div_factor, even though the group's lr was 0.01.
+  EXPECT_DOUBLE_EQ(*optimizer.param_groups()[0].options().initial_lr(), 1.0 / 25);
+  for (int i = 0; i < 4; ++i) schedule.step();
+  expect_error([&] { schedule.step(); },
+               "OneCycleLR: Tried to step 6 times. The specified number of total steps is 4");
+}
+
+TEST(SequentialLR, BadArgumentsThrow) {
+  const tg::Tensor p = param();
+  SGD optimizer({p}, SGDOptions(0.1));
+  SGD other({param()}, SGDOptions(0.1));
+  auto first = std::make_shared<LinearLR>(optimizer);
+  auto second = std::make_shared<ExponentialLR>(optimizer, 0.9);
+  auto foreign = std::make_shared<ExponentialLR>(other, 0.9);
+  expect_error(
+      [&] {
+        SequentialLR(optimizer, {first, second}, {});
+      },
+      "SequentialLR: Sequential Schedulers expects number of schedulers provided to be one more than the "
+      "number of milestone points, but got number of schedulers 2 and the number of milestones to be equal "
+      "to 0");
+  expect_error(
+      [&] {
+        SequentialLR(optimizer, {first, foreign}, {3});
+      },
+      "but got schedulers at index 1 to be different than the optimizer passed in.");
+  expect_error([&] { SequentialLR(optimizer, {}, {}); }, "expects at least one scheduler");
+  expect_error(
+      [&] {
+        ChainedScheduler({first, foreign});
+      },
+      "ChainedScheduler: ChainedScheduler expects all schedulers to belong to the same optimizer, but got "
+      "schedulers at index 0 and 1 to be different");
+  expect_error([&] { ChainedScheduler({}); }, "expects at least one scheduler");
+}
+
+// The construction undoes the schedulers' own initial steps: only the first one's epoch 0 counts,
+// and the next one restarts at its epoch 0 at the milestone.
+TEST(SequentialLR, SwitchesAtTheMilestone) {
+  const tg::Tensor p = param();
+  SGD optimizer({p}, SGDOptions(1.0));
+  auto warmup = std::make_shared<LinearLR>(optimizer, 0.5, 1.0, 2);
+  auto decay = std::make_shared<StepLR>(optimizer, 1, 0.5);
+  SequentialLR schedule(optimizer, {warmup, decay}, {2});
+  EXPECT_EQ(schedule.get_last_lr(), (std::vector<double>{0.5}));
+  EXPECT_EQ(schedule.last_epoch(), 0);
+  std::vector<double> lrs;
+  for (int i = 0; i < 4; ++i) {
+    schedule.step();
+    lrs.push_back(schedule.get_last_lr()[0]);
+  }
+  EXPECT_EQ(lrs, (std::vector<double>{0.75, 1.0, 0.5, 0.25}));
+  EXPECT_EQ(optimizer.param_groups()[0].options().lr(), 0.25);
+}
+
 }  // namespace

@@ -151,7 +151,141 @@ const std::map<std::string, SchedulerFactory>& scheduler_table() {
        [](Optimizer& o) {
          return schedulers(std::make_unique<CosineAnnealingWarmRestarts>(o, 3, 2, 0.001));
        }},
+      {"one_cycle_no_momentum",
+       [](Optimizer& o) {
+         OneCycleLROptions options;
+         options.max_lr = {0.5, 0.1};
+         options.total_steps = 30;
+         options.cycle_momentum = false;
+         return schedulers(std::make_unique<OneCycleLR>(o, options));
+       }},
+      {"one_cycle_epochs_past_last_step",
+       [](Optimizer& o) {
+         OneCycleLROptions options;
+         options.max_lr = {0.4};
+         options.epochs = 6;
+         options.steps_per_epoch = 5;
+         options.pct_start = 0.25;
+         options.anneal_strategy = "linear";
+         options.cycle_momentum = false;
+         options.div_factor = 10;
+         options.final_div_factor = 100;
+         return schedulers(std::make_unique<OneCycleLR>(o, options));
+       }},
+      {"sequential_linear_cosine",
+       [](Optimizer& o) {
+         auto warmup = std::make_shared<LinearLR>(o, 0.1, 1.0, 5);
+         auto cosine = std::make_shared<CosineAnnealingLR>(o, 20, 0.001);
+         return schedulers(std::make_unique<SequentialLR>(
+             o, std::vector<std::shared_ptr<LRScheduler>>{warmup, cosine}, std::vector<std::int64_t>{5}));
+       }},
+      {"sequential_linear_exponential_step",
+       [](Optimizer& o) {
+         auto warmup = std::make_shared<LinearLR>(o, 0.5, 1.0, 4);
+         auto decay = std::make_shared<ExponentialLR>(o, 0.9);
+         auto steps = std::make_shared<StepLR>(o, 3, 0.5);
+         return schedulers(std::make_unique<SequentialLR>(
+             o, std::vector<std::shared_ptr<LRScheduler>>{warmup, decay, steps},
+             std::vector<std::int64_t>{6, 15}));
+       }},
+      {"sequential_restarts_multistep",
+       [](Optimizer& o) {
+         auto restarts = std::make_shared<CosineAnnealingWarmRestarts>(o, 4, 2);
+         auto multistep = std::make_shared<MultiStepLR>(o, std::vector<std::int64_t>{3, 5, 5}, 0.5);
+         auto polynomial = std::make_shared<PolynomialLR>(o, 6, 2.0);
+         return schedulers(std::make_unique<SequentialLR>(
+             o, std::vector<std::shared_ptr<LRScheduler>>{restarts, multistep, polynomial},
+             std::vector<std::int64_t>{10, 20}));
+       }},
+      {"chained_linear_exponential",
+       [](Optimizer& o) {
+         auto warmup = std::make_shared<LinearLR>(o, 0.5, 1.0, 4);
+         auto decay = std::make_shared<ExponentialLR>(o, 0.9);
+         return schedulers(
+             std::make_unique<ChainedScheduler>(std::vector<std::shared_ptr<LRScheduler>>{warmup, decay}));
+       }},
   };
+  return table;
+}
+
+// Schedulers that also cycle the momentum: the optimizer (two groups, lr 0.1 and 0.02) and the
+// scheduler. momentum_of reads the group's momentum, or beta1 for the Adam family.
+struct MomentumSchedulerRow {
+  std::function<std::unique_ptr<Optimizer>(const tg::Tensor& W, const tg::Tensor& b)> make_optimizer;
+  std::function<std::unique_ptr<LRScheduler>(Optimizer&)> make_scheduler;
+  std::function<double(const OptimizerOptions&)> momentum_of;
+};
+
+template <class Opt, class Options>
+std::function<std::unique_ptr<Optimizer>(const tg::Tensor&, const tg::Tensor&)> two_groups(Options defaults) {
+  return [defaults](const tg::Tensor& W, const tg::Tensor& b) -> std::unique_ptr<Optimizer> {
+    Options second = defaults;
+    second.lr(0.02);
+    return std::make_unique<Opt>(
+        std::vector<OptimizerParamGroup>{OptimizerParamGroup({W}), OptimizerParamGroup({b}, second)},
+        defaults);
+  };
+}
+
+template <class Options>
+double momentum_option(const OptimizerOptions& options) {
+  return static_cast<const Options&>(options).momentum();
+}
+
+template <class Options>
+double beta1_option(const OptimizerOptions& options) {
+  return std::get<0>(static_cast<const Options&>(options).betas());
+}
+
+std::function<std::unique_ptr<LRScheduler>(Optimizer&)> one_cycle(OneCycleLROptions options) {
+  return [options](Optimizer& o) { return std::make_unique<OneCycleLR>(o, options); };
+}
+
+OneCycleLROptions one_cycle_options(std::vector<double> max_lr, std::int64_t total_steps) {
+  OneCycleLROptions options;
+  options.max_lr = std::move(max_lr);
+  options.total_steps = total_steps;
+  return options;
+}
+
+const std::map<std::string, MomentumSchedulerRow>& momentum_scheduler_table() {
+  static const std::map<std::string, MomentumSchedulerRow> table = [] {
+    std::map<std::string, MomentumSchedulerRow> rows;
+    const auto sgd = two_groups<SGD>(SGDOptions(0.1).momentum(0.9));
+    rows["one_cycle_cos_sgd"] = {sgd, one_cycle(one_cycle_options({0.5, 0.1}, 30)),
+                                 momentum_option<SGDOptions>};
+    OneCycleLROptions linear = one_cycle_options({0.3}, 40);
+    linear.pct_start = 0.4;
+    linear.anneal_strategy = "linear";
+    linear.base_momentum = {0.8};
+    linear.max_momentum = {0.9};
+    rows["one_cycle_linear_sgd"] = {sgd, one_cycle(linear), momentum_option<SGDOptions>};
+    OneCycleLROptions three_phase;
+    three_phase.max_lr = {0.5, 0.2};
+    three_phase.epochs = 3;
+    three_phase.steps_per_epoch = 10;
+    three_phase.three_phase = true;
+    three_phase.base_momentum = {0.8, 0.7};
+    three_phase.max_momentum = {0.9, 0.95};
+    rows["one_cycle_three_phase_sgd"] = {sgd, one_cycle(three_phase), momentum_option<SGDOptions>};
+    OneCycleLROptions rmsprop = one_cycle_options({0.2}, 35);
+    rmsprop.three_phase = true;
+    rmsprop.anneal_strategy = "linear";
+    rmsprop.pct_start = 0.2;
+    rows["one_cycle_three_phase_linear_rmsprop"] = {two_groups<RMSprop>(RMSpropOptions(0.1).momentum(0.5)),
+                                                    one_cycle(rmsprop), momentum_option<RMSpropOptions>};
+    OneCycleLROptions adam = one_cycle_options({0.05, 0.01}, 30);
+    adam.div_factor = 5;
+    adam.final_div_factor = 50;
+    rows["one_cycle_cos_adam"] = {two_groups<Adam>(AdamOptions(0.1)), one_cycle(adam),
+                                  beta1_option<AdamOptions>};
+    OneCycleLROptions adamw = one_cycle_options({0.05}, 32);
+    adamw.anneal_strategy = "linear";
+    adamw.pct_start = 0.5;
+    rows["one_cycle_linear_adamw"] = {two_groups<AdamW>(AdamWOptions(0.1).betas({0.8, 0.99})),
+                                      one_cycle(adamw), beta1_option<AdamWOptions>};
+    return rows;
+  }();
   return table;
 }
 
@@ -388,6 +522,39 @@ INSTANTIATE_TEST_SUITE_P(Torch, TorchScheduler, testing::ValuesIn(case_names([](
                          })),
                          [](const testing::TestParamInfo<std::string>& info) { return info.param; });
 
+class TorchMomentumScheduler : public testing::TestWithParam<std::string> {};
+
+TEST_P(TorchMomentumScheduler, LearningRatesAndMomentumsMatchPyTorch) {
+  ASSERT_TRUE(fixtures().error.empty()) << fixtures().error;
+  const FixtureCase& fixture = fixture_case(GetParam());
+  ASSERT_EQ(fixture.name, GetParam());
+  const MomentumSchedulerRow& row = momentum_scheduler_table().at(fixture.name);
+  const tg::Tensor W = tg::zeros({2}, tg::kFloat64).requires_grad_();
+  const tg::Tensor b = tg::zeros({1}, tg::kFloat64).requires_grad_();
+  const std::unique_ptr<Optimizer> optimizer = row.make_optimizer(W, b);
+  const std::unique_ptr<LRScheduler> scheduler = row.make_scheduler(*optimizer);
+  std::vector<double> lrs = scheduler->get_last_lr(), momentums;
+  const auto record_momentums = [&] {
+    for (const OptimizerParamGroup& group : optimizer->param_groups())
+      momentums.push_back(row.momentum_of(group.options()));
+  };
+  record_momentums();
+  for (int epoch = 0; epoch < kEpochs; ++epoch) {
+    optimizer->step();
+    scheduler->step();
+    lrs.insert(lrs.end(), scheduler->get_last_lr().begin(), scheduler->get_last_lr().end());
+    record_momentums();
+  }
+  EXPECT_TRUE(matches(tg::tensor(lrs, {kEpochs + 1, 2}, tg::kFloat64), output(fixture, "lr")));
+  EXPECT_TRUE(matches(tg::tensor(momentums, {kEpochs + 1, 2}, tg::kFloat64), output(fixture, "momentum")));
+}
+
+INSTANTIATE_TEST_SUITE_P(Torch, TorchMomentumScheduler,
+                         testing::ValuesIn(case_names([](const std::string& name) {
+                           return momentum_scheduler_table().count(name) > 0;
+                         })),
+                         [](const testing::TestParamInfo<std::string>& info) { return info.param; });
+
 class TorchPlateau : public testing::TestWithParam<std::string> {};
 
 TEST_P(TorchPlateau, LearningRatesMatchPyTorch) {
@@ -451,13 +618,17 @@ TEST(TorchOptimCoverage, FileAndTablesListTheSameCases) {
   for (const FixtureCase& c : fixtures().cases) {
     in_file.insert(c.name);
     EXPECT_TRUE(optimizer_table().count(c.name) + scheduler_table().count(c.name) +
-                        lbfgs_table().count(c.name) + plateau_table().count(c.name) ==
+                        lbfgs_table().count(c.name) + plateau_table().count(c.name) +
+                        momentum_scheduler_table().count(c.name) ==
                     1 ||
                 is_clip_case(c.name))
         << "fixture case '" << c.name << "' has no table row";
   }
   for (const auto& [name, row] : optimizer_table())
     EXPECT_TRUE(in_file.count(name)) << "optimizer row '" << name
+                                     << "' has no fixture case; rerun the script";
+  for (const auto& [name, row] : momentum_scheduler_table())
+    EXPECT_TRUE(in_file.count(name)) << "momentum scheduler row '" << name
                                      << "' has no fixture case; rerun the script";
   for (const auto& [name, row] : plateau_table())
     EXPECT_TRUE(in_file.count(name)) << "plateau row '" << name << "' has no fixture case; rerun the script";
