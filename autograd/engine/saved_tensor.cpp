@@ -10,7 +10,10 @@ SavedTensor::SavedTensor(const Tensor& tensor, bool is_output)
       output_nr_(is_output || input_grad_fn_ ? tensor.output_nr() : 0),
       is_output_(is_output),
       saved_(true) {
-  data_ = is_output || input_grad_fn_ ? tensor.detach() : tensor;
+  // Only a leaf that requires grad keeps its identity (double backward accumulates into it); any other
+  // tensor may later get a history through an in-place op, which must not lead back here.
+  const bool keeps_identity = !is_output && tensor.defined() && tensor.is_leaf() && tensor.requires_grad();
+  data_ = keeps_identity ? tensor : tensor.detach();
 }
 
 Tensor SavedTensor::unpack(const Node& owner) const {

@@ -12,11 +12,11 @@ class Node;
 // Note [Saved tensor lifetime]
 // A node saves what its backward needs. Saving one of the node's own outputs as a full tensor would
 // make a cycle (output -> grad_fn -> node -> saved output), so outputs are saved without their
-// autograd history and re-attached to the node on unpack. Non-leaf inputs are saved the same way,
-// with their grad_fn held apart: an in-place op may later give the input's TensorImpl a history that
-// leads back to this node (y = x.pow(2); x.add_(y)), which would otherwise be a cycle too. Leaves
-// are saved as they are (they cannot be modified in place with history, and double backward must
-// reach their gradient accumulator). Saved tensors are dropped by
+// autograd history and re-attached to the node on unpack. Inputs are saved the same way (a non-leaf's
+// grad_fn held apart): an in-place op may later give the input's TensorImpl a history that leads back
+// to this node (z = x / w; x.mul_(z)), which would otherwise be a cycle too. Only leaves that require
+// grad are saved as they are (they cannot be modified in place with history, and double backward
+// must reach their gradient accumulator). Saved tensors are dropped by
 // release_saved() after backward unless retain_graph, and unpacking them afterwards is an error.
 // In-place writes bump the storage version; unpacking compares it with the version at save time.
 class SavedTensor {

@@ -151,8 +151,8 @@ void check_recordable(std::string_view op, const Tensor& self) {
   detail::check_defined(op, "self", self);
   detail::check_not_grad_leaf(op, self);
   check(self.impl()->storage.use_count() == 1, op,
-        "self shares its storage with another tensor (a view or its base), so the in-place op cannot "
-        "record its gradient; use the out-of-place form (x = x.",
+        "self shares its storage with another tensor (a view or its base, or a copy an earlier op saved "
+        "for its backward), so the in-place op cannot record its gradient; use the out-of-place form (x = x.",
         op.substr(0, op.size() - 1), "(...))");
 }
 

@@ -90,7 +90,7 @@ std::vector<ErrorCase> cases() {
          const tg::Tensor y = leaf({2}) * 2.0;
          y.view({2}).add_(1.0);
        },
-       "add_: self shares its storage with another tensor (a view or its base)"},
+       "add_: self shares its storage with another tensor (a view or its base"},
       {"InplaceCast", [] { tg::arange(3).mul_(0.5); },
        "mul_: result type float32 can't be cast to the desired output type int64"},
       {"InplaceBroadcast",
