@@ -32,8 +32,8 @@
 #include <tapegrad/autograd/ops/rearrange.hpp>
 #include <tapegrad/autograd/ops/reduction.hpp>
 #include <tapegrad/autograd/ops/rounding.hpp>
-#include <tapegrad/autograd/ops/scatter.hpp>
 #include <tapegrad/autograd/ops/scan.hpp>
+#include <tapegrad/autograd/ops/scatter.hpp>
 #include <tapegrad/autograd/ops/shape.hpp>
 #include <tapegrad/autograd/ops/softmax.hpp>
 #include <tapegrad/autograd/ops/sort.hpp>

@@ -85,29 +85,26 @@ Tensor eye(std::int64_t n, std::int64_t m, TensorOptions options) {
   return finish(out, options);
 }
 
-namespace {
-// other's dtype unless options name one; requires_grad only from options, as in libtorch.
-TensorOptions like(const Tensor& other, std::string_view op, TensorOptions options) {
-  detail::check_defined(op, "self", other);
-  detail::check_cpu_device(op, options.device());
+TensorOptions detail::like(const Tensor& other, std::string_view op, TensorOptions options) {
+  check_defined(op, "self", other);
+  check_cpu_device(op, options.device());
   return options.has_dtype() ? options : options.dtype(other.dtype());
 }
-}  // namespace
 
 Tensor empty_like(const Tensor& other, TensorOptions options) {
-  const TensorOptions resolved = like(other, "empty_like", options);  // checks `other` first
+  const TensorOptions resolved = detail::like(other, "empty_like", options);  // checks `other` first
   return empty(other.sizes(), resolved);
 }
 Tensor zeros_like(const Tensor& other, TensorOptions options) {
-  const TensorOptions resolved = like(other, "zeros_like", options);  // checks `other` first
+  const TensorOptions resolved = detail::like(other, "zeros_like", options);  // checks `other` first
   return zeros(other.sizes(), resolved);
 }
 Tensor ones_like(const Tensor& other, TensorOptions options) {
-  const TensorOptions resolved = like(other, "ones_like", options);  // checks `other` first
+  const TensorOptions resolved = detail::like(other, "ones_like", options);  // checks `other` first
   return ones(other.sizes(), resolved);
 }
 Tensor full_like(const Tensor& other, double value, TensorOptions options) {
-  const TensorOptions resolved = like(other, "full_like", options);  // checks `other` first
+  const TensorOptions resolved = detail::like(other, "full_like", options);  // checks `other` first
   return full(other.sizes(), value, resolved);
 }
 

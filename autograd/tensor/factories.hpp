@@ -125,4 +125,10 @@ Tensor from_blob(void* data, IntArrayRef sizes, TensorOptions options = {});
 Tensor from_blob(void* data, IntArrayRef sizes, std::function<void(void*)> deleter,
                  TensorOptions options = {});
 
+namespace detail {
+/// The options of a *_like factory: other's dtype unless options name one; requires_grad only from
+/// options, as in libtorch. Throws tg::Error naming `op` when other is undefined.
+TensorOptions like(const Tensor& other, std::string_view op, TensorOptions options);
+}  // namespace detail
+
 }  // namespace tg

@@ -8,6 +8,7 @@
 
 #include <tapegrad/autograd/kernels/dispatch.hpp>
 #include <tapegrad/autograd/kernels/elementwise.hpp>
+#include <tapegrad/autograd/tensor/factories.hpp>
 #include <tapegrad/autograd/tensor/random.hpp>
 
 namespace tg {
@@ -100,29 +101,20 @@ Tensor randperm(std::int64_t n, TensorOptions options) {
   return fill_with("randperm", {n}, options, [&] { return order[next++]; });
 }
 
-namespace {
-// other's dtype unless options name one; requires_grad only from options, as in libtorch.
-TensorOptions like(const Tensor& other, std::string_view op, TensorOptions options) {
-  detail::check_defined(op, "self", other);
-  detail::check_cpu_device(op, options.device());
-  return options.has_dtype() ? options : options.dtype(other.dtype());
-}
-}  // namespace
-
 Tensor rand_like(const Tensor& other, TensorOptions options) {
-  const TensorOptions resolved = like(other, "rand_like", options);  // checks `other` first
+  const TensorOptions resolved = detail::like(other, "rand_like", options);  // checks `other` first
   return rand(other.sizes(), resolved);
 }
 Tensor randn_like(const Tensor& other, TensorOptions options) {
-  const TensorOptions resolved = like(other, "randn_like", options);  // checks `other` first
+  const TensorOptions resolved = detail::like(other, "randn_like", options);  // checks `other` first
   return randn(other.sizes(), resolved);
 }
 Tensor randint_like(const Tensor& other, std::int64_t high, TensorOptions options) {
-  const TensorOptions resolved = like(other, "randint_like", options);  // checks `other` first
+  const TensorOptions resolved = detail::like(other, "randint_like", options);  // checks `other` first
   return randint(0, high, other.sizes(), resolved);
 }
 Tensor randint_like(const Tensor& other, std::int64_t low, std::int64_t high, TensorOptions options) {
-  const TensorOptions resolved = like(other, "randint_like", options);  // checks `other` first
+  const TensorOptions resolved = detail::like(other, "randint_like", options);  // checks `other` first
   return randint(low, high, other.sizes(), resolved);
 }
 
