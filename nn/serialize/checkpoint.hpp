@@ -20,6 +20,8 @@
 #include <tapegrad/nn/module_holder.hpp>
 #include <tapegrad/nn/ordered_dict.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg {
 
 namespace optim {
@@ -91,3 +93,5 @@ void load(std::map<std::string, Tensor>& tensors, const std::string& path);
 void load(OrderedDict<Tensor>& tensors, const std::string& path);
 
 }  // namespace tg
+
+#pragma GCC visibility pop
