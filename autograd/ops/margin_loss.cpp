@@ -59,6 +59,31 @@ Tensor as_rows(std::string_view op, const Tensor& self) {
   return self.reshape({1, self.dim() == 0 ? 1 : self.size(0)});
 }
 
+// weights[i, j, k] of multilabel_margin_loss: how often row i of target lists class j (before its
+// first -1), where the row does not list class k; 0 elsewhere.
+Tensor listed_pair_weights(std::string_view op, const Tensor& target, std::int64_t rows,
+                           std::int64_t classes) {
+  const std::vector<std::int64_t> labels = target.to_vector<std::int64_t>();
+  const auto at = [classes](std::int64_t row, std::int64_t column) {
+    return static_cast<std::size_t>(row * classes + column);
+  };
+  std::vector<double> listed_count(labels.size(), 0.0);
+  for (std::int64_t i = 0; i < rows; ++i)
+    for (std::int64_t position = 0; position < classes; ++position) {
+      const std::int64_t label = labels[at(i, position)];
+      check(label >= -1 && label < classes, op, "target out of range: ", label, " in row ", i,
+            " is outside [-1, ", classes, ")");
+      if (label == -1) break;
+      listed_count[at(i, label)] += 1.0;
+    }
+  std::vector<double> weights(static_cast<std::size_t>(rows * classes * classes), 0.0);
+  for (std::int64_t i = 0; i < rows; ++i)
+    for (std::int64_t j = 0; j < classes; ++j)
+      for (std::int64_t k = 0; k < classes; ++k)
+        if (listed_count[at(i, k)] == 0.0) weights[at(i * classes + j, k)] = listed_count[at(i, j)];
+  return tensor(weights, {rows, classes, classes});
+}
+
 }  // namespace
 
 Tensor margin_ranking_loss(const Tensor& input1, const Tensor& input2, const Tensor& target, double margin,
@@ -171,29 +196,10 @@ Tensor multilabel_margin_loss(const Tensor& self, const Tensor& target, Reductio
   check(target.dtype() == kInt64, op, "target must hold int64 class indices, got ", target.dtype());
   check(target.sizes() == self.sizes(), op, "target shape ", target.sizes(), " does not match input shape ",
         self.sizes());
-  const std::int64_t row_count = rows.size(0), classes = rows.size(1);
-  const std::vector<std::int64_t> labels = target.to_vector<std::int64_t>();
-  // pair_weight[i, j, k]: how often row i lists class j (before its first -1), if it does not list k.
-  std::vector<double> listed_count(labels.size(), 0.0);
-  for (std::int64_t i = 0; i < row_count; ++i)
-    for (std::int64_t position = 0; position < classes; ++position) {
-      const std::int64_t label = labels[static_cast<std::size_t>(i * classes + position)];
-      check(label >= -1 && label < classes, op, "target out of range: ", label, " in row ", i,
-            " is outside [-1, ", classes, ")");
-      if (label == -1) break;
-      listed_count[static_cast<std::size_t>(i * classes + label)] += 1.0;
-    }
-  std::vector<double> pair_weight(static_cast<std::size_t>(row_count * classes * classes), 0.0);
-  for (std::int64_t i = 0; i < row_count; ++i)
-    for (std::int64_t j = 0; j < classes; ++j)
-      for (std::int64_t k = 0; k < classes; ++k)
-        if (listed_count[static_cast<std::size_t>(i * classes + k)] == 0.0)
-          pair_weight[static_cast<std::size_t>((i * classes + j) * classes + k)] =
-              listed_count[static_cast<std::size_t>(i * classes + j)];
-  const Tensor weights = tensor(pair_weight, {row_count, classes, classes}).to(rows.dtype());
+  const Tensor weights = listed_pair_weights(op, target, rows.size(0), rows.size(1)).to(rows.dtype());
   // z[i, j, k] = 1 - x[i, j] + x[i, k]
   const Tensor z = 1.0 - unsqueeze(rows, 2) + unsqueeze(rows, 1);
-  Tensor per_row = sum(relu(z) * weights, {1, 2}) / static_cast<double>(classes);
+  Tensor per_row = sum(relu(z) * weights, {1, 2}) / static_cast<double>(rows.size(1));
   if (self.dim() < 2) per_row = per_row.reshape({});
   return reduce(per_row, reduction);
 }
