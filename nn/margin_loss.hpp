@@ -52,10 +52,11 @@ class MultiMarginLossImpl
   }
   void pretty_print(std::ostream& out) const override {
     out << "torch::nn::MultiMarginLoss(p=" << options.p() << ", margin=" << options.margin() << ", weight=";
+    // libtorch streams the tensor itself, and "[ Tensor (undefined) ]" for no weight.
     if (options.weight().defined())
-      out << options.weight().sizes();
+      out << options.weight();
     else
-      out << "None";
+      out << "[ Tensor (undefined) ]";
     out << ", reduction=" << detail::margin_loss_reduction_name(options.reduction()) << ")";
   }
 };
