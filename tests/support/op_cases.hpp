@@ -86,6 +86,7 @@ std::vector<OpCase> conversion_cases();
 std::vector<OpCase> reduction_cases();
 std::vector<OpCase> softmax_cases();
 std::vector<OpCase> loss_cases();
+std::vector<OpCase> margin_loss_cases();
 std::vector<OpCase> comparison_cases();
 std::vector<OpCase> composite_cases();
 std::vector<OpCase> trigonometric_cases();
