@@ -81,6 +81,7 @@
 #include <tapegrad/nn/options/dropout.hpp>
 #include <tapegrad/nn/options/embedding.hpp>
 #include <tapegrad/nn/options/linear.hpp>
+#include <tapegrad/nn/options/loss.hpp>
 #include <tapegrad/nn/options/normalization.hpp>
 #include <tapegrad/nn/ordered_dict.hpp>
 #include <tapegrad/nn/sequential.hpp>
