@@ -2,6 +2,8 @@
 // Loss modules (forward(input, target)), as libtorch's: L1Loss, MSELoss, SmoothL1Loss, HuberLoss,
 // BCELoss, BCEWithLogitsLoss, NLLLoss, CrossEntropyLoss, KLDivLoss, PoissonNLLLoss, and
 // GaussianNLLLoss (forward(input, target, var)).
+#include <utility>
+
 #include <tapegrad/nn/cloneable.hpp>
 #include <tapegrad/nn/functional/loss.hpp>
 #include <tapegrad/nn/module_holder.hpp>
@@ -9,21 +11,34 @@
 namespace tg::nn {
 
 namespace detail {
-/// libtorch's "torch::nn::MSELoss()": the module's name without "Impl", and no options.
+/// libtorch's "torch::nn::MSELoss()": the module's name without "Impl", and no options (libtorch
+/// prints SmoothL1Loss and HuberLoss without the parentheses).
 inline void print_loss(std::ostream& out, std::string name) {
   if (name.ends_with("Impl")) name.resize(name.size() - 4);
-  out << name << "()";
+  out << name;
+  if (!name.ends_with("SmoothL1Loss") && !name.ends_with("HuberLoss")) out << "()";
 }
 }  // namespace detail
 
 template <class Derived, class Options, Tensor (*Function)(const Tensor&, const Tensor&, const Options&)>
 class LossImpl : public Cloneable<Derived> {
  public:
+  // Losses with weight options call reset() from their own constructor: registering here, in the base,
+  // would fix the module's name() to LossImpl's.
   explicit LossImpl(Options options = {}) : options(options) {}
-  void reset() override {}
+  void reset() override { register_weights(); }
   Tensor forward(const Tensor& input, const Tensor& target) { return Function(input, target, options); }
   void pretty_print(std::ostream& out) const override { detail::print_loss(out, this->name()); }
   Options options;
+
+ private:
+  // Class weights are buffers, as libtorch's (they show in named_buffers() and state dicts).
+  void register_weights() {
+    if constexpr (requires { options.weight(); })
+      if (options.weight().defined()) this->register_buffer("weight", options.weight());
+    if constexpr (requires { options.pos_weight(); })
+      if (options.pos_weight().defined()) this->register_buffer("pos_weight", options.pos_weight());
+  }
 };
 
 namespace detail {
@@ -46,18 +61,26 @@ class HuberLossImpl : public LossImpl<HuberLossImpl, HuberLossOptions, functiona
   using LossImpl::LossImpl;
 };
 class BCELossImpl : public LossImpl<BCELossImpl, BCELossOptions, functional::binary_cross_entropy> {
-  using LossImpl::LossImpl;
+ public:
+  explicit BCELossImpl(BCELossOptions options = {}) : LossImpl(std::move(options)) { reset(); }
 };
 class BCEWithLogitsLossImpl : public LossImpl<BCEWithLogitsLossImpl, BCEWithLogitsLossOptions,
                                               functional::binary_cross_entropy_with_logits> {
-  using LossImpl::LossImpl;
+ public:
+  explicit BCEWithLogitsLossImpl(BCEWithLogitsLossOptions options = {}) : LossImpl(std::move(options)) {
+    reset();
+  }
 };
 class NLLLossImpl : public LossImpl<NLLLossImpl, NLLLossOptions, functional::nll_loss> {
-  using LossImpl::LossImpl;
+ public:
+  explicit NLLLossImpl(NLLLossOptions options = {}) : LossImpl(std::move(options)) { reset(); }
 };
 class CrossEntropyLossImpl
     : public LossImpl<CrossEntropyLossImpl, CrossEntropyLossOptions, functional::cross_entropy> {
-  using LossImpl::LossImpl;
+ public:
+  explicit CrossEntropyLossImpl(CrossEntropyLossOptions options = {}) : LossImpl(std::move(options)) {
+    reset();
+  }
 };
 class KLDivLossImpl : public LossImpl<KLDivLossImpl, KLDivLossOptions, functional::kl_div> {
   using LossImpl::LossImpl;
