@@ -175,7 +175,7 @@ std::vector<OpCase> more_per_reduction_rows(const std::string& suffix, Reduction
   };
   if (r == kMean) {
     OpCase& l1 = rows[0];
-    append(l1.bad, {{{{3, 4}, {3}}, "l1_loss: "},
+    append(l1.bad, {{{{3, 4}, {3}}, "l1_loss: shapes [3, 4] and [3] do not broadcast"},
                     {.shapes = {{4}, {4}},
                      .message = "l1_loss: input is float32 but target is float64",
                      .dtypes = {kFloat32, kFloat64}},
@@ -216,6 +216,14 @@ std::vector<OpCase> more_per_reduction_rows(const std::string& suffix, Reduction
     append(rows[7].bad, {{{{2, 3, 4}, {2, 4}, {4}},
                           "nll_loss: target shape [2, 4] does not match input shape [2, 4, 3]; "
                           "expected [2, 3]"}});
+    append(rows[5].bad, {{.shapes = {{4}, {4}},
+                          .message = "kl_div: input is float32 but target is float64",
+                          .dtypes = {kFloat32, kFloat64}}});
+    append(rows[8].bad,
+           {{{{2, 3}, {2}, {2}},
+             "cross_entropy: weight tensor should be defined either for all 3 classes or no classes but "
+             "got weight tensor of shape: [2]"}});
+    append(rows[12].bad, {{{{3, 4}, {2, 4}}, "poisson_nll_loss: shapes [3, 4] and [2, 4] do not broadcast"}});
     append(rows[13].bad,
            {{{{4, 3}, {4, 3}, {4, 2}},
              "gaussian_nll_loss: var is of incorrect size: var shape [4, 2] for input shape [4, 3]"},
