@@ -23,21 +23,36 @@ inline void print_loss(std::ostream& out, std::string name) {
 template <class Derived, class Options, Tensor (*Function)(const Tensor&, const Tensor&, const Options&)>
 class LossImpl : public Cloneable<Derived> {
  public:
-  // Losses with weight options call reset() from their own constructor: registering here, in the base,
-  // would fix the module's name() to LossImpl's.
   explicit LossImpl(Options options = {}) : options(options) {}
-  void reset() override { register_weights(); }
-  Tensor forward(const Tensor& input, const Tensor& target) { return Function(input, target, options); }
+  void reset() override {}
+  Tensor forward(const Tensor& input, const Tensor& target) {
+    return Function(input, target, with_buffered_weights());
+  }
   void pretty_print(std::ostream& out) const override { detail::print_loss(out, this->name()); }
   Options options;
 
- private:
-  // Class weights are buffers, as libtorch's (they show in named_buffers() and state dicts).
-  void register_weights() {
+ protected:
+  // Class weights are buffers, as libtorch's (they show in named_buffers() and state dicts). Called by
+  // the reset() of the losses that register them (libtorch's BCELoss, BCEWithLogitsLoss, NLLLoss,
+  // CrossEntropyLoss), which call reset() from their own constructor: registering in this base's
+  // constructor would fix the module's name() to LossImpl's.
+  void register_weight_buffers() {
     if constexpr (requires { options.weight(); })
       if (options.weight().defined()) this->register_buffer("weight", options.weight());
     if constexpr (requires { options.pos_weight(); })
       if (options.pos_weight().defined()) this->register_buffer("pos_weight", options.pos_weight());
+  }
+
+ private:
+  // The options with the weight buffers' current values, so module.to(dtype) reaches the weights.
+  Options with_buffered_weights() const {
+    Options current = options;
+    const OrderedDict<Tensor> buffers = this->named_buffers(false);
+    if constexpr (requires { current.weight(); })
+      if (const Tensor* weight = buffers.find("weight")) current.weight(*weight);
+    if constexpr (requires { current.pos_weight(); })
+      if (const Tensor* pos_weight = buffers.find("pos_weight")) current.pos_weight(*pos_weight);
+    return current;
   }
 };
 
@@ -63,6 +78,7 @@ class HuberLossImpl : public LossImpl<HuberLossImpl, HuberLossOptions, functiona
 class BCELossImpl : public LossImpl<BCELossImpl, BCELossOptions, functional::binary_cross_entropy> {
  public:
   explicit BCELossImpl(BCELossOptions options = {}) : LossImpl(std::move(options)) { reset(); }
+  void reset() override { register_weight_buffers(); }
 };
 class BCEWithLogitsLossImpl : public LossImpl<BCEWithLogitsLossImpl, BCEWithLogitsLossOptions,
                                               functional::binary_cross_entropy_with_logits> {
@@ -70,10 +86,12 @@ class BCEWithLogitsLossImpl : public LossImpl<BCEWithLogitsLossImpl, BCEWithLogi
   explicit BCEWithLogitsLossImpl(BCEWithLogitsLossOptions options = {}) : LossImpl(std::move(options)) {
     reset();
   }
+  void reset() override { register_weight_buffers(); }
 };
 class NLLLossImpl : public LossImpl<NLLLossImpl, NLLLossOptions, functional::nll_loss> {
  public:
   explicit NLLLossImpl(NLLLossOptions options = {}) : LossImpl(std::move(options)) { reset(); }
+  void reset() override { register_weight_buffers(); }
 };
 class CrossEntropyLossImpl
     : public LossImpl<CrossEntropyLossImpl, CrossEntropyLossOptions, functional::cross_entropy> {
@@ -81,6 +99,7 @@ class CrossEntropyLossImpl
   explicit CrossEntropyLossImpl(CrossEntropyLossOptions options = {}) : LossImpl(std::move(options)) {
     reset();
   }
+  void reset() override { register_weight_buffers(); }
 };
 class KLDivLossImpl : public LossImpl<KLDivLossImpl, KLDivLossOptions, functional::kl_div> {
   using LossImpl::LossImpl;

@@ -120,4 +120,9 @@ TEST(LossModules, CloneKeepsWeights) {
   EXPECT_TRUE(torch::equal(copy->named_buffers()["weight"], weight));
   torch::Tensor log_probs = torch::log_softmax(torch::randn({2, 3}), 1);
   EXPECT_EQ(value(copy->forward(log_probs, classes({2, 1}))), value(loss(log_probs, classes({2, 1}))));
+  // forward reads the buffer, so converting the module converts the weights it uses.
+  loss->to(torch::kFloat64);
+  EXPECT_DOUBLE_EQ(
+      value(loss(log_probs.to(torch::kFloat64), classes({2, 1}))),
+      value(torch::nll_loss(log_probs.to(torch::kFloat64), classes({2, 1}), weight.to(torch::kFloat64))));
 }
