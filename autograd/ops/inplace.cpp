@@ -23,7 +23,8 @@ void detail::check_inplace(std::string_view op, const Tensor& self) {
   const Shape& sizes = self.sizes();
   const Shape& strides = self.strides();
   for (std::size_t d = 0; d < sizes.size(); ++d)
-    check(sizes[d] <= 1 || strides[d] != 0, op, "the tensor of shape ", sizes, " with strides ", strides,
+    check(sizes[d] <= 1 || strides[d] != 0 || self.numel() == 0, op, "the tensor of shape ", sizes,
+          " with strides ", strides,
           " is an expanded view: several elements share one memory location; clone() it first");
   if (!GradMode::is_enabled() || !self.requires_grad()) return;
   check_not_grad_leaf(op, self);
