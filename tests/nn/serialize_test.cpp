@@ -1,4 +1,4 @@
-// safetensors files (nn/serialize/safetensors.hpp) and checkpoints (nn/serialize/checkpoint.hpp):
+// safetensors files (serialize/safetensors.hpp) and checkpoints (serialize/checkpoint.hpp):
 // round trips, the reference implementation's own byte-level examples, every kind of corruption,
 // atomic saving, PyTorch-made checkpoints (tests/fixtures/make_safetensors_fixture.py) and exact
 // resumption of training from a model + optimizer checkpoint.

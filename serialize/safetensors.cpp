@@ -25,7 +25,7 @@
 
 #include <tapegrad/autograd/engine/grad_mode.hpp>
 #include <tapegrad/autograd/tensor/factories.hpp>
-#include <tapegrad/nn/serialize/safetensors.hpp>
+#include <tapegrad/serialize/safetensors.hpp>
 
 namespace tg {
 

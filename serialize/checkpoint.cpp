@@ -3,8 +3,8 @@
 #include <vector>
 
 #include <tapegrad/autograd/engine/grad_mode.hpp>
-#include <tapegrad/nn/serialize/checkpoint.hpp>
-#include <tapegrad/nn/serialize/safetensors.hpp>
+#include <tapegrad/serialize/checkpoint.hpp>
+#include <tapegrad/serialize/safetensors.hpp>
 #include <tapegrad/optim/optimizer.hpp>
 
 namespace tg {
