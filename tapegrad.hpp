@@ -97,4 +97,6 @@
 #include <tapegrad/optim/rmsprop.hpp>
 #include <tapegrad/optim/sgd.hpp>
 #include <tapegrad/serialize/checkpoint.hpp>
+#include <tapegrad/serialize/io.hpp>
 #include <tapegrad/serialize/safetensors.hpp>
+#include <tapegrad/serialize/tensors.hpp>
