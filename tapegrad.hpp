@@ -1,20 +1,23 @@
 #pragma once
-// tapegrad: the one header users include.
+// tapegrad: the one header users include. Its #include lines are also the list of public headers:
+// exactly these are installed (CMakeLists.txt reads this file), and each must compile on its own.
+// A new public header is one more line here; internal headers are listed in cmake/tapegrad_headers.cmake.
 #include <tapegrad/autograd/core/array_ref.hpp>
 #include <tapegrad/autograd/core/cuda.hpp>
 #include <tapegrad/autograd/core/device.hpp>
 #include <tapegrad/autograd/core/dtype.hpp>
 #include <tapegrad/autograd/core/error.hpp>
+#include <tapegrad/autograd/core/scalar.hpp>
 #include <tapegrad/autograd/core/shape.hpp>
 #include <tapegrad/autograd/engine/anomaly_mode.hpp>
 #include <tapegrad/autograd/engine/engine.hpp>
 #include <tapegrad/autograd/engine/grad_mode.hpp>
 #include <tapegrad/autograd/engine/node.hpp>
+#include <tapegrad/autograd/engine/saved_tensor.hpp>
 #include <tapegrad/autograd/function.hpp>
 #include <tapegrad/autograd/functional.hpp>
 #include <tapegrad/autograd/gradcheck.hpp>
 #include <tapegrad/autograd/ivalue.hpp>
-#include <tapegrad/autograd/kernels/threads.hpp>
 #include <tapegrad/autograd/ops/activation.hpp>
 #include <tapegrad/autograd/ops/arithmetic.hpp>
 #include <tapegrad/autograd/ops/binary_math.hpp>
@@ -40,10 +43,12 @@
 #include <tapegrad/autograd/ops/split.hpp>
 #include <tapegrad/autograd/ops/trigonometric.hpp>
 #include <tapegrad/autograd/ops/unary.hpp>
-#include <tapegrad/autograd/tensor/allocator.hpp>
+#include <tapegrad/autograd/parallel.hpp>
+#include <tapegrad/autograd/tensor/allocator_stats.hpp>
 #include <tapegrad/autograd/tensor/factories.hpp>
 #include <tapegrad/autograd/tensor/options.hpp>
 #include <tapegrad/autograd/tensor/random.hpp>
+#include <tapegrad/autograd/tensor/storage.hpp>
 #include <tapegrad/autograd/tensor/tensor.hpp>
 #include <tapegrad/nn/activation.hpp>
 #include <tapegrad/nn/cloneable.hpp>
@@ -55,9 +60,18 @@
 #include <tapegrad/nn/data/csv.hpp>
 #include <tapegrad/nn/data/data.hpp>
 #include <tapegrad/nn/data/data_loader.hpp>
+#include <tapegrad/nn/data/dataloader.hpp>
+#include <tapegrad/nn/data/dataloader_options.hpp>
 #include <tapegrad/nn/data/dataset.hpp>
+#include <tapegrad/nn/data/datasets/base.hpp>
+#include <tapegrad/nn/data/datasets/map.hpp>
+#include <tapegrad/nn/data/datasets/mnist.hpp>
+#include <tapegrad/nn/data/datasets/tensor.hpp>
 #include <tapegrad/nn/data/digits.hpp>
+#include <tapegrad/nn/data/example.hpp>
 #include <tapegrad/nn/data/mnist.hpp>
+#include <tapegrad/nn/data/samplers.hpp>
+#include <tapegrad/nn/data/transforms.hpp>
 #include <tapegrad/nn/dropout.hpp>
 #include <tapegrad/nn/embedding.hpp>
 #include <tapegrad/nn/enum.hpp>

@@ -32,6 +32,8 @@
 #include <tapegrad/autograd/ivalue.hpp>
 #include <tapegrad/autograd/tensor/factories.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::autograd {
 
 /// Former name of the values in ctx->saved_data (now tg::IValue, as in libtorch).
@@ -206,7 +208,7 @@ struct Function {
             ": Some elements marked as dirty during the forward method were not returned as "
             "output. The inputs that are modified inplace must all be outputs of the Function.");
       // Bumped here too so that a write forward made through raw data is detected as well.
-      dirty.impl()->storage->bump_version();
+      tg::detail::impl_of(dirty)->storage->bump_version();
     }
     if (recording) finish(node, inputs, outputs);
     // The outputs now own the node: holding them in its context would be a reference cycle (a leak).
@@ -235,7 +237,7 @@ struct Function {
               " in place, a leaf that requires grad: a leaf Variable that requires "
               "grad has been used in an in-place operation; clone() it before passing it in");
         // NOTE: the tensor itself takes the new history (rebase); views of it or its base do not.
-        AutogradMeta& meta = out.impl()->autograd_meta();
+        AutogradMeta& meta = tg::detail::impl_of(out)->autograd_meta();
         meta.non_leaf_hooks.reset();  // they belong to the old grad_fn
         retain_again = meta.retains_grad;
         meta.retains_grad = false;
@@ -244,7 +246,7 @@ struct Function {
         for (const Tensor& input : inputs)
           if (input.is_same(out)) out = out.detach();
       }
-      AutogradMeta& meta = out.impl()->autograd_meta();
+      AutogradMeta& meta = tg::detail::impl_of(out)->autograd_meta();
       meta.requires_grad = true;
       meta.grad_fn = node;
       meta.output_nr = i;
@@ -257,3 +259,5 @@ struct Function {
 };
 
 }  // namespace tg::autograd
+
+#pragma GCC visibility pop

@@ -22,6 +22,8 @@
 
 #include <tapegrad/autograd/tensor/tensor.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::autograd::functional {
 
 using TensorFunction = std::function<Tensor(const Tensor&)>;
@@ -70,3 +72,5 @@ std::pair<Tensor, tensor_list> hvp(const ScalarFunction& func, const tensor_list
                                    const tensor_list& v = {}, bool create_graph = false, bool strict = false);
 
 }  // namespace tg::autograd::functional
+
+#pragma GCC visibility pop

@@ -6,6 +6,8 @@
 
 #include <tapegrad/autograd/tensor/tensor.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::autograd {
 
 struct GradcheckOptions {
@@ -37,3 +39,5 @@ GradcheckResult gradgradcheck(const TensorFunction& fn, const tensor_list& input
                               GradcheckOptions options = {});
 
 }  // namespace tg::autograd
+
+#pragma GCC visibility pop

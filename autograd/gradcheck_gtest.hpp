@@ -7,6 +7,8 @@
 
 #include <tapegrad/autograd/gradcheck.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::testing {
 
 template <class F>
@@ -33,3 +35,5 @@ template <class F>
 #define EXPECT_GRADCHECK(fn, ...) EXPECT_TRUE(::tg::testing::gradcheck_passes(fn, __VA_ARGS__))
 #define ASSERT_GRADCHECK(fn, ...) ASSERT_TRUE(::tg::testing::gradcheck_passes(fn, __VA_ARGS__))
 #define EXPECT_GRADGRADCHECK(fn, ...) EXPECT_TRUE(::tg::testing::gradgradcheck_passes(fn, __VA_ARGS__))
+
+#pragma GCC visibility pop

@@ -11,6 +11,8 @@
 #include <tapegrad/autograd/core/error.hpp>
 #include <tapegrad/autograd/tensor/tensor.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg {
 
 class IValue {
@@ -77,3 +79,5 @@ class IValue {
 };
 
 }  // namespace tg
+
+#pragma GCC visibility pop

@@ -7,6 +7,8 @@
 #include <tapegrad/nn/module_holder.hpp>
 #include <tapegrad/nn/options/activation.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::nn {
 
 // A stateless activation: forward applies Function with the module's options.
@@ -148,3 +150,5 @@ class HardsigmoidImpl : public StatelessImpl<HardsigmoidImpl> {
 TG_MODULE(Hardsigmoid);
 
 }  // namespace tg::nn
+
+#pragma GCC visibility pop

@@ -9,6 +9,8 @@
 #include <tapegrad/autograd/engine/grad_mode.hpp>
 #include <tapegrad/nn/module.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::nn {
 
 template <class Derived>
@@ -71,3 +73,5 @@ class Cloneable : public Module {
 };
 
 }  // namespace tg::nn
+
+#pragma GCC visibility pop

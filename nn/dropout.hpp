@@ -3,6 +3,8 @@
 #include <tapegrad/nn/module_holder.hpp>
 #include <tapegrad/nn/options/dropout.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::nn {
 
 /// Dropout(p): active only in training mode (see functional::dropout).
@@ -30,3 +32,5 @@ class AlphaDropoutImpl : public Cloneable<AlphaDropoutImpl> {
 TG_MODULE(AlphaDropout);
 
 }  // namespace tg::nn
+
+#pragma GCC visibility pop

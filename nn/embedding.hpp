@@ -3,6 +3,8 @@
 #include <tapegrad/nn/module_holder.hpp>
 #include <tapegrad/nn/options/embedding.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::nn {
 
 /// A table of num_embeddings rows of size embedding_dim, looked up by int64 indices of any shape;
@@ -32,3 +34,5 @@ class Embedding : public ModuleHolder<EmbeddingImpl> {
 };
 
 }  // namespace tg::nn
+
+#pragma GCC visibility pop

@@ -3,6 +3,8 @@
 // can be a std::variant of exactly the modes it accepts, and `torch::kReflect` names one of them.
 #include <string_view>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg {
 
 namespace enumtype {
@@ -69,3 +71,5 @@ inline std::string_view enum_name(enumtype::kFanIn) { return "fan_in"; }
 inline std::string_view enum_name(enumtype::kFanOut) { return "fan_out"; }
 
 }  // namespace tg
+
+#pragma GCC visibility pop

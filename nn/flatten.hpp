@@ -3,6 +3,8 @@
 #include <tapegrad/nn/module_holder.hpp>
 #include <tapegrad/nn/options/linear.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::nn {
 
 /// Flattens dims start_dim..end_dim (by default everything but the batch dim).
@@ -33,3 +35,5 @@ class UnflattenImpl : public Cloneable<UnflattenImpl> {
 TG_MODULE(Unflatten);
 
 }  // namespace tg::nn
+
+#pragma GCC visibility pop

@@ -2,6 +2,8 @@
 #include <tapegrad/nn/cloneable.hpp>
 #include <tapegrad/nn/module_holder.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::nn {
 
 /// Returns its input (a placeholder, e.g. to switch a layer off in a Sequential).
@@ -14,3 +16,5 @@ class IdentityImpl : public Cloneable<IdentityImpl> {
 TG_MODULE(Identity);
 
 }  // namespace tg::nn
+
+#pragma GCC visibility pop

@@ -11,6 +11,8 @@
 #include <tapegrad/autograd/tensor/tensor.hpp>
 #include <tapegrad/nn/enum.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::nn::init {
 
 using NonlinearityType =
@@ -58,3 +60,5 @@ Tensor kaiming_normal_(Tensor tensor, double a, std::string_view mode,
                        std::string_view nonlinearity = "leaky_relu");
 
 }  // namespace tg::nn::init
+
+#pragma GCC visibility pop

@@ -3,6 +3,8 @@
 #include <tapegrad/nn/module_holder.hpp>
 #include <tapegrad/nn/options/normalization.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::nn {
 
 /// LayerNorm over the trailing normalized_shape dims, with learnable weight (ones) and bias (zeros).
@@ -26,3 +28,5 @@ class LayerNormImpl : public Cloneable<LayerNormImpl> {
 TG_MODULE(LayerNorm);
 
 }  // namespace tg::nn
+
+#pragma GCC visibility pop

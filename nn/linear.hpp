@@ -4,6 +4,8 @@
 #include <tapegrad/nn/module_holder.hpp>
 #include <tapegrad/nn/options/linear.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::nn {
 
 class LinearImpl : public Cloneable<LinearImpl> {
@@ -43,3 +45,5 @@ class BilinearImpl : public Cloneable<BilinearImpl> {
 TG_MODULE(Bilinear);
 
 }  // namespace tg::nn
+
+#pragma GCC visibility pop

@@ -4,6 +4,8 @@
 #include <tapegrad/nn/functional/loss.hpp>
 #include <tapegrad/nn/module_holder.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::nn {
 
 template <class Derived, class Options, Tensor (*Function)(const Tensor&, const Tensor&, const Options&)>
@@ -43,3 +45,5 @@ TG_MODULE(MSELoss);
 TG_MODULE(BCEWithLogitsLoss);
 
 }  // namespace tg::nn
+
+#pragma GCC visibility pop

@@ -230,8 +230,8 @@ void Module::to(Dtype dtype) {
     if (t.dtype() == dtype || !t.is_floating_point()) return;
     Tensor converted = t.to(dtype);
     // Swap the data under the existing handle so members and registries keep pointing at it.
-    TensorImpl& impl = *t.impl();
-    impl.storage = converted.impl()->storage;
+    TensorImpl& impl = *tg::detail::impl_of(t);
+    impl.storage = tg::detail::impl_of(converted)->storage;
     impl.strides = converted.strides();
     impl.offset = 0;
     impl.dtype = dtype;

@@ -13,6 +13,8 @@
 #include <tapegrad/autograd/tensor/tensor.hpp>
 #include <tapegrad/nn/ordered_dict.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::nn {
 
 template <class Impl>
@@ -171,3 +173,5 @@ std::ostream& operator<<(std::ostream& out, const Module& module);
 std::string summary(const Module& module);
 
 }  // namespace tg::nn
+
+#pragma GCC visibility pop

@@ -10,6 +10,8 @@
 
 #include <tapegrad/autograd/core/error.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::nn {
 
 template <class Impl>
@@ -72,3 +74,5 @@ std::ostream& operator<<(std::ostream& out, const ModuleHolder<Impl>& module) {
     using Impl = ImplType;                                \
   }
 #define TG_MODULE(Name) TG_MODULE_IMPL(Name, Name##Impl)
+
+#pragma GCC visibility pop

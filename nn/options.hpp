@@ -4,6 +4,8 @@
 // stored field `name_`. A macro because it declares members (no function can).
 #include <utility>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 #define TG_ARG(T, name)                                    \
  public:                                                   \
   auto name(const T& new_##name)->decltype(*this) {        \
@@ -19,3 +21,5 @@
                                                            \
  private:                                                  \
   T name##_
+
+#pragma GCC visibility pop

@@ -8,6 +8,8 @@
 
 #include <tapegrad/autograd/core/error.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg {
 
 template <class Value>
@@ -88,3 +90,5 @@ class OrderedDict {
 };
 
 }  // namespace tg
+
+#pragma GCC visibility pop

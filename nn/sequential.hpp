@@ -11,6 +11,8 @@
 #include <tapegrad/nn/container/any.hpp>
 #include <tapegrad/nn/module_holder.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::nn {
 
 class SequentialImpl : public Cloneable<SequentialImpl> {
@@ -106,3 +108,5 @@ Sequential MLP(std::int64_t in_features, const std::vector<std::int64_t>& hidden
                const std::string& activation = "relu");
 
 }  // namespace tg::nn
+
+#pragma GCC visibility pop

@@ -2,6 +2,8 @@
 // Adagrad (with lr decay, weight decay and an initial accumulator value), as torch.optim.Adagrad.
 #include <tapegrad/optim/optimizer.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::optim {
 
 /// AdagradOptions(1e-2).lr_decay(0).weight_decay(0).initial_accumulator_value(0).eps(1e-10).
@@ -64,3 +66,5 @@ class Adagrad : public Optimizer {
 };
 
 }  // namespace tg::optim
+
+#pragma GCC visibility pop

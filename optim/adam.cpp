@@ -107,7 +107,7 @@ void adam_update(const Tensor& param, ParamState& state, const AdamHyper& h) {
                 max_exp_avg_sq.defined() ? max_exp_avg_sq.data_ptr<T>() : nullptr, param.numel(), constants);
   });
   for (const Tensor& buffer : {exp_avg, exp_avg_sq, max_exp_avg_sq})
-    if (buffer.defined()) buffer.impl()->storage->bump_version();
+    if (buffer.defined()) tg::detail::impl_of(buffer)->storage->bump_version();
 }
 
 // Adam and AdamW differ only in how weight decay enters the update.

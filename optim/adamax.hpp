@@ -4,6 +4,8 @@
 
 #include <tapegrad/optim/optimizer.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::optim {
 
 /// AdamaxOptions(2e-3).betas({0.9, 0.999}).eps(1e-8).weight_decay(0).
@@ -58,3 +60,5 @@ class Adamax : public Optimizer {
 };
 
 }  // namespace tg::optim
+
+#pragma GCC visibility pop

@@ -5,6 +5,8 @@
 
 #include <tapegrad/autograd/tensor/tensor.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::nn::utils {
 
 /// Computes the norm of all gradients together (as if concatenated) and, when
@@ -37,3 +39,5 @@ inline void clip_grad_value_(const Tensor& param, double clip_value) {
 }
 
 }  // namespace tg::nn::utils
+
+#pragma GCC visibility pop

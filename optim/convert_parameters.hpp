@@ -3,6 +3,8 @@
 // vector_to_parameters (torch/nn/utils/convert_parameters.h).
 #include <tapegrad/autograd/tensor/tensor.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::nn::utils {
 
 /// All parameters flattened and concatenated, in order (differentiable: a cat of views).
@@ -14,3 +16,5 @@ Tensor parameters_to_vector(const tensor_list& parameters);
 void vector_to_parameters(const Tensor& vec, const tensor_list& parameters);
 
 }  // namespace tg::nn::utils
+
+#pragma GCC visibility pop

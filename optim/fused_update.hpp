@@ -38,7 +38,7 @@ void update_parameter(const Tensor& param, std::string_view optimizer, Update up
   kernels::dispatch_floating(optimizer, param.dtype(),
                              [&]<class T>() { update(data.data_ptr<T>(), g.data_ptr<T>()); });
   if (data.is_same(param))
-    param.impl()->storage->bump_version();
+    tg::detail::impl_of(param)->storage->bump_version();
   else
     param.copy_(data);
 }

@@ -8,6 +8,8 @@
 
 #include <tapegrad/optim/optimizer.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::optim {
 
 /// LBFGSOptions(1).max_iter(20).max_eval(25).tolerance_grad(1e-7).tolerance_change(1e-9)
@@ -123,3 +125,5 @@ class LBFGS : public Optimizer {
 };
 
 }  // namespace tg::optim
+
+#pragma GCC visibility pop

@@ -11,6 +11,8 @@
 
 #include <tapegrad/optim/optimizer.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::optim {
 
 /// The base of every scheduler. It changes the lr of each of the optimizer's parameter groups;
@@ -342,3 +344,5 @@ class ReduceLROnPlateauScheduler {
 using ReduceLROnPlateau = ReduceLROnPlateauScheduler;
 
 }  // namespace tg::optim
+
+#pragma GCC visibility pop

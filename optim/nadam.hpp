@@ -5,6 +5,8 @@
 
 #include <tapegrad/optim/optimizer.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::optim {
 
 /// NAdamOptions(2e-3).betas({0.9, 0.999}).eps(1e-8).weight_decay(0).momentum_decay(4e-3).
@@ -66,3 +68,5 @@ class NAdam : public Optimizer {
 };
 
 }  // namespace tg::optim
+
+#pragma GCC visibility pop

@@ -19,7 +19,7 @@ template <class... Fs>
 Overloaded(Fs...) -> Overloaded<Fs...>;  // clang 14 has no class template argument deduction for aggregates
 
 bool retains_grad(const Tensor& tensor) {
-  return tensor.impl()->autograd && tensor.impl()->autograd->retains_grad;
+  return tg::detail::impl_of(tensor)->autograd && tg::detail::impl_of(tensor)->autograd->retains_grad;
 }
 
 Tensor field_to_tensor(const OptimizerOptions::Field& field) {
@@ -153,7 +153,7 @@ void Optimizer::check_new_params(const tensor_list& params, std::size_t group_in
   const std::string_view name = defaults_->optimizer_name();
   std::set<const TensorImpl*> seen;
   for (const OptimizerParamGroup& existing : param_groups_)
-    for (const Tensor& param : existing.params()) seen.insert(param.impl());
+    for (const Tensor& param : existing.params()) seen.insert(tg::detail::impl_of(param));
   for (std::size_t i = 0; i < params.size(); ++i) {
     const Tensor& param = params[i];
     check(param.defined(), name, "parameter ", i, " of parameter group ", group_index, " is undefined");
@@ -161,8 +161,8 @@ void Optimizer::check_new_params(const tensor_list& params, std::size_t group_in
           " tensor; only float32/float64 tensors can be optimized");
     check(param.is_leaf() || retains_grad(param), name, "can't optimize a non-leaf tensor (parameter ", i,
           " was computed by ", param.grad_fn_name(), "); optimize the leaf it came from, or x.detach()");
-    check(seen.insert(param.impl()).second, name, "parameter ", i, " of parameter group ", group_index,
-          " (shape ", param.sizes(), ") appears more than once among the parameter groups");
+    check(seen.insert(tg::detail::impl_of(param)).second, name, "parameter ", i, " of parameter group ",
+          group_index, " (shape ", param.sizes(), ") appears more than once among the parameter groups");
   }
 }
 
@@ -191,7 +191,7 @@ tensor_list Optimizer::parameters() const {
 }
 
 const ParamState* Optimizer::state(const Tensor& param) const {
-  auto it = state_.find(param.impl());
+  auto it = state_.find(tg::detail::impl_of(param));
   return it == state_.end() ? nullptr : &it->second;
 }
 
@@ -305,7 +305,7 @@ void Optimizer::load_state_dict(const std::map<std::string, Tensor>& state_dict)
     for (const auto& entry : buffers) present.push_back(entry.first);
     check(present == expected, op, "the state of parameter ", number, " holds {", join(present), "} but ",
           defaults_->optimizer_name(), " with these options keeps {", join(expected), "}");
-    ParamState& restored = new_state[param.impl()];
+    ParamState& restored = new_state[tg::detail::impl_of(param)];
     for (const auto& [name, value] : buffers) {
       const std::string key = "state." + std::to_string(number) + "." + name;
       check(value.is_floating_point(), op, "'", key, "' must be a floating point tensor, got ",

@@ -16,6 +16,8 @@
 
 #include <tapegrad/autograd/tensor/tensor.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::optim {
 
 /// Hyperparameters shared by every optimizer. Each optimizer derives its own options class
@@ -158,7 +160,7 @@ class Optimizer {
   static Tensor evaluate_closure(const LossClosure& closure);
 
   /// The mutable state of a parameter (empty on its first update).
-  ParamState& state_for(const Tensor& param) { return state_[param.impl()]; }
+  ParamState& state_for(const Tensor& param) { return state_[tg::detail::impl_of(param)]; }
 
   /// The buffers a parameter's non-empty state holds under these group options; load_state_dict
   /// accepts exactly these.
@@ -178,3 +180,5 @@ class Optimizer {
 };
 
 }  // namespace tg::optim
+
+#pragma GCC visibility pop

@@ -5,6 +5,8 @@
 
 #include <tapegrad/optim/optimizer.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::optim {
 
 /// RAdamOptions(1e-3).betas({0.9, 0.999}).eps(1e-8).weight_decay(0).
@@ -59,3 +61,5 @@ class RAdam : public Optimizer {
 };
 
 }  // namespace tg::optim
+
+#pragma GCC visibility pop

@@ -2,6 +2,8 @@
 // RMSprop (optionally centered, with momentum and weight decay), as torch.optim.RMSprop.
 #include <tapegrad/optim/optimizer.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::optim {
 
 /// RMSpropOptions(1e-2).alpha(0.99).eps(1e-8).weight_decay(0).momentum(0).centered(false).
@@ -68,3 +70,5 @@ class RMSprop : public Optimizer {
 };
 
 }  // namespace tg::optim
+
+#pragma GCC visibility pop

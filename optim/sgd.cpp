@@ -97,7 +97,7 @@ Tensor SGD::step(LossClosure closure) {
       fused::update_parameter(param, "SGD", [&]<class T>(T* p, const T* g) {
         sgd_kernel(p, g, buffer.defined() ? buffer.data_ptr<T>() : nullptr, param.numel(), hyper, first_step);
       });
-      if (buffer.defined()) buffer.impl()->storage->bump_version();
+      if (buffer.defined()) tg::detail::impl_of(buffer)->storage->bump_version();
     }
   }
   return loss;

@@ -3,6 +3,8 @@
 // torch.optim.SGD.
 #include <tapegrad/optim/optimizer.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::optim {
 
 /// SGDOptions(0.1).momentum(0.9).nesterov(true): chainable setters, getters of the same name.
@@ -62,3 +64,5 @@ class SGD : public Optimizer {
 };
 
 }  // namespace tg::optim
+
+#pragma GCC visibility pop

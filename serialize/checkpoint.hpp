@@ -24,6 +24,8 @@
 #include <tapegrad/serialize/io.hpp>
 #include <tapegrad/serialize/tensors.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg {
 
 /// Saves the module's parameters and buffers (recursively, by dotted name).
@@ -84,3 +86,5 @@ std::map<std::string, std::string> load_checkpoint(const LoadSource& source,
 }
 
 }  // namespace tg
+
+#pragma GCC visibility pop

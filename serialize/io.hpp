@@ -12,6 +12,8 @@
 
 #include <tapegrad/serialize/safetensors.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg {
 
 /// A path (the file is replaced atomically, see save_safetensors) or a std::ostream.
@@ -48,10 +50,11 @@ class LoadSource {
   std::variant<std::string, std::istream*> source_;
 };
 
+#pragma GCC visibility push(hidden)  // library internals, not exported
 namespace detail {
 
 /// The metadata key that names what a tapegrad file holds ("module", "optimizer", "training",
-/// "tensor", "tensor_list", "tensors").
+/// "tensor", "tensor_list").
 inline constexpr std::string_view kContentKey = "tapegrad.content";
 
 /// Throws unless the file holds `expected` (files without the key, such as PyTorch's, pass).
@@ -59,4 +62,7 @@ void check_content(std::string_view op, const SafetensorsFile& file, const LoadS
                    std::string_view expected);
 
 }  // namespace detail
+#pragma GCC visibility pop
 }  // namespace tg
+
+#pragma GCC visibility pop

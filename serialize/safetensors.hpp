@@ -19,6 +19,8 @@
 #include <tapegrad/autograd/tensor/tensor.hpp>
 #include <tapegrad/nn/ordered_dict.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg {
 
 /// The contents of a safetensors file: its tensors (in the order of their data in the file) and
@@ -55,3 +57,5 @@ std::string serialize_safetensors(const std::map<std::string, Tensor>& tensors,
 SafetensorsFile deserialize_safetensors(std::string_view bytes, std::string_view source = "<memory>");
 
 }  // namespace tg
+
+#pragma GCC visibility pop

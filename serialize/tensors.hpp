@@ -17,6 +17,8 @@
 #include <tapegrad/nn/ordered_dict.hpp>
 #include <tapegrad/serialize/io.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg {
 
 void save(const Tensor& tensor, const SaveTarget& target);
@@ -36,3 +38,5 @@ void load(std::map<std::string, Tensor>& tensors, const LoadSource& source);
 void load(OrderedDict<Tensor>& tensors, const LoadSource& source);
 
 }  // namespace tg
+
+#pragma GCC visibility pop

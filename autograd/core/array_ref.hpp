@@ -9,6 +9,8 @@
 #include <span>
 #include <vector>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg {
 
 using std::nullopt;
@@ -58,3 +60,5 @@ class ArrayRef {
 };
 
 }  // namespace tg
+
+#pragma GCC visibility pop

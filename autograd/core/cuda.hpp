@@ -4,6 +4,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::cuda {
 
 /// Always 0: tapegrad has no GPU backend.
@@ -19,3 +21,5 @@ inline void manual_seed_all(std::uint64_t /*seed*/) {}
 void synchronize(std::int64_t device_index = -1);
 
 }  // namespace tg::cuda
+
+#pragma GCC visibility pop

@@ -102,13 +102,6 @@ std::string Device::str() const {
 
 std::ostream& operator<<(std::ostream& out, const Device& device) { return out << device.str(); }
 
-namespace detail {
-void check_cpu_device(std::string_view op, const Device& device) {
-  check(device.is_cpu(), op, "tapegrad runs on CPU only, so it cannot place a tensor on device ",
-        device.str(), " (tg::cuda::is_available() is false); use tg::kCPU");
-}
-}  // namespace detail
-
 }  // namespace tg
 
 namespace tg::cuda {

@@ -10,6 +10,10 @@
 #include <string>
 #include <string_view>
 
+#include <tapegrad/autograd/core/error.hpp>
+
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg {
 
 /// libtorch's device types, with the same numbering.
@@ -97,10 +101,16 @@ class Device {
 
 std::ostream& operator<<(std::ostream& out, const Device& device);
 
+#pragma GCC visibility push(hidden)  // library internals, not exported
 namespace detail {
-/// Throws tg::Error naming `op` unless `device` is the CPU: tapegrad has no other backend.
-void check_cpu_device(std::string_view op, const Device& device);
+/// Throws tg::Error naming `op` unless `device` is the CPU: tapegrad has no other backend. Inline because
+/// Cloneable<T>::clone, instantiated in user code, calls it.
+inline void check_cpu_device(std::string_view op, const Device& device) {
+  check(device.is_cpu(), op, "tapegrad runs on CPU only, so it cannot place a tensor on device ",
+        device.str(), " (tg::cuda::is_available() is false); use tg::kCPU");
+}
 }  // namespace detail
+#pragma GCC visibility pop
 
 }  // namespace tg
 
@@ -112,3 +122,5 @@ struct std::hash<tg::Device> {
     return std::hash<std::uint32_t>{}(std::uint32_t{type} << 8 | index);
   }
 };
+
+#pragma GCC visibility pop

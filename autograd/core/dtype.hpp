@@ -7,6 +7,8 @@
 #include <string_view>
 #include <type_traits>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg {
 
 // Ordered by promotion category (bool < integers < floating point); the order is not libtorch's
@@ -195,3 +197,5 @@ class ResultType {
 };
 
 }  // namespace tg
+
+#pragma GCC visibility pop

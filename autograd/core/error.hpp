@@ -7,6 +7,8 @@
 
 #include <tapegrad/autograd/core/shape.hpp>  // operator<< for shapes in messages
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg {
 
 /// Thrown for every user-facing error: bad shapes, wrong dtypes, misuse of autograd, corrupt files.
@@ -27,3 +29,5 @@ void check(bool ok, std::string_view op, const Parts&... parts) {
 }
 
 }  // namespace tg
+
+#pragma GCC visibility pop

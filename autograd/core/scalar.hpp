@@ -7,6 +7,8 @@
 
 #include <tapegrad/autograd/core/dtype.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg {
 
 class Scalar {
@@ -61,3 +63,5 @@ inline bool operator==(const Scalar& a, const Scalar& b) {
 std::ostream& operator<<(std::ostream& out, const Scalar& value);
 
 }  // namespace tg
+
+#pragma GCC visibility pop

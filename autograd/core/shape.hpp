@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg {
 
 /// Sizes or strides of a tensor. A class of its own (not an alias) so that printing and comparison
@@ -75,3 +77,5 @@ std::int64_t wrap_dim(std::string_view op, std::int64_t dim, std::int64_t rank);
 std::string to_string(IntArrayRef sizes);
 
 }  // namespace tg
+
+#pragma GCC visibility pop

@@ -10,7 +10,8 @@ namespace {
 thread_local bool backward_accumulates_into_leaves = false;
 
 bool exclusively_owned(const Tensor& grad) {
-  return grad.impl_ptr().use_count() == 1 && grad.impl()->storage.use_count() == 1;
+  return tg::detail::impl_ptr_of(grad).use_count() == 1 &&
+         tg::detail::impl_of(grad)->storage.use_count() == 1;
 }
 }  // namespace
 

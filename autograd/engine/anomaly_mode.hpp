@@ -13,6 +13,8 @@
 #include <atomic>
 #include <string>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::autograd {
 
 class AnomalyMode {
@@ -54,3 +56,5 @@ class AnomalyScope {
 };
 
 }  // namespace tg::autograd
+
+#pragma GCC visibility pop

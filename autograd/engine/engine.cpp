@@ -27,7 +27,8 @@ std::atomic<std::uint64_t> next_task_id{1};
 
 // True when nobody but the engine can see `t`, so adding into it in place is invisible.
 bool exclusively_owned(const Tensor& t) {
-  return t.impl_ptr().use_count() == 1 && t.impl()->storage.use_count() == 1 && !t.requires_grad();
+  return tg::detail::impl_ptr_of(t).use_count() == 1 && tg::detail::impl_of(t)->storage.use_count() == 1 &&
+         !t.requires_grad();
 }
 
 class GraphTask {

@@ -4,6 +4,8 @@
 
 #include <tapegrad/autograd/tensor/tensor.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::autograd {
 
 /// Accumulates d(sum of tensors[i] * grad_tensors[i])/d(leaf) into every leaf's .grad().
@@ -22,3 +24,5 @@ variable_list grad(const variable_list& outputs, const variable_list& inputs,
                    bool create_graph = false, bool allow_unused = false);
 
 }  // namespace tg::autograd
+
+#pragma GCC visibility pop

@@ -1,6 +1,8 @@
 #pragma once
 // Thread-local switch that decides whether ops record themselves on the tape.
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg {
 
 class GradMode {
@@ -28,3 +30,5 @@ class NoGradGuard : public AutoGradMode {
 };
 
 }  // namespace tg
+
+#pragma GCC visibility pop

@@ -45,7 +45,7 @@ void Node::set_inputs(const TensorRefs& inputs) {
   next_edges_.reserve(inputs.size());
   input_meta_.reserve(inputs.size());
   for (std::size_t i = 0; i < inputs.size(); ++i) {
-    const TensorImpl* impl = inputs[i].impl();
+    const TensorImpl* impl = tg::detail::impl_of(inputs[i]);
     if (impl == nullptr) {
       next_edges_.emplace_back();
       input_meta_.emplace_back();
@@ -73,10 +73,10 @@ std::mutex& accumulator_lock(const TensorImpl* leaf) {
 }  // namespace
 
 std::shared_ptr<Node> grad_accumulator(const Tensor& leaf) {
-  AutogradMeta& meta = leaf.impl()->autograd_meta();
-  std::lock_guard lock(accumulator_lock(leaf.impl()));
+  AutogradMeta& meta = tg::detail::impl_of(leaf)->autograd_meta();
+  std::lock_guard lock(accumulator_lock(tg::detail::impl_of(leaf)));
   if (auto existing = meta.grad_accumulator.lock()) return existing;
-  auto accumulator = std::make_shared<AccumulateGrad>(leaf.impl_ptr());
+  auto accumulator = std::make_shared<AccumulateGrad>(tg::detail::impl_ptr_of(leaf));
   meta.grad_accumulator = accumulator;
   return accumulator;
 }
@@ -84,7 +84,7 @@ std::shared_ptr<Node> grad_accumulator(const Tensor& leaf) {
 Edge gradient_edge(const Tensor& tensor) {
   if (!tensor.defined()) [[unlikely]]
     tg::detail::check_defined("backward", "a gradient edge's tensor", tensor);
-  const auto& meta = tensor.impl()->autograd;
+  const auto& meta = tg::detail::impl_of(tensor)->autograd;
   if (meta && meta->grad_fn) return Edge{meta->grad_fn, meta->output_nr};
   return Edge{grad_accumulator(tensor), 0};
 }

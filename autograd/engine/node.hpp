@@ -14,6 +14,8 @@
 #include <tapegrad/autograd/engine/anomaly_mode.hpp>
 #include <tapegrad/autograd/tensor/tensor.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::autograd {
 
 class Node;
@@ -125,6 +127,8 @@ std::shared_ptr<Node> grad_accumulator(const Tensor& leaf);
 /// True when grad mode is on and any input requires grad: the op must record a node.
 bool any_requires_grad(const TensorRefs& inputs);
 
+// Exported, unlike other detail blocks: Function<T>::apply and record<NodeT>, instantiated in user code,
+// call these.
 namespace detail {
 /// RAII: ops run in this scope skip the forward anomaly check (they are checked as a whole by the
 /// backward node or custom op that runs them).
@@ -155,7 +159,7 @@ NodeT* record(const TensorRefs& inputs, const TensorRefs& outputs) {
     node->set_inputs(inputs);
     node->set_num_outputs(static_cast<std::uint32_t>(outputs.size()));
     for (std::uint32_t i = 0; i < outputs.size(); ++i) {
-      AutogradMeta& meta = outputs[i].impl()->autograd_meta();
+      AutogradMeta& meta = tg::detail::impl_of(outputs[i])->autograd_meta();
       meta.requires_grad = true;
       meta.grad_fn = i + 1 < outputs.size() ? node : std::move(node);  // the outputs own the node
       meta.output_nr = i;
@@ -167,3 +171,5 @@ NodeT* record(const TensorRefs& inputs, const TensorRefs& outputs) {
 }
 
 }  // namespace tg::autograd
+
+#pragma GCC visibility pop

@@ -27,7 +27,7 @@ Tensor SavedTensor::unpack(const Node& owner) const {
   if ((!is_output_ && !input_grad_fn_) || !GradMode::is_enabled()) return data_;
   // create_graph: the tensor must carry its history again so that gradients of gradients flow to it.
   Tensor with_history = data_.detach();
-  AutogradMeta& meta = with_history.impl()->autograd_meta();
+  AutogradMeta& meta = tg::detail::impl_of(with_history)->autograd_meta();
   meta.requires_grad = true;
   meta.grad_fn = is_output_ ? std::const_pointer_cast<Node>(owner.shared_from_this()) : input_grad_fn_;
   meta.output_nr = output_nr_;

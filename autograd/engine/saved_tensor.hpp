@@ -5,6 +5,8 @@
 
 #include <tapegrad/autograd/tensor/tensor.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::autograd {
 
 class Node;
@@ -40,3 +42,5 @@ class SavedTensor {
 };
 
 }  // namespace tg::autograd
+
+#pragma GCC visibility pop

@@ -1,12 +1,10 @@
 #pragma once
-// One thread count for OpenMP element-wise kernels and BLIS GEMMs, so they never oversubscribe.
+// The kernels' side of tg::set_num_threads (autograd/parallel.hpp, the public half).
 #include <cstdint>
 
-namespace tg {
+#include <tapegrad/autograd/parallel.hpp>
 
-/// Sets the number of threads used by element-wise kernels (OpenMP) and GEMMs (BLIS).
-void set_num_threads(int threads);
-int get_num_threads();
+namespace tg {
 
 namespace kernels {
 /// The thread count tg::set_num_threads set (else OpenMP's default) for every parallel region, given

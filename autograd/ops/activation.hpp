@@ -6,6 +6,8 @@
 
 #include <tapegrad/autograd/tensor/tensor.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg {
 
 Tensor relu(const Tensor& x);
@@ -47,3 +49,5 @@ Tensor prelu(const Tensor& x, const Tensor& weight);
 Tensor logit(const Tensor& x, std::optional<double> eps = std::nullopt);
 
 }  // namespace tg
+
+#pragma GCC visibility pop

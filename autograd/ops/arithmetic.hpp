@@ -7,6 +7,8 @@
 
 #include <tapegrad/autograd/tensor/tensor.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg {
 
 /// a + alpha * b (broadcasting).
@@ -48,3 +50,5 @@ Tensor operator/(const Scalar& a, const Tensor& b);
 Tensor operator-(const Tensor& x);
 
 }  // namespace tg
+
+#pragma GCC visibility pop

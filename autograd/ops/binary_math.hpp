@@ -5,6 +5,8 @@
 
 #include <tapegrad/autograd/tensor/tensor.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg {
 
 /// self^exponent. Gradients as PyTorch: 0 for self where exponent == 0, 0 for exponent where
@@ -30,3 +32,5 @@ Tensor addcmul(const Tensor& self, const Tensor& tensor1, const Tensor& tensor2,
 Tensor addcdiv(const Tensor& self, const Tensor& tensor1, const Tensor& tensor2, double value = 1.0);
 
 }  // namespace tg
+
+#pragma GCC visibility pop

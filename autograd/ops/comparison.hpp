@@ -7,6 +7,8 @@
 
 #include <tapegrad/autograd/tensor/tensor.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg {
 
 Tensor eq(const Tensor& a, const Tensor& b);
@@ -97,3 +99,5 @@ Tensor count_nonzero(const Tensor& x, std::int64_t dim);
 Tensor count_nonzero(const Tensor& x, IntArrayRef dims);
 
 }  // namespace tg
+
+#pragma GCC visibility pop

@@ -2,6 +2,8 @@
 // Copies: clone, contiguous, and dtype conversion (all differentiable between floating dtypes).
 #include <tapegrad/autograd/tensor/tensor.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg {
 
 Tensor clone(const Tensor& x);
@@ -10,3 +12,5 @@ Tensor contiguous(const Tensor& x);
 Tensor to(const Tensor& x, Dtype dtype);
 
 }  // namespace tg
+
+#pragma GCC visibility pop

@@ -2,6 +2,8 @@
 // Diagonals: diagonal (a view), diag_embed and diag (copies), and kron.
 #include <tapegrad/autograd/tensor/tensor.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg {
 
 /// A view of the diagonal of the (dim1, dim2) planes: those two dims are removed and the diagonal
@@ -18,3 +20,5 @@ Tensor diag(const Tensor& x, std::int64_t diagonal = 0);
 Tensor kron(const Tensor& a, const Tensor& b);
 
 }  // namespace tg
+
+#pragma GCC visibility pop

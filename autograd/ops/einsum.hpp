@@ -4,6 +4,8 @@
 
 #include <tapegrad/autograd/tensor/tensor.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg {
 
 /// einsum("bij,bjk->bik", {a, b}): letters name dims, "->" gives the output (implicit: the letters seen
@@ -14,3 +16,5 @@ namespace tg {
 Tensor einsum(std::string_view equation, const tensor_list& tensors);
 
 }  // namespace tg
+
+#pragma GCC visibility pop

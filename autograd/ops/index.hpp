@@ -3,6 +3,8 @@
 // gradients.
 #include <tapegrad/autograd/tensor/tensor.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg {
 
 /// Rows (or slabs along dim) of x picked by a 1-D int64 index.
@@ -15,3 +17,5 @@ Tensor index_select_backward(const Tensor& grad, std::int64_t dim, const Tensor&
 Tensor gather_backward(const Tensor& grad, std::int64_t dim, const Tensor& index, IntArrayRef sizes);
 
 }  // namespace tg
+
+#pragma GCC visibility pop

@@ -289,7 +289,7 @@ void put_values(std::string_view op, const Tensor& self, std::span<const TensorI
   check(broadcasts_to(values.sizes(), target_shape), op, "shape mismatch: value tensor of shape ",
         values.sizes(), " cannot be broadcast to indexing result of shape ", target_shape);
   Tensor source = values.dtype() == self.dtype() ? values : values.to(self.dtype());
-  if (source.impl()->storage == self.impl()->storage) source = source.clone();
+  if (detail::impl_of(source)->storage == detail::impl_of(self)->storage) source = source.clone();
   source = expand(source, target_shape);
   if (plan.tensors.empty()) {
     write_into(plan.view, source, accumulate);
@@ -374,18 +374,18 @@ const Tensor& index_put_(const Tensor& self, std::span<const TensorIndex> indice
   const bool tracked = GradMode::is_enabled() && (self.requires_grad() || values.requires_grad());
   if (!tracked) {
     put_values("index_put_", self, indices, values, accumulate);
-    self.impl()->storage->bump_version();
+    detail::impl_of(self)->storage->bump_version();
     return self;
   }
   detail::check_not_grad_leaf("index_put_", self);
   // NOTE: views do not know their base here, so history can only move onto a tensor no view shares.
-  check(self.impl()->storage.use_count() == 1, "index_put_",
+  check(detail::impl_of(self)->storage.use_count() == 1, "index_put_",
         "self shares its storage with another tensor (a view or its base), so its gradient history cannot be "
         "updated in place; use the out-of-place tg::index_put");
   const Tensor result = index_put(self, indices, values, accumulate);
   kernels::copy(self, result);
-  self.impl()->storage->bump_version();
-  AutogradMeta& meta = self.impl()->autograd_meta();
+  detail::impl_of(self)->storage->bump_version();
+  AutogradMeta& meta = detail::impl_of(self)->autograd_meta();
   meta.requires_grad = true;
   meta.grad_fn = result.grad_fn();
   meta.output_nr = 0;

@@ -12,6 +12,8 @@
 
 #include <tapegrad/autograd/tensor/tensor.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg {
 namespace indexing {
 
@@ -93,3 +95,5 @@ const Tensor& index_put_(const Tensor& self, std::span<const indexing::TensorInd
                          const Tensor& values, bool accumulate = false);
 
 }  // namespace tg
+
+#pragma GCC visibility pop

@@ -57,7 +57,7 @@ Tensor checked_other(std::string_view op, const Tensor& self, const Tensor& othe
         "should flow");
   check_broadcasts_to_self(op, self, other);
   // Compared by memory, not Storage object: data() aliases the same memory through a second Storage.
-  if (other.impl()->storage->data() != self.impl()->storage->data()) return other;
+  if (detail::impl_of(other)->storage->data() != detail::impl_of(self)->storage->data()) return other;
   Tensor copy = detail::make_contiguous(other.sizes(), other.dtype());
   kernels::copy(copy, other);
   return copy;
@@ -75,7 +75,7 @@ void update(std::string_view op, const Tensor& self, const Tensor& other, F f) {
       kernels::parallel_for(n, n >= kernels::kParallelThreshold,
                             [&](std::int64_t i) { out[i] = static_cast<T>(f(out[i], in[i])); });
     });
-    self.impl()->storage->bump_version();
+    detail::impl_of(self)->storage->bump_version();
     return;
   }
   const Shape other_strides = kernels::broadcast_strides(other, self.sizes());
@@ -92,7 +92,7 @@ void update(std::string_view op, const Tensor& self, const Tensor& other, F f) {
                                  row[i * step[0]] = static_cast<T>(f(row[i * step[0]], source[i * step[1]]));
                              });
   });
-  self.impl()->storage->bump_version();
+  detail::impl_of(self)->storage->bump_version();
 }
 
 // self[i] = f(self[i]) for any dtype.
@@ -109,7 +109,7 @@ void update(const Tensor& self, F f) {
                                  row[i * step[0]] = static_cast<T>(f(row[i * step[0]]));
                              });
   });
-  self.impl()->storage->bump_version();
+  detail::impl_of(self)->storage->bump_version();
 }
 
 }  // namespace
@@ -128,10 +128,10 @@ const Tensor& assign_result(std::string_view op, const Tensor& self, const Tenso
   check(result.sizes() == self.sizes(), op, "output with shape ", self.sizes(),
         " doesn't match the broadcast shape ", result.sizes());
   kernels::copy(self, result, op);
-  self.impl()->storage->bump_version();
+  detail::impl_of(self)->storage->bump_version();
   const Tensor recorded = record && result.dtype() != self.dtype() ? result.to(self.dtype()) : result;
   if (!record || !recorded.requires_grad()) return self;
-  AutogradMeta& meta = self.impl()->autograd_meta();
+  AutogradMeta& meta = detail::impl_of(self)->autograd_meta();
   meta.requires_grad = true;
   meta.grad_fn = recorded.grad_fn();
   meta.output_nr = recorded.output_nr();
@@ -141,7 +141,8 @@ const Tensor& assign_result(std::string_view op, const Tensor& self, const Tenso
 // `other`, or a copy of it when it is self (x.mul_(x)): the recorded node may save its inputs, and
 // saving self, whose history then becomes that node, would be a reference cycle (a leak).
 Tensor unaliased(const Tensor& self, const Tensor& other) {
-  return other.impl()->storage->data() == self.impl()->storage->data() ? other.clone() : other;
+  return detail::impl_of(other)->storage->data() == detail::impl_of(self)->storage->data() ? other.clone()
+                                                                                           : other;
 }
 
 // The checks an in-place op with history needs before it runs: a leaf that requires grad stays
@@ -150,7 +151,7 @@ Tensor unaliased(const Tensor& self, const Tensor& other) {
 void check_recordable(std::string_view op, const Tensor& self) {
   detail::check_defined(op, "self", self);
   detail::check_not_grad_leaf(op, self);
-  check(self.impl()->storage.use_count() == 1, op,
+  check(detail::impl_of(self)->storage.use_count() == 1, op,
         "self shares its storage with another tensor (a view or its base, or a copy an earlier op saved "
         "for its backward), so the in-place op cannot record its gradient; use the out-of-place form (x = x.",
         op.substr(0, op.size() - 1), "(...))");
@@ -205,7 +206,7 @@ const Tensor& Tensor::copy_(const Tensor& source) const {
   }
   check_inplace("copy_", *this);
   kernels::copy(*this, checked_other("copy_", *this, source));
-  impl()->storage->bump_version();
+  impl_->storage->bump_version();
   return *this;
 }
 
@@ -227,7 +228,7 @@ const Tensor& Tensor::zero_() const {
   check_inplace("zero_", *this);
   if (is_contiguous()) {
     std::memset(raw_data(), 0, static_cast<std::size_t>(numel()) * itemsize());
-    impl()->storage->bump_version();
+    impl_->storage->bump_version();
   } else {
     update(*this, [](auto) { return 0; });
   }
@@ -280,7 +281,7 @@ const Tensor& assign_activation(std::string_view op, const Tensor& self,
   check_inplace(op, self);
   detail::check_floating(op, "self", self);
   kernels::copy(self, activation(self));
-  self.impl()->storage->bump_version();
+  detail::impl_of(self)->storage->bump_version();
   return self;
 }
 }  // namespace

@@ -2,6 +2,8 @@
 // The fused fully-connected layer op.
 #include <tapegrad/autograd/tensor/tensor.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg {
 
 /// y = x·Wᵀ + b for x [..., in], weight [out, in], bias [out] (optional). The bias is written into
@@ -9,3 +11,5 @@ namespace tg {
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = {});
 
 }  // namespace tg
+
+#pragma GCC visibility pop

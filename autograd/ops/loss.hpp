@@ -2,6 +2,8 @@
 // Loss functions with PyTorch's reductions.
 #include <tapegrad/autograd/tensor/tensor.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg {
 
 enum class Reduction { None, Mean, Sum };
@@ -20,3 +22,5 @@ Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& targ
                                         Reduction reduction = kMean);
 
 }  // namespace tg
+
+#pragma GCC visibility pop

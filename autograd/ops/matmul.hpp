@@ -2,6 +2,8 @@
 // Matrix products through BLIS, reading transposed and sliced views through their strides.
 #include <tapegrad/autograd/tensor/tensor.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg {
 
 /// Any ranks >= 1: 1-D·1-D is a dot product, a 1-D side gains (then loses) a matrix dim, and the
@@ -38,9 +40,13 @@ Tensor ger(const Tensor& self, const Tensor& vec2);
 /// Contracts dims_a of a with dims_b of b (pairwise, equal sizes); the result has a's free dims then b's.
 Tensor tensordot(const Tensor& a, const Tensor& b, IntArrayRef dims_a, IntArrayRef dims_b);
 
+#pragma GCC visibility push(hidden)  // library internals, not exported
 namespace detail {
 /// c = a·b + beta·c for 2-D views (c contiguous or any BLIS-acceptable view); copies inputs BLIS cannot read.
 void gemm_into(const Tensor& c, const Tensor& a, const Tensor& b, double beta);
 }  // namespace detail
+#pragma GCC visibility pop
 
 }  // namespace tg
+
+#pragma GCC visibility pop

@@ -9,6 +9,8 @@
 #include <tapegrad/autograd/core/scalar.hpp>
 #include <tapegrad/autograd/tensor/tensor.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg {
 
 /// The p-norm of all elements, as one vector.
@@ -60,3 +62,5 @@ inline Tensor norm(const Tensor& x, const char* ord, OptionalIntArrayRef dim = s
 }  // namespace linalg
 
 }  // namespace tg
+
+#pragma GCC visibility pop

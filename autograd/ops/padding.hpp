@@ -7,6 +7,8 @@
 #include <tapegrad/autograd/core/scalar.hpp>
 #include <tapegrad/autograd/tensor/tensor.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg {
 
 /// Pads with `value` (or crops, for negative entries); any number of dims up to x.dim().
@@ -20,3 +22,5 @@ Tensor pad(const Tensor& x, IntArrayRef pad, std::string_view mode = "constant",
            std::optional<double> value = std::nullopt);
 
 }  // namespace tg
+
+#pragma GCC visibility pop

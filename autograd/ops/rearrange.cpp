@@ -56,7 +56,7 @@ Tensor repeat_interleave(const Tensor& x, std::int64_t repeats, std::optional<st
   out_sizes[static_cast<std::size_t>(d)] *= repeats;
   Tensor out = reshape(expand(unsqueeze(input, d + 1), expanded), out_sizes);
   // repeats == 1 expands nothing, so reshape returned a view; PyTorch always returns a copy.
-  return out.impl()->storage == x.impl()->storage ? out.clone() : out;
+  return detail::impl_of(out)->storage == detail::impl_of(x)->storage ? out.clone() : out;
 }
 
 Tensor repeat_interleave(const Tensor& repeats, std::optional<std::int64_t> output_size) {

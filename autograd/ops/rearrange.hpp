@@ -5,6 +5,8 @@
 
 #include <tapegrad/autograd/tensor/tensor.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg {
 
 /// Repeats the whole tensor repeats[i] times along dim i (leading repeats add new dims).
@@ -27,3 +29,5 @@ Tensor flip(const Tensor& x, IntArrayRef dims);
 Tensor roll(const Tensor& x, IntArrayRef shifts, IntArrayRef dims = {});
 
 }  // namespace tg
+
+#pragma GCC visibility pop

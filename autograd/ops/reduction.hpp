@@ -5,6 +5,8 @@
 
 #include <tapegrad/autograd/tensor/tensor.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg {
 
 Tensor sum(const Tensor& x);
@@ -57,3 +59,5 @@ Tensor logsumexp(const Tensor& x, IntArrayRef dims, bool keepdim = false);
 Tensor sum_to(const Tensor& grad, IntArrayRef sizes);
 
 }  // namespace tg
+
+#pragma GCC visibility pop

@@ -5,6 +5,8 @@
 
 #include <tapegrad/autograd/tensor/tensor.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg {
 
 Tensor floor(const Tensor& x);
@@ -27,3 +29,5 @@ Tensor remainder(const Tensor& self, double other);
 Tensor remainder(double self, const Tensor& other);
 
 }  // namespace tg
+
+#pragma GCC visibility pop

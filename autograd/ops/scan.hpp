@@ -7,6 +7,8 @@
 
 #include <tapegrad/autograd/tensor/tensor.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg {
 
 /// Running sum along `dim`, after converting to `dtype` when given. Integer and bool inputs give
@@ -22,3 +24,5 @@ std::tuple<Tensor, Tensor> cummin(const Tensor& x, std::int64_t dim);
 Tensor logcumsumexp(const Tensor& x, std::int64_t dim);
 
 }  // namespace tg
+
+#pragma GCC visibility pop

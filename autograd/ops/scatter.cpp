@@ -168,15 +168,15 @@ const Tensor& write_back(std::string_view op, const Tensor& self, const Tensor* 
           "a leaf tensor that requires grad cannot be modified in place while grad mode is on; wrap the "
           "update in tg::NoGradGuard (as optimizers and initializers do)");
     // NOTE: views do not know their base, so history can only move onto a tensor no view shares.
-    check(self.impl()->storage.use_count() == 1, op,
+    check(detail::impl_of(self)->storage.use_count() == 1, op,
           "self shares its storage with another tensor (a view or its base), so its gradient history "
           "cannot be updated in place; use the out-of-place form");
   }
   const Tensor result = compute();
   kernels::copy(self, result);
-  self.impl()->storage->bump_version();
+  detail::impl_of(self)->storage->bump_version();
   if (tracked) {
-    AutogradMeta& meta = self.impl()->autograd_meta();
+    AutogradMeta& meta = detail::impl_of(self)->autograd_meta();
     meta.requires_grad = true;
     meta.grad_fn = result.grad_fn();
     meta.output_nr = 0;

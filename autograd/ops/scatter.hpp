@@ -8,6 +8,8 @@
 #include <tapegrad/autograd/core/scalar.hpp>
 #include <tapegrad/autograd/tensor/tensor.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg {
 
 /// A copy of self with out[...index[i][j]...] = src[i][j] along dim (index has self's rank and
@@ -50,3 +52,5 @@ Tensor tril(const Tensor& self, std::int64_t diagonal = 0);
 Tensor triu(const Tensor& self, std::int64_t diagonal = 0);
 
 }  // namespace tg
+
+#pragma GCC visibility pop

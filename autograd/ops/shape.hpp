@@ -5,6 +5,8 @@
 
 #include <tapegrad/autograd/tensor/tensor.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg {
 
 /// A view with new sizes (one may be -1); needs a contiguous input.
@@ -55,3 +57,5 @@ Tensor unflatten(const Tensor& x, std::int64_t dim, IntArrayRef sizes);
 Tensor narrow_copy(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_t length);
 
 }  // namespace tg
+
+#pragma GCC visibility pop

@@ -8,6 +8,8 @@
 
 #include <tapegrad/autograd/tensor/tensor.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg {
 
 /// (values, indices) of every slice along `dim` sorted; equal elements keep their order (stable).
@@ -39,3 +41,5 @@ std::tuple<Tensor, Tensor> nanmedian(const Tensor& x, std::int64_t dim, bool kee
 std::tuple<Tensor, Tensor> mode(const Tensor& x, std::int64_t dim = -1, bool keepdim = false);
 
 }  // namespace tg
+
+#pragma GCC visibility pop

@@ -4,6 +4,8 @@
 // (zeros for pieces that received none).
 #include <tapegrad/autograd/tensor/tensor.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg {
 
 /// `chunks` pieces of equal size ceil(size / chunks) along dim (the last may be smaller, and fewer
@@ -18,3 +20,5 @@ tensor_list split_with_sizes(const Tensor& x, IntArrayRef split_sizes, std::int6
 tensor_list unbind(const Tensor& x, std::int64_t dim = 0);
 
 }  // namespace tg
+
+#pragma GCC visibility pop

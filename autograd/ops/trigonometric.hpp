@@ -3,6 +3,8 @@
 // (broadcasting). Gradients follow PyTorch's formulas, including inf/NaN at the domain edges.
 #include <tapegrad/autograd/tensor/tensor.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg {
 
 Tensor sin(const Tensor& x);
@@ -26,3 +28,5 @@ Tensor atan2(const Tensor& self, const Tensor& other);
 Tensor hypot(const Tensor& self, const Tensor& other);
 
 }  // namespace tg
+
+#pragma GCC visibility pop

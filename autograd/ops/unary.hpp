@@ -5,6 +5,8 @@
 
 #include <tapegrad/autograd/tensor/tensor.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg {
 
 Tensor exp(const Tensor& x);
@@ -37,3 +39,5 @@ Tensor exp2(const Tensor& x);
 Tensor square(const Tensor& x);
 
 }  // namespace tg
+
+#pragma GCC visibility pop

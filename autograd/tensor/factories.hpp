@@ -7,6 +7,8 @@
 
 #include <tapegrad/autograd/tensor/tensor.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg {
 
 Tensor empty(IntArrayRef sizes, TensorOptions options = {});
@@ -34,6 +36,7 @@ Tensor full_like(const Tensor& other, double value, TensorOptions options = {});
 /// Values start, start + step, ... below end (above end for a negative step). Integer arguments give
 /// int64 unless options set a dtype, any floating argument gives float32, as in libtorch.
 Tensor arange_values(double start, double end, double step, TensorOptions options);
+#pragma GCC visibility push(hidden)  // library internals, not exported
 namespace detail {
 template <class... T>
 TensorOptions arange_options(TensorOptions options) {
@@ -41,6 +44,7 @@ TensorOptions arange_options(TensorOptions options) {
   return options;
 }
 }  // namespace detail
+#pragma GCC visibility pop
 template <class End>
 requires std::is_arithmetic_v<End> Tensor arange(End end, TensorOptions options = {}) {
   return arange_values(0, static_cast<double>(end), 1, detail::arange_options<End>(options));
@@ -58,10 +62,13 @@ arange(Start start, End end, Step step, TensorOptions options = {}) {
                        detail::arange_options<Start, End, Step>(options));
 }
 
+// Explicitly instantiated in factories.cpp; GCC exports such instantiations only when the template
+// itself carries the attribute (the visibility pragma above is not enough for function templates).
 /// Copies values into a new tensor of the given shape. Unless options set a dtype, floating values give
 /// the default dtype (float32 unless changed) and integers int64, as libtorch's torch::tensor.
 template <class T>
-Tensor tensor(const std::vector<T>& values, IntArrayRef sizes, TensorOptions options = {});
+[[gnu::visibility("default")]] Tensor tensor(const std::vector<T>& values, IntArrayRef sizes,
+                                             TensorOptions options = {});
 template <class T>
 Tensor tensor(const std::vector<T>& values, TensorOptions options = {}) {
   return tensor(values, {static_cast<std::int64_t>(values.size())}, options);
@@ -125,10 +132,14 @@ Tensor from_blob(void* data, IntArrayRef sizes, TensorOptions options = {});
 Tensor from_blob(void* data, IntArrayRef sizes, std::function<void(void*)> deleter,
                  TensorOptions options = {});
 
+#pragma GCC visibility push(hidden)  // library internals, not exported
 namespace detail {
 /// The options of a *_like factory: other's dtype unless options name one; requires_grad only from
 /// options, as in libtorch. Throws tg::Error naming `op` when other is undefined.
 TensorOptions like(const Tensor& other, std::string_view op, TensorOptions options);
 }  // namespace detail
+#pragma GCC visibility pop
 
 }  // namespace tg
+
+#pragma GCC visibility pop

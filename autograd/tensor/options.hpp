@@ -6,6 +6,8 @@
 #include <tapegrad/autograd/core/device.hpp>
 #include <tapegrad/autograd/core/dtype.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg {
 
 class TensorOptions {
@@ -69,3 +71,5 @@ inline TensorOptions requires_grad(bool requires_grad = true) {
 }
 
 }  // namespace tg
+
+#pragma GCC visibility pop

@@ -127,7 +127,7 @@ const Tensor& fill_in_place(std::string_view op, const Tensor& self, Next next) 
   detail::check_inplace(op, self);
   const Tensor values = fill_with(op, self.sizes(), TensorOptions(self.dtype()), next);
   kernels::copy(self, values, op);
-  self.impl()->storage->bump_version();
+  detail::impl_of(self)->storage->bump_version();
   return self;
 }
 

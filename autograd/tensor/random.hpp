@@ -4,6 +4,8 @@
 
 #include <tapegrad/autograd/tensor/tensor.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg {
 
 /// Seeds the generator used by rand, randn, randint (and by Dropout and initializers in nn/).
@@ -32,10 +34,14 @@ Tensor bernoulli(const Tensor& input, double p);
 /// weights (they need not sum to 1). Without replacement the indices of a row are distinct.
 Tensor multinomial(const Tensor& probabilities, std::int64_t num_samples, bool replacement = false);
 
+#pragma GCC visibility push(hidden)  // library internals, not exported
 namespace detail {
 /// Next uniform double in [0, 1) and next standard normal from the global generator.
 double next_uniform();
 double next_normal();
 }  // namespace detail
+#pragma GCC visibility pop
 
 }  // namespace tg
+
+#pragma GCC visibility pop

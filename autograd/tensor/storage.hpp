@@ -5,6 +5,8 @@
 #include <functional>
 #include <memory>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg {
 
 class Storage {
@@ -39,3 +41,5 @@ class Storage {
 };
 
 }  // namespace tg
+
+#pragma GCC visibility pop

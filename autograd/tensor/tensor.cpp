@@ -231,7 +231,7 @@ void Tensor::set_data(const Tensor& new_data) const {
   check(!requires_grad() || new_data.is_floating_point(), "set_data",
         "a tensor that requires grad cannot hold ", new_data.dtype(),
         " data: only float32/float64 tensors can require gradients");
-  const TensorImpl& source = *new_data.impl();
+  const TensorImpl& source = *detail::impl_of(new_data);
   impl_->storage = source.storage;
   impl_->sizes = source.sizes;
   impl_->strides = source.strides;
@@ -267,7 +267,7 @@ Tensor make_contiguous(IntArrayRef sizes, Dtype dtype, std::string_view op) {
 
 Tensor make_view(const Tensor& base, IntArrayRef sizes, IntArrayRef strides, std::int64_t offset) {
   auto impl = std::make_shared<TensorImpl>();
-  impl->storage = base.impl()->storage;
+  impl->storage = detail::impl_of(base)->storage;
   impl->sizes = sizes.vec();
   impl->strides = strides.vec();
   impl->offset = offset;

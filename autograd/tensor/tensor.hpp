@@ -21,6 +21,8 @@
 #include <tapegrad/autograd/tensor/options.hpp>
 #include <tapegrad/autograd/tensor/storage.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg {
 
 class Tensor;
@@ -35,6 +37,11 @@ using tg::tensor_list;
 namespace indexing {
 class TensorIndex;
 }
+#pragma GCC visibility push(hidden)  // library internals, not exported
+namespace detail {
+struct TensorAccess;
+}  // namespace detail
+#pragma GCC visibility pop
 
 /// A gradient hook: receives the gradient, returns a replacement or an undefined Tensor to keep it.
 using GradHook = std::function<Tensor(const Tensor&)>;
@@ -47,8 +54,6 @@ class Tensor {
   explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
 
   bool defined() const { return impl_ != nullptr; }
-  TensorImpl* impl() const { return impl_.get(); }
-  const std::shared_ptr<TensorImpl>& impl_ptr() const { return impl_; }
   bool is_same(const Tensor& other) const { return impl_ == other.impl_; }
 
   // ---- metadata
@@ -490,6 +495,9 @@ class Tensor {
   // ---- end of scatter family
 
  private:
+  // The autograd record is the library's: users reach it through tensor methods only, the library
+  // through detail::impl_of (TensorAccess).
+  friend struct detail::TensorAccess;
   const TensorImpl& checked_impl() const {
     if (!impl_) [[unlikely]]
       throw_undefined();
@@ -570,6 +578,7 @@ std::vector<T> Tensor::to_vector() const {
 /// tensor([1.0000, 2.0000], shape=[2], dtype=float32, grad_fn=<AddBackward>)
 std::ostream& operator<<(std::ostream& out, const Tensor& tensor);
 
+#pragma GCC visibility push(hidden)  // library internals, not exported
 namespace detail {
 /// A new contiguous, uninitialised tensor. Throws tg::Error naming `op` for negative sizes or sizes
 /// whose byte count overflows int64 (checked_numel).
@@ -584,6 +593,20 @@ void check_defined(std::string_view op, std::string_view argument, const Tensor&
 void check_inplace(std::string_view op, const Tensor& self);
 /// Throws tg::Error (PyTorch's phrase) when self is a leaf that requires grad and grad mode is on.
 void check_not_grad_leaf(std::string_view op, const Tensor& self);
+
+struct TensorAccess {
+  static TensorImpl* impl(const Tensor& tensor) { return tensor.impl_.get(); }
+  static const std::shared_ptr<TensorImpl>& impl_ptr(const Tensor& tensor) { return tensor.impl_; }
+};
+/// The mutable record behind a tensor (storage, geometry, autograd meta), for library code: in-place ops
+/// bumping versions, the engine, optimizers keying state by parameter. nullptr when undefined.
+inline TensorImpl* impl_of(const Tensor& tensor) { return TensorAccess::impl(tensor); }
+inline const std::shared_ptr<TensorImpl>& impl_ptr_of(const Tensor& tensor) {
+  return TensorAccess::impl_ptr(tensor);
+}
 }  // namespace detail
+#pragma GCC visibility pop
 
 }  // namespace tg
+
+#pragma GCC visibility pop

@@ -12,8 +12,11 @@
 #include <tapegrad/nn/module.hpp>
 #include <tapegrad/nn/module_holder.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::nn {
 
+#pragma GCC visibility push(hidden)  // library internals, not exported
 namespace detail {
 template <class M>
 constexpr int forward_arity() {
@@ -33,6 +36,7 @@ constexpr int forward_arity() {
     return 0;
 }
 }  // namespace detail
+#pragma GCC visibility pop
 
 class AnyModule {
  public:
@@ -125,3 +129,5 @@ class NamedAnyModule {
 };
 
 }  // namespace tg::nn
+
+#pragma GCC visibility pop

@@ -8,6 +8,8 @@
 #include <tapegrad/nn/cloneable.hpp>
 #include <tapegrad/nn/module_holder.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::nn {
 
 class FunctionalImpl : public Cloneable<FunctionalImpl> {
@@ -34,3 +36,5 @@ class FunctionalImpl : public Cloneable<FunctionalImpl> {
 TG_MODULE(Functional);
 
 }  // namespace tg::nn
+
+#pragma GCC visibility pop

@@ -8,6 +8,8 @@
 #include <tapegrad/nn/cloneable.hpp>
 #include <tapegrad/nn/module_holder.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::nn {
 
 class ModuleDictImpl : public Cloneable<ModuleDictImpl> {
@@ -59,3 +61,5 @@ class ModuleDictImpl : public Cloneable<ModuleDictImpl> {
 TG_MODULE(ModuleDict);
 
 }  // namespace tg::nn
+
+#pragma GCC visibility pop

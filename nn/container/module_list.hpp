@@ -7,6 +7,8 @@
 #include <tapegrad/nn/cloneable.hpp>
 #include <tapegrad/nn/module_holder.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::nn {
 
 class ModuleListImpl : public Cloneable<ModuleListImpl> {
@@ -71,3 +73,5 @@ class ModuleListImpl : public Cloneable<ModuleListImpl> {
 TG_MODULE(ModuleList);
 
 }  // namespace tg::nn
+
+#pragma GCC visibility pop

@@ -8,6 +8,8 @@
 #include <tapegrad/nn/cloneable.hpp>
 #include <tapegrad/nn/module_holder.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::nn {
 
 class ParameterListImpl : public Cloneable<ParameterListImpl> {
@@ -77,3 +79,5 @@ class ParameterDictImpl : public Cloneable<ParameterDictImpl> {
 TG_MODULE(ParameterDict);
 
 }  // namespace tg::nn
+
+#pragma GCC visibility pop

@@ -6,6 +6,8 @@
 #include <tapegrad/autograd/tensor/tensor.hpp>
 #include <tapegrad/nn/data/dataset.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::data {
 
 /// How load_csv reads a file, chained as in libtorch: CsvOptions().header(true).label_column(0).
@@ -60,3 +62,5 @@ TensorDataset load_csv(const std::filesystem::path& path, const CsvOptions& opti
 Tensor load_csv_tensor(const std::filesystem::path& path, const CsvOptions& options = {});
 
 }  // namespace tg::data
+
+#pragma GCC visibility pop

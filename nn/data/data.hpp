@@ -9,3 +9,7 @@
 #include <tapegrad/nn/data/example.hpp>
 #include <tapegrad/nn/data/samplers.hpp>
 #include <tapegrad/nn/data/transforms.hpp>
+
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
+#pragma GCC visibility pop

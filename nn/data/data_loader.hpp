@@ -9,6 +9,8 @@
 #include <tapegrad/nn/data/dataloader_options.hpp>
 #include <tapegrad/nn/data/dataset.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::data {
 
 /// Iterates over a TensorDataset in batches:
@@ -78,3 +80,5 @@ class DataLoader {
 };
 
 }  // namespace tg::data
+
+#pragma GCC visibility pop

@@ -29,6 +29,8 @@
 #include <tapegrad/nn/data/dataloader_options.hpp>
 #include <tapegrad/nn/data/samplers.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::data {
 
 /// A worker thread's exception, rethrown on the consumer's thread ("Caught exception in DataLoader worker
@@ -284,3 +286,5 @@ make_data_loader(Dataset dataset, DataLoaderOptions options = DataLoaderOptions(
 }
 
 }  // namespace tg::data
+
+#pragma GCC visibility pop

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <optional>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::data {
 
 struct DataLoaderOptions {
@@ -92,3 +94,5 @@ struct FullDataLoaderOptions {
 };
 
 }  // namespace tg::data
+
+#pragma GCC visibility pop

@@ -8,6 +8,8 @@
 #include <tapegrad/autograd/tensor/tensor.hpp>
 #include <tapegrad/nn/data/example.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::data {
 
 /// Inputs and targets as two tensors of the same first size, e.g. inputs [1797, 64] float32 and
@@ -52,6 +54,7 @@ struct TrainTestSplit {
 /// test_fraction 0.2 give 1437 train and 360 test. test_fraction must lie in [0, 1].
 TrainTestSplit train_test_split(const TensorDataset& dataset, double test_fraction, std::uint64_t seed);
 
+#pragma GCC visibility push(hidden)  // library internals, not exported
 namespace detail {
 /// A generator seeded from (seed, stream) through std::seed_seq, so that distinct streams (e.g. epochs)
 /// of one seed get unrelated sequences. Both std::seed_seq and std::mt19937_64 are fully specified by the
@@ -61,5 +64,8 @@ std::mt19937_64 make_generator(std::uint64_t seed, std::uint64_t stream);
 /// used: its algorithm differs between standard libraries).
 std::vector<std::int64_t> random_permutation(std::int64_t n, std::mt19937_64& generator);
 }  // namespace detail
+#pragma GCC visibility pop
 
 }  // namespace tg::data
+
+#pragma GCC visibility pop

@@ -5,6 +5,8 @@
 
 #include <tapegrad/nn/data/dataset.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::data {
 
 /// Where load_digits() looks by default: the copy in tapegrad's source tree when it exists (so programs
@@ -18,3 +20,5 @@ std::filesystem::path default_digits_path();
 TensorDataset load_digits(const std::filesystem::path& path = default_digits_path());
 
 }  // namespace tg::data
+
+#pragma GCC visibility pop

@@ -4,6 +4,8 @@
 
 #include <tapegrad/autograd/tensor/tensor.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::data {
 
 template <typename Data = Tensor, typename Target = Tensor>
@@ -39,3 +41,5 @@ struct Example<Data, example::NoTarget> {
 using TensorExample = Example<Tensor, example::NoTarget>;
 
 }  // namespace tg::data
+
+#pragma GCC visibility pop

@@ -5,6 +5,8 @@
 #include <tapegrad/autograd/tensor/tensor.hpp>
 #include <tapegrad/nn/data/dataset.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::data {
 
 /// The shape of the images load_mnist_idx returns.
@@ -29,3 +31,5 @@ TensorDataset load_mnist_idx(const std::filesystem::path& images_path,
                              ImageLayout layout = ImageLayout::kFlat);
 
 }  // namespace tg::data
+
+#pragma GCC visibility pop

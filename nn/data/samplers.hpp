@@ -9,6 +9,8 @@
 #include <tapegrad/autograd/core/dtype.hpp>
 #include <tapegrad/autograd/tensor/tensor.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::data::samplers {
 
 template <typename BatchRequest = std::vector<std::size_t>>
@@ -143,3 +145,5 @@ class StreamSampler : public Sampler<BatchSize> {
 };
 
 }  // namespace tg::data::samplers
+
+#pragma GCC visibility pop

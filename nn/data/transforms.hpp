@@ -11,6 +11,8 @@
 #include <tapegrad/autograd/tensor/factories.hpp>
 #include <tapegrad/nn/data/example.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::data::transforms {
 
 /// Turns a whole batch into another.
@@ -152,3 +154,5 @@ struct Normalize : public TensorTransform<Target> {
 };
 
 }  // namespace tg::data::transforms
+
+#pragma GCC visibility pop

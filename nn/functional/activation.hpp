@@ -7,6 +7,8 @@
 #include <tapegrad/autograd/ops/softmax.hpp>
 #include <tapegrad/nn/options/activation.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::nn::functional {
 
 using tg::hardsigmoid;
@@ -18,6 +20,7 @@ using tg::silu;
 using tg::softsign;
 using tg::tanh;
 
+#pragma GCC visibility push(hidden)  // library internals, not exported
 namespace detail {
 inline Tensor maybe_inplace(const Tensor& input, Tensor result, bool inplace) {
   if (!inplace) return result;
@@ -25,6 +28,7 @@ inline Tensor maybe_inplace(const Tensor& input, Tensor result, bool inplace) {
   return input;
 }
 }  // namespace detail
+#pragma GCC visibility pop
 
 inline Tensor relu(const Tensor& input, const ReLUFuncOptions& options = {}) {
   return detail::maybe_inplace(input, tg::relu(input), options.inplace());
@@ -72,3 +76,5 @@ Tensor softmin(const Tensor& input, const SoftminFuncOptions& options);
 inline Tensor logsigmoid(const Tensor& input) { return tg::log_sigmoid(input); }
 
 }  // namespace tg::nn::functional
+
+#pragma GCC visibility pop

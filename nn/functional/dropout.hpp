@@ -2,6 +2,8 @@
 #include <tapegrad/autograd/tensor/tensor.hpp>
 #include <tapegrad/nn/options/dropout.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::nn::functional {
 
 /// Zeroes each element with probability p and scales the rest by 1/(1-p) when training; identity
@@ -15,3 +17,5 @@ Tensor dropout(const Tensor& input, double p, bool training = true);
 Tensor alpha_dropout(const Tensor& input, const AlphaDropoutFuncOptions& options = {});
 
 }  // namespace tg::nn::functional
+
+#pragma GCC visibility pop

@@ -3,6 +3,8 @@
 #include <tapegrad/autograd/ops/scatter.hpp>
 #include <tapegrad/nn/options/embedding.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::nn::functional {
 
 /// Rows of weight [num_embeddings, dim] looked up by int64 indices of any shape: the output has shape
@@ -15,3 +17,5 @@ inline Tensor one_hot(const Tensor& tensor, std::int64_t num_classes = -1) {
 }
 
 }  // namespace tg::nn::functional
+
+#pragma GCC visibility pop

@@ -1,6 +1,8 @@
 #pragma once
 #include <tapegrad/autograd/ops/linear.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::nn::functional {
 
 /// x·Wᵀ + b (tg::linear).
@@ -9,3 +11,5 @@ using tg::linear;
 Tensor bilinear(const Tensor& input1, const Tensor& input2, const Tensor& weight, const Tensor& bias = {});
 
 }  // namespace tg::nn::functional
+
+#pragma GCC visibility pop

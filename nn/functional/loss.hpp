@@ -3,6 +3,8 @@
 //   tg::nn::functional::cross_entropy(logits, target, CrossEntropyFuncOptions().reduction(tg::kSum))
 #include <tapegrad/autograd/ops/loss.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::nn::functional {
 
 template <class Derived>
@@ -38,3 +40,5 @@ inline Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor
 }
 
 }  // namespace tg::nn::functional
+
+#pragma GCC visibility pop

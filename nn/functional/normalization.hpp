@@ -2,6 +2,8 @@
 #include <tapegrad/autograd/tensor/tensor.hpp>
 #include <tapegrad/nn/options/normalization.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::nn::functional {
 
 /// Normalizes over the trailing dims given by normalized_shape: (x - mean) / sqrt(var + eps), then
@@ -14,3 +16,5 @@ Tensor layer_norm(const Tensor& input, const LayerNormFuncOptions& options);
 Tensor normalize(const Tensor& input, NormalizeFuncOptions options = {});
 
 }  // namespace tg::nn::functional
+
+#pragma GCC visibility pop

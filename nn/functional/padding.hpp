@@ -7,6 +7,8 @@
 #include <tapegrad/autograd/tensor/tensor.hpp>
 #include <tapegrad/nn/enum.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::nn::functional {
 
 struct PadFuncOptions {
@@ -44,3 +46,5 @@ struct PadFuncOptions {
 Tensor pad(const Tensor& input, const PadFuncOptions& options);
 
 }  // namespace tg::nn::functional
+
+#pragma GCC visibility pop

@@ -6,6 +6,8 @@
 
 #include <tapegrad/nn/options.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::nn {
 
 struct ReLUOptions {
@@ -91,3 +93,5 @@ using LogSoftmaxFuncOptions = LogSoftmaxOptions;
 }  // namespace functional
 
 }  // namespace tg::nn
+
+#pragma GCC visibility pop

@@ -1,6 +1,8 @@
 #pragma once
 #include <tapegrad/nn/options.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::nn {
 
 struct DropoutOptions {
@@ -24,3 +26,5 @@ struct AlphaDropoutFuncOptions {
 }  // namespace functional
 
 }  // namespace tg::nn
+
+#pragma GCC visibility pop

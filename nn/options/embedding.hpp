@@ -5,6 +5,8 @@
 #include <tapegrad/autograd/tensor/tensor.hpp>
 #include <tapegrad/nn/options.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::nn {
 
 struct EmbeddingOptions {
@@ -45,3 +47,5 @@ struct EmbeddingFuncOptions {
 }  // namespace functional
 
 }  // namespace tg::nn
+
+#pragma GCC visibility pop

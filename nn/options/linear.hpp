@@ -4,6 +4,8 @@
 
 #include <tapegrad/nn/options.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::nn {
 
 struct LinearOptions {
@@ -35,3 +37,5 @@ struct UnflattenOptions {
 };
 
 }  // namespace tg::nn
+
+#pragma GCC visibility pop

@@ -5,6 +5,8 @@
 #include <tapegrad/autograd/tensor/tensor.hpp>
 #include <tapegrad/nn/options.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::nn {
 
 struct LayerNormOptions {
@@ -33,3 +35,5 @@ struct NormalizeFuncOptions {
 }  // namespace functional
 
 }  // namespace tg::nn
+
+#pragma GCC visibility pop

@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include <tapegrad/autograd/tensor/allocator.hpp>  // internal: the Allocator class itself
 #include <tapegrad/tapegrad.hpp>
 
 namespace {

@@ -166,7 +166,7 @@ TEST(Device, ToConvertsDtypeAndKeepsTheTensorWhenNothingChanges) {
 
   const tg::Tensor copied = x.to(tg::kFloat32, /*non_blocking=*/false, /*copy=*/true);
   EXPECT_FALSE(copied.is_same(x));
-  EXPECT_NE(copied.impl()->storage, x.impl()->storage);
+  EXPECT_NE(tg::detail::impl_of(copied)->storage, tg::detail::impl_of(x)->storage);
   EXPECT_EQ(copied.to_vector<float>(), x.to_vector<float>());
 
   const tg::Tensor wide = x.to(tg::Device(tg::kCPU), tg::kFloat64);

@@ -83,7 +83,7 @@ TEST(Engine, CreateGraphGradientsAreNotShared) {
   tg::Tensor a = leaf({1.0});
   tg::Tensor b = leaf({1.0});
   (a + b).backward({}, std::nullopt, /*create_graph=*/true);
-  EXPECT_FALSE(a.grad().impl()->storage == b.grad().impl()->storage);
+  EXPECT_FALSE(tg::detail::impl_of(a.grad())->storage == tg::detail::impl_of(b.grad())->storage);
   (a * 1.0).backward();
   EXPECT_DOUBLE_EQ(a.grad().item<double>(), 2.0);
   EXPECT_DOUBLE_EQ(b.grad().item<double>(), 1.0);

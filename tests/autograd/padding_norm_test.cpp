@@ -91,7 +91,7 @@ TEST(Padding, ValueWithANonConstantModeIsAnError) {
 TEST(Diagonal, IsAViewAndDiagEmbedPlacesValues) {
   tg::Tensor m = tg::arange(9.0).view({3, 3});
   tg::Tensor d = m.diagonal();
-  EXPECT_EQ(d.impl()->storage, m.impl()->storage);
+  EXPECT_EQ(tg::detail::impl_of(d)->storage, tg::detail::impl_of(m)->storage);
   EXPECT_EQ(values(d), (std::vector<double>{0, 4, 8}));
   EXPECT_EQ(values(m.diagonal(1)), (std::vector<double>{1, 5}));
   d.fill_(-1.0);

@@ -6,7 +6,9 @@
 
 namespace {
 
-bool same_storage(const tg::Tensor& a, const tg::Tensor& b) { return a.impl()->storage == b.impl()->storage; }
+bool same_storage(const tg::Tensor& a, const tg::Tensor& b) {
+  return tg::detail::impl_of(a)->storage == tg::detail::impl_of(b)->storage;
+}
 
 std::vector<double> values(const tg::Tensor& t) { return t.to_vector<double>(); }
 

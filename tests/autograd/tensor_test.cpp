@@ -27,7 +27,9 @@ std::vector<T> values(const tg::Tensor& t) {
 std::vector<std::int64_t> shape(const tg::Tensor& t) { return {t.sizes().begin(), t.sizes().end()}; }
 std::vector<std::int64_t> strides(const tg::Tensor& t) { return {t.strides().begin(), t.strides().end()}; }
 
-bool same_storage(const tg::Tensor& a, const tg::Tensor& b) { return a.impl()->storage == b.impl()->storage; }
+bool same_storage(const tg::Tensor& a, const tg::Tensor& b) {
+  return tg::detail::impl_of(a)->storage == tg::detail::impl_of(b)->storage;
+}
 
 std::string to_string(const tg::Tensor& t) {
   std::ostringstream out;
@@ -88,7 +90,7 @@ TEST(TensorFactories, Empty) {
   EXPECT_THAT(shape(e), ElementsAre(4, 5));
   EXPECT_EQ(e.numel(), 20);
   EXPECT_EQ(e.dtype(), tg::kFloat64);
-  EXPECT_GE(e.impl()->storage->nbytes(), 20 * sizeof(double));
+  EXPECT_GE(tg::detail::impl_of(e)->storage->nbytes(), 20 * sizeof(double));
 
   tg::Tensor none = tg::empty({0, 3});
   EXPECT_EQ(none.numel(), 0);
@@ -293,7 +295,7 @@ TEST(TensorStorage, DataIs64ByteAligned) {
     for (tg::Dtype dtype : {tg::kFloat32, tg::kFloat64, tg::kInt64}) {
       tg::Tensor t = tg::empty({n}, dtype);
       EXPECT_EQ(reinterpret_cast<std::uintptr_t>(t.raw_data()) % 64, 0u) << n << " " << dtype;
-      EXPECT_EQ(reinterpret_cast<std::uintptr_t>(t.impl()->storage->data()) % 64, 0u);
+      EXPECT_EQ(reinterpret_cast<std::uintptr_t>(tg::detail::impl_of(t)->storage->data()) % 64, 0u);
     }
   }
   EXPECT_EQ(reinterpret_cast<std::uintptr_t>(tg::empty({0}).raw_data()) % 64, 0u);

@@ -1,4 +1,7 @@
-# Installs the built tapegrad into WORK_DIR/prefix, then configures, builds and runs the consumer project.
+# Installs the built tapegrad into WORK_DIR/prefix, checks that exactly the public headers were installed
+# (tapegrad.hpp's list, cmake/tapegrad_headers.cmake), then configures, builds and runs the consumer
+# project, which also compiles each installed header on its own.
+cmake_minimum_required(VERSION 3.25)
 file(REMOVE_RECURSE ${WORK_DIR})
 function(run)
   execute_process(COMMAND ${ARGV} RESULT_VARIABLE result OUTPUT_VARIABLE out ERROR_VARIABLE err)
@@ -8,7 +11,29 @@ function(run)
   endif()
 endfunction()
 run(${CMAKE_COMMAND} --install ${TAPEGRAD_BUILD_DIR} --prefix ${WORK_DIR}/prefix)
+
+include(${SOURCE_DIR}/cmake/tapegrad_headers.cmake)
+tapegrad_public_headers(${SOURCE_DIR} expected)
+list(APPEND expected tapegrad.hpp)
+file(GLOB_RECURSE installed RELATIVE ${WORK_DIR}/prefix/include/tapegrad ${WORK_DIR}/prefix/include/tapegrad/*)
+set(problems "")
+foreach(header IN LISTS expected)
+  if(NOT header IN_LIST installed)
+    string(APPEND problems "  public ${header} is not installed\n")
+  endif()
+endforeach()
+foreach(file IN LISTS installed)
+  if(NOT file IN_LIST expected)
+    string(APPEND problems "  ${file} is installed but not public (not included from tapegrad.hpp)\n")
+  endif()
+endforeach()
+if(problems)
+  message(FATAL_ERROR "installed headers differ from the public list:\n${problems}")
+endif()
+list(LENGTH installed installed_count)
+message("installed headers ok: ${installed_count}")
+
 run(${CMAKE_COMMAND} -S ${CONSUMER_SOURCE_DIR} -B ${WORK_DIR}/build -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix
     -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=${CXX_COMPILER} "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${EXE_LINKER_FLAGS}")
-run(${CMAKE_COMMAND} --build ${WORK_DIR}/build)
+run(${CMAKE_COMMAND} --build ${WORK_DIR}/build --parallel 2)
 run(${WORK_DIR}/build/consumer)

@@ -176,11 +176,11 @@ TEST_P(EveryOptimizer, ParametersWithoutGradKeepTheirValuesAndGetNoState) {
 TEST_P(EveryOptimizer, StepUpdatesTheParametersInPlace) {
   Problem problem;
   std::unique_ptr<Optimizer> optimizer = GetParam().make(problem, false);
-  const tg::TensorImpl* impl = problem.W.impl();
+  const tg::TensorImpl* impl = tg::detail::impl_of(problem.W);
   void* data = problem.W.raw_data();
   problem.compute_grads(*optimizer);
   optimizer->step();
-  EXPECT_EQ(problem.W.impl(), impl);
+  EXPECT_EQ(tg::detail::impl_of(problem.W), impl);
   EXPECT_EQ(problem.W.raw_data(), data);
   EXPECT_TRUE(problem.W.is_leaf());
   EXPECT_TRUE(problem.W.requires_grad());

@@ -11,6 +11,8 @@
 #include <tapegrad/autograd/core/array_ref.hpp>
 #include <tapegrad/nn/data/example.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::data::datasets {
 
 template <typename SourceDataset, typename AppliedTransform>
@@ -19,12 +21,14 @@ class MapDataset;
 template <typename DatasetType, typename TransformType>
 MapDataset<DatasetType, TransformType> map(DatasetType dataset, TransformType transform);
 
+#pragma GCC visibility push(hidden)  // library internals, not exported
 namespace detail {
 template <typename T>
 struct is_optional : std::false_type {};
 template <typename T>
 struct is_optional<std::optional<T>> : std::true_type {};
 }  // namespace detail
+#pragma GCC visibility pop
 
 /// A dataset that answers batch requests. A stateful one (BatchType is an optional) decides itself what it
 /// returns and signals the end of an epoch with nullopt; a stateless one is indexed by its sampler.
@@ -75,3 +79,5 @@ template <typename Self, typename Batch = std::vector<Example<>>>
 using StreamDataset = BatchDataset<Self, Batch, /*BatchRequest=*/std::size_t>;
 
 }  // namespace tg::data::datasets
+
+#pragma GCC visibility pop

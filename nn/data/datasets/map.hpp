@@ -7,8 +7,11 @@
 
 #include <tapegrad/nn/data/datasets/base.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::data::datasets {
 
+#pragma GCC visibility push(hidden)  // library internals, not exported
 namespace detail {
 template <bool C, typename T>
 using optional_if_t = std::conditional_t<C, std::optional<T>, T>;
@@ -23,6 +26,7 @@ struct source_batch<Dataset, true> {
   using type = typename Dataset::BatchType::value_type;
 };
 }  // namespace detail
+#pragma GCC visibility pop
 
 template <typename SourceDataset, typename AppliedTransform>
 class MapDataset
@@ -72,3 +76,5 @@ MapDataset<DatasetType, TransformType> map(DatasetType dataset, TransformType tr
 }
 
 }  // namespace tg::data::datasets
+
+#pragma GCC visibility pop

@@ -7,6 +7,8 @@
 
 #include <tapegrad/nn/data/datasets/base.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::data::datasets {
 
 class MNIST : public Dataset<MNIST> {
@@ -34,3 +36,5 @@ class MNIST : public Dataset<MNIST> {
 };
 
 }  // namespace tg::data::datasets
+
+#pragma GCC visibility pop

@@ -10,6 +10,8 @@
 #include <tapegrad/autograd/ops/shape.hpp>
 #include <tapegrad/nn/data/datasets/base.hpp>
 
+#pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
+
 namespace tg::data::datasets {
 
 struct TensorDataset : public Dataset<TensorDataset, TensorExample> {
@@ -24,3 +26,5 @@ struct TensorDataset : public Dataset<TensorDataset, TensorExample> {
 };
 
 }  // namespace tg::data::datasets
+
+#pragma GCC visibility pop

@@ -1,0 +1,65 @@
+# The header lists (ctest surface.header_lists): cmake -DSOURCE_DIR=<root> -P check_headers.cmake
+# Every header of the library is either public (an #include line of tapegrad.hpp) or private
+# (TAPEGRAD_PRIVATE_HEADERS in cmake/tapegrad_headers.cmake); a public header includes no private one,
+# and its declarations sit between "#pragma GCC visibility push(default)" (after its last #include) and
+# "#pragma GCC visibility pop" (its last line), so that libtapegrad.so exports them.
+cmake_minimum_required(VERSION 3.25)
+include(${SOURCE_DIR}/cmake/tapegrad_headers.cmake)
+tapegrad_public_headers(${SOURCE_DIR} public)
+tapegrad_private_headers(${SOURCE_DIR} private)
+
+set(problems "")
+set(all_headers "")
+foreach(dir IN LISTS TAPEGRAD_LIBRARY_DIRS)
+  if(IS_DIRECTORY ${SOURCE_DIR}/${dir})
+    file(GLOB_RECURSE headers RELATIVE ${SOURCE_DIR} ${SOURCE_DIR}/${dir}/*.hpp)
+    list(APPEND all_headers ${headers})
+  endif()
+endforeach()
+
+foreach(header IN LISTS all_headers)
+  if(header IN_LIST public AND header IN_LIST private)
+    string(APPEND problems "  ${header} is both public (tapegrad.hpp) and private (cmake/tapegrad_headers.cmake)\n")
+  elseif(NOT header IN_LIST public AND NOT header IN_LIST private)
+    string(APPEND problems "  ${header} is in neither list: include it from tapegrad.hpp if users need it, "
+                           "else add it to TAPEGRAD_PRIVATE_HEADERS in cmake/tapegrad_headers.cmake\n")
+  endif()
+endforeach()
+
+foreach(header IN LISTS public)
+  if(NOT EXISTS ${SOURCE_DIR}/${header})
+    string(APPEND problems "  tapegrad.hpp includes ${header}, which does not exist\n")
+    continue()
+  endif()
+  file(STRINGS ${SOURCE_DIR}/${header} includes REGEX "^#include <tapegrad/")
+  foreach(line IN LISTS includes)
+    string(REGEX REPLACE "^#include <tapegrad/([^>]+)>.*$" "\\1" included "${line}")
+    if(included IN_LIST private)
+      string(APPEND problems "  public ${header} includes private ${included}\n")
+    endif()
+  endforeach()
+  # Whole-file matching: file(STRINGS) would split C++ lines at ';'.
+  file(READ ${SOURCE_DIR}/${header} text)
+  string(FIND "${text}" "\n#include" last_include REVERSE)
+  string(FIND "${text}" "\n#pragma GCC visibility push(default)" push)
+  if(push EQUAL -1 OR push LESS last_include)
+    string(APPEND problems "  public ${header}: no \"#pragma GCC visibility push(default)\" after its last #include\n")
+  endif()
+  if(NOT text MATCHES "\n#pragma GCC visibility pop[ \t\r\n]*$")
+    string(APPEND problems "  public ${header}: its last line is not \"#pragma GCC visibility pop\"\n")
+  endif()
+endforeach()
+
+foreach(header IN LISTS private)
+  file(STRINGS ${SOURCE_DIR}/${header} pushes REGEX "^#pragma GCC visibility push\\(default\\)")
+  if(pushes)
+    string(APPEND problems "  private ${header} exports its declarations (#pragma GCC visibility push(default))\n")
+  endif()
+endforeach()
+
+if(problems)
+  message(FATAL_ERROR "header lists:\n${problems}")
+endif()
+list(LENGTH public public_count)
+list(LENGTH private private_count)
+message("header lists ok: ${public_count} public, ${private_count} private")
