@@ -13,7 +13,7 @@ packages=(
   libxsmm-dev                                      # small GEMMs (JIT kernels; static library, no runtime package)
   libboost-dev libboost-program-options-dev        # small_vector for shapes, CLI options in examples
   libboost-iostreams-dev                           # gzip-compressed data files (nn/data)
-  nlohmann-json3-dev                               # safetensors checkpoint headers (nn/serialize)
+  nlohmann-json3-dev                               # safetensors checkpoint headers (serialize/)
   libgtest-dev libgmock-dev                        # tests
   libbenchmark-dev                                 # bench/
   gnuplot-nox                                      # the training-curve plot of examples/digits

@@ -107,8 +107,6 @@
 #include <tapegrad/nn/options/normalization.hpp>
 #include <tapegrad/nn/ordered_dict.hpp>
 #include <tapegrad/nn/sequential.hpp>
-#include <tapegrad/nn/serialize/checkpoint.hpp>
-#include <tapegrad/nn/serialize/safetensors.hpp>
 #include <tapegrad/optim/adagrad.hpp>
 #include <tapegrad/optim/adam.hpp>
 #include <tapegrad/optim/adamax.hpp>
@@ -121,3 +119,7 @@
 #include <tapegrad/optim/radam.hpp>
 #include <tapegrad/optim/rmsprop.hpp>
 #include <tapegrad/optim/sgd.hpp>
+#include <tapegrad/serialize/checkpoint.hpp>
+#include <tapegrad/serialize/io.hpp>
+#include <tapegrad/serialize/safetensors.hpp>
+#include <tapegrad/serialize/tensors.hpp>

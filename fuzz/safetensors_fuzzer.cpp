@@ -1,4 +1,4 @@
-// libFuzzer target: arbitrary bytes as a safetensors file (nn/serialize). Loading must either
+// libFuzzer target: arbitrary bytes as a safetensors file (serialize/). Loading must either
 // succeed or throw tg::Error; what loads must save and load again to the same bytes. See
 // fuzz/README.md.
 #include <cstdint>
@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include <tapegrad/nn/serialize/safetensors.hpp>
+#include <tapegrad/serialize/safetensors.hpp>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);

@@ -199,10 +199,14 @@ void Module::zero_grad(bool set_to_none) {
   NoGradGuard no_grad;
   for (const Tensor& p : parameters()) {
     if (!p.grad().defined()) continue;
-    if (set_to_none)
-      p.mutable_grad() = Tensor();
-    else
-      p.grad().zero_();
+    Tensor& grad = p.mutable_grad();
+    if (set_to_none) {
+      grad = Tensor();
+      continue;
+    }
+    // As libtorch: a gradient built with create_graph leaves the graph before it is zeroed.
+    if (grad.requires_grad()) grad = grad.detach();
+    grad.zero_();
   }
 }
 

@@ -120,8 +120,9 @@ class Module : public std::enable_shared_from_this<Module> {
   void eval() { train(false); }
   bool is_training() const { return is_training_; }
 
-  /// Clears every parameter's gradient (undefined when set_to_none, else zero-filled).
-  void zero_grad(bool set_to_none = true);
+  /// Clears every parameter's gradient as libtorch 1.13: detached and zero-filled, or undefined
+  /// with set_to_none = true (PyTorch 2.x's default).
+  void zero_grad(bool set_to_none = false);
   /// Number of parameter elements (all, or only those that require grad).
   std::int64_t parameter_count(bool trainable_only = false) const;
   /// Converts every parameter and buffer to `dtype` in place (handles held elsewhere see the change).

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 #include <tapegrad/autograd/engine/grad_mode.hpp>
 #include <tapegrad/autograd/tensor/factories.hpp>
@@ -187,6 +188,138 @@ LBFGS::LBFGS(const std::vector<OptimizerParamGroup>& param_groups, const LBFGSOp
 }
 
 std::vector<std::string> LBFGS::state_names(const OptimizerOptions&) const { return {}; }
+
+// Everything step() carries from one call to the next.
+struct LBFGS::History {
+  std::int64_t func_evals = 0, n_iter = 0;
+  Vector direction;
+  double t = 0;
+  std::deque<Vector> old_dirs, old_steps;
+  std::deque<double> ro;
+  double h_diag = 1;
+  std::optional<Vector> prev_flat_grad;
+  double prev_loss = 0;
+};
+
+namespace {
+
+constexpr std::string_view kHistoryPrefix = "state.0.";
+
+Tensor vector_tensor(const std::vector<double>& values) {
+  return tensor(values, {static_cast<std::int64_t>(values.size())}, kFloat64);
+}
+
+Tensor rows_tensor(const std::deque<std::vector<double>>& rows, std::size_t width) {
+  std::vector<double> flat;
+  for (const auto& row : rows) flat.insert(flat.end(), row.begin(), row.end());
+  return tensor(flat, {static_cast<std::int64_t>(rows.size()), static_cast<std::int64_t>(width)}, kFloat64);
+}
+
+}  // namespace
+
+std::size_t LBFGS::flat_size() const {
+  std::size_t size = 0;
+  for (const Tensor& param : param_groups()[0].params()) size += static_cast<std::size_t>(param.numel());
+  return size;
+}
+
+std::map<std::string, Tensor> LBFGS::state_dict() const {
+  std::map<std::string, Tensor> out = Optimizer::state_dict();
+  if (func_evals_ == 0 && n_iter_ == 0) return out;  // as PyTorch: no state before the first step
+  const auto put = [&](std::string_view name, Tensor value) {
+    out[std::string(kHistoryPrefix) + std::string(name)] = std::move(value);
+  };
+  const std::size_t width = flat_size();
+  put("func_evals", scalar_tensor(static_cast<double>(func_evals_), kInt64));
+  put("n_iter", scalar_tensor(static_cast<double>(n_iter_), kInt64));
+  put("d", vector_tensor(direction_));
+  put("t", scalar_tensor(t_, kFloat64));
+  put("old_dirs", rows_tensor(old_dirs_, width));
+  put("old_stps", rows_tensor(old_steps_, width));
+  put("ro", vector_tensor(std::vector<double>(ro_.begin(), ro_.end())));
+  put("H_diag", scalar_tensor(h_diag_, kFloat64));
+  if (prev_flat_grad_) put("prev_flat_grad", vector_tensor(*prev_flat_grad_));
+  put("prev_loss", scalar_tensor(prev_loss_, kFloat64));
+  return out;
+}
+
+LBFGS::History LBFGS::parse_history(const std::map<std::string, Tensor>& entries,
+                                    const std::string& op) const {
+  History history;
+  if (entries.empty()) return history;
+  const auto n = static_cast<std::int64_t>(flat_size());
+  const auto get = [&](const std::string& name) -> const Tensor& {
+    auto it = entries.find(name);
+    check(it != entries.end(), op, "missing key '", kHistoryPrefix, name,
+          "' (LBFGS keeps its history under state.0.*)");
+    return it->second;
+  };
+  const auto scalar = [&](const std::string& name) {
+    const Tensor& value = get(name);
+    check(value.dim() == 0, op, "'", kHistoryPrefix, name, "' must be a 0-d tensor, got shape ",
+          value.sizes());
+    return value;
+  };
+  const auto values = [&](const std::string& name, Shape expected) {
+    const Tensor& value = get(name);
+    check(value.sizes() == expected && value.is_floating_point(), op, "'", kHistoryPrefix, name,
+          "' must be a float tensor of shape ", expected, ", got ", value.dtype(), " of shape ",
+          value.sizes());
+    return value.to(kFloat64).contiguous().to_vector<double>();
+  };
+  for (const auto& [name, value] : entries) {
+    static const std::set<std::string> known = {"func_evals", "n_iter",        "d",  "t",
+                                                "old_dirs",   "old_stps",      "ro", "H_diag",
+                                                "prev_loss",  "prev_flat_grad"};
+    check(known.contains(name), op, "unexpected key '", kHistoryPrefix, name, "' for LBFGS");
+    check(value.defined(), op, "the value of '", kHistoryPrefix, name, "' is an undefined tensor");
+  }
+  history.func_evals = scalar("func_evals").item<std::int64_t>();
+  history.n_iter = scalar("n_iter").item<std::int64_t>();
+  check(history.func_evals >= 0 && history.n_iter >= 0, op, "func_evals and n_iter must be >= 0, got ",
+        history.func_evals, " and ", history.n_iter);
+  const std::int64_t direction_size = get("d").numel() == 0 ? 0 : n;
+  history.direction = values("d", {direction_size});
+  history.t = scalar("t").item<double>();
+  history.h_diag = scalar("H_diag").item<double>();
+  history.prev_loss = scalar("prev_loss").item<double>();
+  const std::int64_t pairs = get("ro").dim() == 1 ? get("ro").size(0) : -1;
+  check(pairs >= 0, op, "'", kHistoryPrefix, "ro' must be 1-d, got shape ", get("ro").sizes());
+  const Vector ro = values("ro", {pairs});
+  history.ro.assign(ro.begin(), ro.end());
+  const Vector dirs = values("old_dirs", {pairs, n}), steps = values("old_stps", {pairs, n});
+  for (std::int64_t i = 0; i < pairs; ++i) {
+    history.old_dirs.emplace_back(dirs.begin() + i * n, dirs.begin() + (i + 1) * n);
+    history.old_steps.emplace_back(steps.begin() + i * n, steps.begin() + (i + 1) * n);
+  }
+  if (entries.contains("prev_flat_grad")) history.prev_flat_grad = values("prev_flat_grad", {n});
+  check(history.n_iter == 0 || (history.prev_flat_grad && direction_size == n), op, "after ", history.n_iter,
+        " iterations the state needs 'state.0.d' and 'state.0.prev_flat_grad' of ", "shape [", n, "]");
+  return history;
+}
+
+void LBFGS::load_state_dict(const std::map<std::string, Tensor>& state_dict) {
+  const std::string op = "LBFGS.load_state_dict";
+  std::map<std::string, Tensor> base, history_entries;
+  for (const auto& [key, value] : state_dict) {
+    if (key.starts_with(kHistoryPrefix))
+      history_entries.emplace(key.substr(kHistoryPrefix.size()), value);
+    else
+      base.emplace(key, value);
+  }
+  History history = parse_history(history_entries, op);
+  Optimizer::load_state_dict(base);
+  func_evals_ = history.func_evals;
+  n_iter_ = history.n_iter;
+  direction_ = std::move(history.direction);
+  t_ = history.t;
+  old_dirs_ = std::move(history.old_dirs);
+  old_steps_ = std::move(history.old_steps);
+  ro_ = std::move(history.ro);
+  h_diag_ = history.h_diag;
+  prev_flat_grad_ = std::move(history.prev_flat_grad);
+  prev_loss_ = history.prev_loss;
+}
 
 LBFGS::Vector LBFGS::gather_flat_grad() const {
   Vector flat;

@@ -72,8 +72,9 @@ class LBFGSOptions : public OptimizerOptions {
   std::optional<std::string> line_search_fn_;
 };
 
-/// One parameter group only (PyTorch's restriction). The curvature history lives in the optimizer
-/// and carries over from step to step; state_dict() holds the hyperparameters but not the history.
+/// One parameter group only (PyTorch's restriction). The curvature history carries over from step
+/// to step and is part of state_dict() under PyTorch's names for the first parameter's state
+/// ("state.0.d", "state.0.old_dirs", ...), so a restored optimizer continues a run bit for bit.
 /// step() computes in float64 whatever the parameters' dtype.
 class LBFGS : public Optimizer {
  public:
@@ -88,13 +89,23 @@ class LBFGS : public Optimizer {
   std::int64_t func_evals() const { return func_evals_; }
   std::int64_t n_iter() const { return n_iter_; }
 
+  /// The base's keys plus, once step() has run, "state.0.<name>" for func_evals and n_iter (0-d
+  /// int64), t, H_diag and prev_loss (0-d float64), d and prev_flat_grad ([n] float64, n the
+  /// parameters' total size), old_dirs and old_stps ([history, n]) and ro ([history]).
+  std::map<std::string, Tensor> state_dict() const override;
+  /// Restores state_dict() (all or nothing); without "state.0.*" keys the history starts afresh.
+  void load_state_dict(const std::map<std::string, Tensor>& state_dict) override;
+
  protected:
   std::vector<std::string> state_names(const OptimizerOptions& options) const override;
 
  private:
   using Vector = std::vector<double>;
+  struct History;
 
   Vector gather_flat_grad() const;
+  std::size_t flat_size() const;
+  History parse_history(const std::map<std::string, Tensor>& entries, const std::string& op) const;
   void add_to_params(double step_size, const Vector& direction);
   tensor_list clone_params() const;
   void set_params(const tensor_list& values);

@@ -1,5 +1,7 @@
 #include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <numbers>
 
@@ -64,6 +66,10 @@ std::map<std::string, Tensor> LRScheduler::state_dict() const {
 }
 
 void LRScheduler::load_state_dict(const std::map<std::string, Tensor>& state_dict) {
+  prepare_load(state_dict)();
+}
+
+std::function<void()> LRScheduler::prepare_load(const std::map<std::string, Tensor>& state_dict) {
   const std::string op = "LRScheduler.load_state_dict";
   for (const auto& [key, value] : state_dict)
     check(key == "last_epoch" || key == "step_count" || key == "base_lrs" || key == "last_lr", op,
@@ -90,11 +96,48 @@ void LRScheduler::load_state_dict(const std::map<std::string, Tensor>& state_dic
   std::vector<double> last_lr = get_lrs("last_lr");
   const std::int64_t last_epoch = get_count("last_epoch");
   const std::int64_t step_count = get_count("step_count");
-  base_lrs_ = std::move(base_lrs);
-  last_lr_ = std::move(last_lr);
-  last_epoch_ = last_epoch;
-  step_count_ = step_count;
+  return [this, base_lrs = std::move(base_lrs), last_lr = std::move(last_lr), last_epoch, step_count] {
+    base_lrs_ = base_lrs;
+    last_lr_ = last_lr;
+    last_epoch_ = last_epoch;
+    step_count_ = step_count;
+  };
 }
+
+namespace {
+
+constexpr std::string_view kSchedulersPrefix = "_schedulers.";
+
+// A scheduler's own keys, and those of each of its `count` schedulers ("_schedulers.<i>.<key>").
+std::pair<std::map<std::string, Tensor>, std::vector<std::map<std::string, Tensor>>> split_sub_states(
+    const std::map<std::string, Tensor>& state_dict, std::size_t count, const std::string& op) {
+  std::map<std::string, Tensor> own;
+  std::vector<std::map<std::string, Tensor>> subs(count);
+  for (const auto& [key, value] : state_dict) {
+    if (!key.starts_with(kSchedulersPrefix)) {
+      own.emplace(key, value);
+      continue;
+    }
+    const std::string rest = key.substr(kSchedulersPrefix.size());
+    const std::size_t dot = rest.find('.');
+    std::size_t index = 0;
+    const auto [end, error] = std::from_chars(rest.data(), rest.data() + std::min(dot, rest.size()), index);
+    check(dot != std::string::npos && dot > 0 && error == std::errc() && end == rest.data() + dot, op,
+          "unexpected key '", key, "'; a scheduler's state is under _schedulers.<index>.<key>");
+    check(index < count, op, "'", key, "' is for scheduler ", index, " but there are only ", count);
+    subs[index].emplace(rest.substr(dot + 1), value);
+  }
+  return {std::move(own), std::move(subs)};
+}
+
+void add_sub_states(std::map<std::string, Tensor>& out,
+                    const std::vector<std::shared_ptr<LRScheduler>>& schedulers) {
+  for (std::size_t i = 0; i < schedulers.size(); ++i)
+    for (auto& [key, value] : schedulers[i]->state_dict())
+      out.emplace(std::string(kSchedulersPrefix) + std::to_string(i) + "." + key, value);
+}
+
+}  // namespace
 
 StepLR::StepLR(Optimizer& optimizer, std::int64_t step_size, double gamma)
     : LRScheduler(optimizer), step_size_(step_size), gamma_(gamma) {
@@ -298,6 +341,37 @@ void CosineAnnealingWarmRestarts::jump_to_epoch(std::int64_t epoch) {
   T_i_ = T_0_ * power;
 }
 
+std::map<std::string, Tensor> CosineAnnealingWarmRestarts::state_dict() const {
+  std::map<std::string, Tensor> out = LRScheduler::state_dict();
+  out["T_cur"] = scalar_tensor(static_cast<double>(T_cur_), kInt64);
+  out["T_i"] = scalar_tensor(static_cast<double>(T_i_), kInt64);
+  return out;
+}
+
+std::function<void()> CosineAnnealingWarmRestarts::prepare_load(
+    const std::map<std::string, Tensor>& state_dict) {
+  const std::string op = "CosineAnnealingWarmRestarts.load_state_dict";
+  std::map<std::string, Tensor> base = state_dict;
+  const auto take = [&](const std::string& key) {
+    auto it = base.find(key);
+    check(it != base.end() && it->second.defined(), op, "missing key '", key, "'");
+    check(it->second.dim() == 0 && !it->second.is_floating_point(), op, "'", key,
+          "' must be a 0-d integer tensor, got ", it->second.dtype(), " of shape ", it->second.sizes());
+    const auto value = it->second.item<std::int64_t>();
+    base.erase(it);
+    return value;
+  };
+  const std::int64_t T_cur = take("T_cur"), T_i = take("T_i");
+  check(T_i > 0 && T_cur >= 0 && T_cur < T_i, op, "T_cur = ", T_cur, " and T_i = ", T_i,
+        " do not describe a position in a cycle (0 <= T_cur < T_i)");
+  std::function<void()> load_base = LRScheduler::prepare_load(base);
+  return [this, load_base = std::move(load_base), T_cur, T_i] {
+    load_base();
+    T_cur_ = T_cur;
+    T_i_ = T_i;
+  };
+}
+
 std::vector<double> CosineAnnealingWarmRestarts::get_lr() {
   // lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2
   const double cosine =
@@ -489,6 +563,21 @@ std::vector<double> SequentialLR::get_lr() {
   return scheduler.get_last_lr();
 }
 
+std::map<std::string, Tensor> SequentialLR::state_dict() const {
+  std::map<std::string, Tensor> out = LRScheduler::state_dict();
+  add_sub_states(out, schedulers_);
+  return out;
+}
+
+std::function<void()> SequentialLR::prepare_load(const std::map<std::string, Tensor>& state_dict) {
+  auto [own, subs] = split_sub_states(state_dict, schedulers_.size(), "SequentialLR.load_state_dict");
+  std::vector<std::function<void()>> loads = {LRScheduler::prepare_load(own)};
+  for (std::size_t i = 0; i < schedulers_.size(); ++i) loads.push_back(schedulers_[i]->prepare_load(subs[i]));
+  return [loads = std::move(loads)] {
+    for (const auto& load : loads) load();
+  };
+}
+
 Optimizer& ChainedScheduler::common_optimizer(const std::vector<std::shared_ptr<LRScheduler>>& schedulers) {
   const std::string op = "ChainedScheduler";
   check(!schedulers.empty(), op, "expects at least one scheduler");
@@ -512,6 +601,21 @@ ChainedScheduler::ChainedScheduler(std::vector<std::shared_ptr<LRScheduler>> sch
 std::vector<double> ChainedScheduler::get_lr() {
   for (const std::shared_ptr<LRScheduler>& scheduler : schedulers_) scheduler->step();
   return current_lrs();
+}
+
+std::map<std::string, Tensor> ChainedScheduler::state_dict() const {
+  std::map<std::string, Tensor> out = LRScheduler::state_dict();
+  add_sub_states(out, schedulers_);
+  return out;
+}
+
+std::function<void()> ChainedScheduler::prepare_load(const std::map<std::string, Tensor>& state_dict) {
+  auto [own, subs] = split_sub_states(state_dict, schedulers_.size(), "ChainedScheduler.load_state_dict");
+  std::vector<std::function<void()>> loads = {LRScheduler::prepare_load(own)};
+  for (std::size_t i = 0; i < schedulers_.size(); ++i) loads.push_back(schedulers_[i]->prepare_load(subs[i]));
+  return [loads = std::move(loads)] {
+    for (const auto& load : loads) load();
+  };
 }
 
 ReduceLROnPlateauScheduler::ReduceLROnPlateauScheduler(Optimizer& optimizer, SchedulerMode mode,

@@ -32,11 +32,14 @@ class LRScheduler {
   /// 0 after construction, +1 per step().
   std::int64_t last_epoch() const { return last_epoch_; }
 
-  /// "last_epoch" and "step_count" (0-d int64), "base_lrs" and "last_lr" (1-d float64). The
-  /// constructor arguments (gamma, milestones, ...) are not part of it: rebuild the scheduler the
-  /// same way, load the optimizer's state_dict, then this one.
-  std::map<std::string, Tensor> state_dict() const;
-  /// Restores state_dict(); throws tg::Error when a key is missing or the group count differs.
+  /// "last_epoch" and "step_count" (0-d int64), "base_lrs" and "last_lr" (1-d float64), plus what
+  /// a scheduler tracks beyond them (CosineAnnealingWarmRestarts: "T_cur", "T_i"; SequentialLR and
+  /// ChainedScheduler: each of their schedulers' keys under "_schedulers.<i>."). The constructor
+  /// arguments (gamma, milestones, ...) are not part of it: rebuild the scheduler the same way,
+  /// load the optimizer's state_dict, then this one.
+  virtual std::map<std::string, Tensor> state_dict() const;
+  /// Restores state_dict(), all or nothing; throws tg::Error when a key is missing or unexpected,
+  /// or the group count differs.
   void load_state_dict(const std::map<std::string, Tensor>& state_dict);
 
  protected:
@@ -60,6 +63,10 @@ class LRScheduler {
   virtual void jump_to_epoch(std::int64_t epoch) { last_epoch_ = epoch; }
   /// Writes lrs into the optimizer's groups and records them as get_last_lr().
   void apply_lrs(const std::vector<double>& lrs);
+
+  /// Checks `state_dict` and returns the change that loads it, which cannot fail: a scheduler that
+  /// holds others checks all of their states before any of them changes.
+  virtual std::function<void()> prepare_load(const std::map<std::string, Tensor>& state_dict);
 
   friend class SequentialLR;
   friend class ChainedScheduler;
@@ -186,6 +193,13 @@ class CosineAnnealingWarmRestarts : public LRScheduler {
   void advance() override;
   void jump_to_epoch(std::int64_t epoch) override;
 
+ public:
+  /// The base's keys plus "T_cur" and "T_i" (0-d int64): the position in the current cycle and its length.
+  std::map<std::string, Tensor> state_dict() const override;
+
+ protected:
+  std::function<void()> prepare_load(const std::map<std::string, Tensor>& state_dict) override;
+
  private:
   std::int64_t T_0_, T_mult_;
   double eta_min_;
@@ -253,14 +267,16 @@ class OneCycleLR : public LRScheduler {
 /// torch.optim.lr_scheduler.SequentialLR (PyTorch 1.13): at a milestone the next scheduler
 /// restarts from epoch 0 (its closed form at epoch 0, i.e. PyTorch's scheduler.step(0)).
 /// The schedulers must be built on `optimizer` just before; SequentialLR undoes their initial steps.
-/// state_dict() holds only SequentialLR's own counters, not its schedulers'.
+/// state_dict() holds SequentialLR's counters and each scheduler's under "_schedulers.<i>.".
 class SequentialLR : public LRScheduler {
  public:
   SequentialLR(Optimizer& optimizer, std::vector<std::shared_ptr<LRScheduler>> schedulers,
                std::vector<std::int64_t> milestones);
+  std::map<std::string, Tensor> state_dict() const override;
 
  protected:
   std::vector<double> get_lr() override;
+  std::function<void()> prepare_load(const std::map<std::string, Tensor>& state_dict) override;
 
  private:
   std::vector<std::shared_ptr<LRScheduler>> schedulers_;
@@ -272,9 +288,12 @@ class SequentialLR : public LRScheduler {
 class ChainedScheduler : public LRScheduler {
  public:
   explicit ChainedScheduler(std::vector<std::shared_ptr<LRScheduler>> schedulers);
+  /// ChainedScheduler's counters and each scheduler's state under "_schedulers.<i>.".
+  std::map<std::string, Tensor> state_dict() const override;
 
  protected:
   std::vector<double> get_lr() override;
+  std::function<void()> prepare_load(const std::map<std::string, Tensor>& state_dict) override;
 
  private:
   /// The optimizer all schedulers share (checked before the base is constructed from it).

@@ -116,9 +116,9 @@ class Optimizer {
   /// LBFGS requires the closure, since it evaluates the loss several times per step.
   virtual Tensor step(LossClosure closure = nullptr) = 0;
 
-  /// Clears the gradients: sets them to undefined (PyTorch 2.x's default), or, with
-  /// set_to_none = false, detaches and zeroes them in place.
-  void zero_grad(bool set_to_none = true);
+  /// Clears the gradients as libtorch 1.13's zero_grad(): detaches them from any graph and zeroes
+  /// them in place. With set_to_none = true (PyTorch 2.x's default) they become undefined instead.
+  void zero_grad(bool set_to_none = false);
 
   /// Adds parameters (with their own options, or the defaults). Parameters must be leaves (or
   /// retain their grad) and may not already belong to a group.
@@ -144,12 +144,13 @@ class Optimizer {
   /// The state as flat keys, each a copy: "state.<i>.<buffer>" for the i-th parameter (numbered
   /// across groups) and "param_groups.<g>.<key>" for each group's hyperparameters (0-d float64;
   /// betas is [2]; flags are 0 or 1) and "param_groups.<g>.params" (int64 parameter numbers).
-  std::map<std::string, Tensor> state_dict() const;
+  /// Optimizers with state outside the per-parameter buffers (LBFGS) add it here.
+  virtual std::map<std::string, Tensor> state_dict() const;
   /// Restores what state_dict() returned, for an optimizer over parameters of the same shapes in
   /// the same groups, so that the next step() is bit-identical to the saved run's. Replaces every
   /// group's hyperparameters and the whole state; throws tg::Error (changing nothing) when a key
   /// is missing or unexpected, or a shape, dtype or value does not fit.
-  void load_state_dict(const std::map<std::string, Tensor>& state_dict);
+  virtual void load_state_dict(const std::map<std::string, Tensor>& state_dict);
 
  protected:
   /// `defaults` is checked with validate(), then each group is added as by add_param_group.

@@ -186,12 +186,15 @@ TEST_P(EveryOptimizer, StepUpdatesTheParametersInPlace) {
   EXPECT_TRUE(problem.W.requires_grad());
 }
 
-TEST_P(EveryOptimizer, ZeroGradSetsGradsToNoneByDefault) {
+TEST_P(EveryOptimizer, ZeroGradZeroesByDefaultAndSetsToNoneOnRequest) {
   Problem problem;
   std::unique_ptr<Optimizer> optimizer = GetParam().make(problem, false);
   tg::mse_loss(tg::linear(problem.X, problem.W, problem.b), problem.Y).backward();
   ASSERT_TRUE(problem.W.grad().defined());
-  optimizer->zero_grad();
+  optimizer->zero_grad();  // libtorch 1.13's default: zero in place
+  ASSERT_TRUE(problem.W.grad().defined());
+  for (double value : problem.W.grad().to_vector<double>()) EXPECT_EQ(value, 0.0);
+  optimizer->zero_grad(/*set_to_none=*/true);
   EXPECT_FALSE(problem.W.grad().defined());
   EXPECT_FALSE(problem.b.grad().defined());
   optimizer->step();  // no gradients: nothing moves, nothing throws

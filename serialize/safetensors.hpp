@@ -9,8 +9,9 @@
 //   the rest  the byte buffer: each tensor's elements, row-major and little-endian, at
 //             [begin, end) relative to the start of the buffer
 //
-// tapegrad holds F32, F64 and I64 tensors. See Note [safetensors layout] in safetensors.cpp for
-// what the writer emits and Note [safetensors validation] for what the reader rejects.
+// tapegrad holds BOOL, U8, I8, I16, I32, I64, F32 and F64 tensors (every tapegrad dtype). See Note
+// [safetensors layout] in safetensors.cpp for what the writer emits and Note [safetensors validation] for
+// what the reader rejects.
 #include <map>
 #include <string>
 #include <string_view>

@@ -3,14 +3,15 @@
 #include <vector>
 
 #include <tapegrad/autograd/engine/grad_mode.hpp>
-#include <tapegrad/nn/serialize/checkpoint.hpp>
-#include <tapegrad/nn/serialize/safetensors.hpp>
 #include <tapegrad/optim/optimizer.hpp>
+#include <tapegrad/serialize/checkpoint.hpp>
+#include <tapegrad/serialize/safetensors.hpp>
 
 namespace tg {
 namespace {
 
-constexpr const char* kContentKey = "tapegrad.content";
+using detail::check_content;
+using detail::kContentKey;
 constexpr std::size_t kMaxListed = 20;  // names listed per kind of mismatch before "... and N more"
 
 std::string in_quotes(std::string_view text) {
@@ -34,15 +35,6 @@ OrderedDict<Tensor> module_state(const nn::Module& module, std::string_view op) 
   return state;
 }
 
-// Refuses a file that says it holds another kind of checkpoint (files without the key, such as
-// those PyTorch writes, are accepted).
-void check_content(const SafetensorsFile& file, const std::string& path, std::string_view expected) {
-  const auto found = file.metadata.find(kContentKey);
-  if (found == file.metadata.end() || found->second == expected) return;
-  check(false, "load", in_quotes(path), " holds a checkpoint of ", in_quotes(found->second), ", not of ",
-        in_quotes(expected), " (its metadata \"", kContentKey, "\" says so)");
-}
-
 void append_list(std::ostringstream& out, std::string_view label, const std::vector<std::string>& items) {
   if (items.empty()) return;
   out << "; " << label << " (" << items.size() << "): ";
@@ -57,7 +49,8 @@ std::string describe(const Tensor& tensor) {
 }
 
 // Throws (listing every mismatch) unless `saved` has exactly the module's names, shapes and dtypes.
-void check_fits(const OrderedDict<Tensor>& state, const OrderedDict<Tensor>& saved, const std::string& path) {
+void check_fits(std::string_view op, const OrderedDict<Tensor>& state, const OrderedDict<Tensor>& saved,
+                const LoadSource& source) {
   std::vector<std::string> missing, unexpected, mismatched;
   for (const auto& item : state) {
     const Tensor* found = saved.find(item.key());
@@ -72,11 +65,11 @@ void check_fits(const OrderedDict<Tensor>& state, const OrderedDict<Tensor>& sav
     if (!state.contains(item.key())) unexpected.push_back(in_quotes(item.key()));
   if (missing.empty() && unexpected.empty() && mismatched.empty()) return;
   std::ostringstream message;
-  message << in_quotes(path) << " does not fit the module (nothing was loaded)";
+  message << source.describe() << " does not fit the module (nothing was loaded)";
   append_list(message, "missing from the checkpoint", missing);
   append_list(message, "not in the module", unexpected);
   append_list(message, "shape or dtype differs", mismatched);
-  check(false, "load", message.str());
+  check(false, op, message.str());
 }
 
 void copy_into(const OrderedDict<Tensor>& state, const OrderedDict<Tensor>& saved) {
@@ -90,51 +83,38 @@ constexpr std::string_view kReservedMetadata = "tapegrad.";
 
 }  // namespace
 
-void save(const nn::Module& module, const std::string& path) {
-  save_safetensors(module_state(module, "save"), path, {{"format", "pt"}, {kContentKey, "module"}});
+void save(const nn::Module& module, const SaveTarget& target) {
+  target.write("save", module_state(module, "save"),
+               {{"format", "pt"}, {std::string(kContentKey), "module"}});
 }
 
-void load(nn::Module& module, const std::string& path) {
-  const SafetensorsFile file = load_safetensors(path);
-  check_content(file, path, "module");
+void load(nn::Module& module, const LoadSource& source) {
+  const SafetensorsFile file = source.read("load");
+  check_content("load", file, source, "module");
   const OrderedDict<Tensor> state = module_state(module, "load");
-  check_fits(state, file.tensors, path);
+  check_fits("load", state, file.tensors, source);
   copy_into(state, file.tensors);
 }
 
-void save(const optim::Optimizer& optimizer, const std::string& path) {
-  save_safetensors(optimizer.state_dict(), path, {{kContentKey, "optimizer"}});
+void save(const optim::Optimizer& optimizer, const SaveTarget& target) {
+  OrderedDict<Tensor> state;
+  for (const auto& [key, value] : optimizer.state_dict()) state.insert(key, value);
+  target.write("save", state, {{std::string(kContentKey), "optimizer"}});
 }
 
-void load(optim::Optimizer& optimizer, const std::string& path) {
-  const SafetensorsFile file = load_safetensors(path);
-  check_content(file, path, "optimizer");
+void load(optim::Optimizer& optimizer, const LoadSource& source) {
+  const SafetensorsFile file = source.read("load");
+  check_content("load", file, source, "optimizer");
   std::map<std::string, Tensor> state;
   for (const auto& item : file.tensors) state.emplace(item.key(), item.value());
   try {
     optimizer.load_state_dict(state);
   } catch (const Error& error) {
-    throw Error("load: " + in_quotes(path) + ": " + error.what());
+    throw Error("load: " + source.describe() + ": " + error.what());
   }
 }
 
-void save(const std::map<std::string, Tensor>& tensors, const std::string& path) {
-  save_safetensors(tensors, path);
-}
-
-void save(const OrderedDict<Tensor>& tensors, const std::string& path) { save_safetensors(tensors, path); }
-
-void load(std::map<std::string, Tensor>& tensors, const std::string& path) {
-  SafetensorsFile file = load_safetensors(path);
-  tensors.clear();
-  for (const auto& item : file.tensors) tensors.emplace(item.key(), item.value());
-}
-
-void load(OrderedDict<Tensor>& tensors, const std::string& path) {
-  tensors = std::move(load_safetensors(path).tensors);
-}
-
-void save_checkpoint(const std::string& path, const nn::Module& module, const optim::Optimizer& optimizer,
+void save_checkpoint(const SaveTarget& target, const nn::Module& module, const optim::Optimizer& optimizer,
                      const std::map<std::string, std::string>& metadata) {
   OrderedDict<Tensor> tensors;
   for (const auto& item : module_state(module, "save_checkpoint"))
@@ -145,14 +125,14 @@ void save_checkpoint(const std::string& path, const nn::Module& module, const op
   for (const auto& [key, value] : metadata)
     check(!key.starts_with(kReservedMetadata), "save_checkpoint", "metadata key ", in_quotes(key),
           " is reserved (keys starting with \"tapegrad.\" are tapegrad's own)");
-  all_metadata[kContentKey] = "training";
-  save_safetensors(tensors, path, all_metadata);
+  all_metadata[std::string(kContentKey)] = "training";
+  target.write("save_checkpoint", tensors, all_metadata);
 }
 
-std::map<std::string, std::string> load_checkpoint(const std::string& path, nn::Module& module,
+std::map<std::string, std::string> load_checkpoint(const LoadSource& source, nn::Module& module,
                                                    optim::Optimizer& optimizer) {
-  SafetensorsFile file = load_safetensors(path);
-  check_content(file, path, "training");
+  SafetensorsFile file = source.read("load_checkpoint");
+  check_content("load_checkpoint", file, source, "training");
   OrderedDict<Tensor> model;
   std::map<std::string, Tensor> optimizer_state;
   std::vector<std::string> unexpected;
@@ -167,21 +147,21 @@ std::map<std::string, std::string> load_checkpoint(const std::string& path, nn::
   }
   if (!unexpected.empty()) {
     std::ostringstream message;
-    message << in_quotes(path) << " is not a training checkpoint (nothing was loaded)";
+    message << source.describe() << " is not a training checkpoint (nothing was loaded)";
     append_list(message, "names outside \"model.\" and \"optimizer.\"", unexpected);
     check(false, "load_checkpoint", message.str());
   }
   // All or nothing: the module is checked first, the optimizer checks and commits its own state,
   // and only then are the module's values copied (which cannot fail).
   const OrderedDict<Tensor> state = module_state(module, "load_checkpoint");
-  check_fits(state, model, path);
+  check_fits("load_checkpoint", state, model, source);
   try {
     optimizer.load_state_dict(optimizer_state);
   } catch (const Error& error) {
-    throw Error("load_checkpoint: " + in_quotes(path) + ": " + error.what() + " (nothing was loaded)");
+    throw Error("load_checkpoint: " + source.describe() + ": " + error.what() + " (nothing was loaded)");
   }
   copy_into(state, model);
-  file.metadata.erase(kContentKey);
+  file.metadata.erase(std::string(kContentKey));
   return file.metadata;
 }
 

@@ -25,7 +25,7 @@
 
 #include <tapegrad/autograd/engine/grad_mode.hpp>
 #include <tapegrad/autograd/tensor/factories.hpp>
-#include <tapegrad/nn/serialize/safetensors.hpp>
+#include <tapegrad/serialize/safetensors.hpp>
 
 namespace tg {
 
@@ -33,7 +33,7 @@ namespace tg {
 // The writer produces what the reference implementation (huggingface/safetensors,
 // safetensors/src/tensor.rs `prepare`) produces for the same tensors, byte for byte:
 //  - tensors are laid out in the buffer sorted by dtype in descending order of the reference's
-//    Dtype enum (whose order is by alignment: I64, then F64, then F32), then by name (byte-wise),
+//    Dtype enum (whose order is by alignment: I64, F64, F32, I32, I16, I8, U8, BOOL), then by name,
 //    so every tensor's data starts at a multiple of its element size;
 //  - the header is compact JSON: "__metadata__" first (omitted when there is no metadata; its keys
 //    sorted), then the tensors in buffer order, each as {"dtype", "shape", "data_offsets"};
@@ -56,7 +56,8 @@ namespace tg {
 //  - an element count or byte size that overflows, end < begin, end - begin != numel * itemsize,
 //    offsets past the end of the buffer, offsets that overlap or leave a hole between tensors,
 //    and buffer bytes after the last tensor (the offsets must tile the buffer exactly);
-//  - then, for a valid file, dtypes tapegrad cannot hold (all but F32, F64 and I64).
+//  - then, for a valid file, dtypes tapegrad cannot hold (F16, BF16, U16..U64, C64, F8_*, sub-byte);
+//  - BOOL bytes other than 0 and 1 (a C++ bool cannot hold them).
 // Tensor values themselves are not checked (NaN and infinities load as they are).
 
 static_assert(std::endian::native == std::endian::little,
@@ -76,14 +77,30 @@ struct DtypeInfo {
 };
 
 constexpr DtypeInfo kDtypes[] = {
-    {"BOOL", 1, std::nullopt},    {"F4", 0, std::nullopt},      {"F6_E2M3", 0, std::nullopt},
-    {"F6_E3M2", 0, std::nullopt}, {"U8", 1, std::nullopt},      {"I8", 1, std::nullopt},
-    {"F8_E5M2", 1, std::nullopt}, {"F8_E4M3", 1, std::nullopt}, {"F8_E8M0", 1, std::nullopt},
-    {"I16", 2, std::nullopt},     {"U16", 2, std::nullopt},     {"F16", 2, std::nullopt},
-    {"BF16", 2, std::nullopt},    {"I32", 4, std::nullopt},     {"U32", 4, std::nullopt},
-    {"F32", 4, kFloat32},         {"C64", 8, std::nullopt},     {"F64", 8, kFloat64},
-    {"I64", 8, kInt64},           {"U64", 8, std::nullopt},
+    {"BOOL", 1, kBool},
+    {"F4", 0, std::nullopt},
+    {"F6_E2M3", 0, std::nullopt},
+    {"F6_E3M2", 0, std::nullopt},
+    {"U8", 1, kUInt8},
+    {"I8", 1, kInt8},
+    {"F8_E5M2", 1, std::nullopt},
+    {"F8_E4M3", 1, std::nullopt},
+    {"F8_E8M0", 1, std::nullopt},
+    {"I16", 2, kInt16},
+    {"U16", 2, std::nullopt},
+    {"F16", 2, std::nullopt},
+    {"BF16", 2, std::nullopt},
+    {"I32", 4, kInt32},
+    {"U32", 4, std::nullopt},
+    {"F32", 4, kFloat32},
+    {"C64", 8, std::nullopt},
+    {"F64", 8, kFloat64},
+    {"I64", 8, kInt64},
+    {"U64", 8, std::nullopt},
 };
+
+// For error messages about the dtypes tapegrad cannot hold.
+constexpr std::string_view kSupportedDtypes = "it holds BOOL, U8, I8, I16, I32, I64, F32 and F64 tensors";
 
 const DtypeInfo* find_dtype(std::string_view name) {
   for (const DtypeInfo& info : kDtypes)
@@ -177,8 +194,8 @@ class HeaderParser final : public nlohmann::json_sax<nlohmann::json> {
         return fail(tensor_context() + " has the unknown dtype " + in_quotes(value) +
                     " (the specification's dtypes are F32, F64, I64, F16, BF16, I32, ...)");
       if (entry.dtype->bytes == 0)
-        return fail(tensor_context() + " has dtype " + value + ", which tapegrad does not support " +
-                    "(it holds F32, F64 and I64 tensors)");
+        return fail(tensor_context() + " has dtype " + value + ", which tapegrad does not support (" +
+                    std::string(kSupportedDtypes) + ")");
       state_ = State::Tensor;
       return true;
     }
@@ -410,12 +427,21 @@ Header parse_header(std::string_view op, std::string_view source, std::string_vi
   for (const Entry& entry : header.entries)
     if (!entry.dtype->dtype)
       throw error("tensor " + in_quotes(entry.name) + " has dtype " + std::string(entry.dtype->name) +
-                  ", which tapegrad does not support (it holds F32, F64 and I64 tensors); convert it first");
+                  ", which tapegrad does not support (" + std::string(kSupportedDtypes) +
+                  "); convert it first");
   return header;
 }
 
+// A C++ bool holds only 0 and 1: any other byte in a BOOL tensor is refused before it is read as one.
+void check_bool_bytes(std::string_view op, std::string_view source, const Entry& entry, const void* data) {
+  const auto* bytes = static_cast<const unsigned char*>(data);
+  for (std::uint64_t i = 0; i < entry.nbytes; ++i)
+    check(bytes[i] <= 1, op, source, ": tensor ", in_quotes(entry.name), " is BOOL but its element ", i,
+          " is the byte ", static_cast<int>(bytes[i]), " (booleans are stored as 0 or 1)");
+}
+
 // Builds the tensors; read(offset, destination, size) fills `size` bytes from the data buffer.
-SafetensorsFile make_tensors(Header header,
+SafetensorsFile make_tensors(std::string_view op, std::string_view source, Header header,
                              const std::function<void(std::uint64_t, void*, std::uint64_t)>& read) {
   SafetensorsFile file;
   file.metadata = std::move(header.metadata);
@@ -424,6 +450,7 @@ SafetensorsFile make_tensors(Header header,
     for (std::uint64_t size : entry.shape) sizes.push_back(static_cast<std::int64_t>(size));
     Tensor tensor = empty(sizes, *entry.dtype->dtype);
     if (entry.nbytes > 0) read(entry.begin(), tensor.raw_data(), entry.nbytes);
+    if (tensor.dtype() == kBool) check_bool_bytes(op, source, entry, tensor.raw_data());
     file.tensors.insert(entry.name, std::move(tensor));
   }
   return file;
@@ -638,9 +665,10 @@ SafetensorsFile deserialize_safetensors(std::string_view bytes, std::string_view
         bytes.size(), " bytes (truncated?)");
   const std::string_view data = bytes.substr(8 + length);
   Header header = parse_header(op, source, bytes.substr(8, length), data.size());
-  return make_tensors(std::move(header), [&](std::uint64_t offset, void* destination, std::uint64_t size) {
-    std::memcpy(destination, data.data() + offset, size);
-  });
+  return make_tensors(op, source, std::move(header),
+                      [&](std::uint64_t offset, void* destination, std::uint64_t size) {
+                        std::memcpy(destination, data.data() + offset, size);
+                      });
 }
 
 SafetensorsFile load_safetensors(const std::string& path) {
@@ -669,12 +697,13 @@ SafetensorsFile load_safetensors(const std::string& path) {
 
   const std::uint64_t data_start = 8 + length;
   Header header = parse_header(op, source, json, file_size - data_start);
-  return make_tensors(std::move(header), [&](std::uint64_t offset, void* destination, std::uint64_t size) {
-    in.seekg(static_cast<std::streamoff>(data_start + offset));
-    in.read(static_cast<char*>(destination), static_cast<std::streamsize>(size));
-    check(in.good() && static_cast<std::uint64_t>(in.gcount()) == size, op, source,
-          ": reading tensor data failed (was the file changed while it was read?)");
-  });
+  return make_tensors(op, source, std::move(header),
+                      [&](std::uint64_t offset, void* destination, std::uint64_t size) {
+                        in.seekg(static_cast<std::streamoff>(data_start + offset));
+                        in.read(static_cast<char*>(destination), static_cast<std::streamsize>(size));
+                        check(in.good() && static_cast<std::uint64_t>(in.gcount()) == size, op, source,
+                              ": reading tensor data failed (was the file changed while it was read?)");
+                      });
 }
 
 }  // namespace tg
