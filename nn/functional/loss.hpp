@@ -4,6 +4,7 @@
 // Each forwards every option to the autograd op of the same name (autograd/ops/loss.hpp).
 #include <optional>
 
+#include <tapegrad/autograd/ops/arithmetic.hpp>
 #include <tapegrad/autograd/ops/loss.hpp>
 #include <tapegrad/nn/options/loss.hpp>
 
