@@ -40,6 +40,7 @@
 #include <tapegrad/autograd/ops/split.hpp>
 #include <tapegrad/autograd/ops/trigonometric.hpp>
 #include <tapegrad/autograd/ops/unary.hpp>
+#include <tapegrad/autograd/tensor/accessor.hpp>
 #include <tapegrad/autograd/tensor/allocator.hpp>
 #include <tapegrad/autograd/tensor/factories.hpp>
 #include <tapegrad/autograd/tensor/options.hpp>

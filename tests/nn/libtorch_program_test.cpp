@@ -298,4 +298,77 @@ TEST(LibtorchProgram, SaveAndLoadARoundTripGivesTheSameOutputs) {
   EXPECT_TRUE(torch::equal(model(input), restored(input)));
 }
 
+// ---- Hand-written loops over elements: accessor<T, N>() reads and writes through the strides.
+
+TEST(LibtorchProgram, ConfusionMatrixCountedWithAccessors) {
+  auto predicted = torch::tensor({0, 1, 1, 2, 2, 2}, torch::kLong);
+  auto actual = torch::tensor({0, 1, 2, 2, 2, 0}, torch::kLong);
+  auto confusion = torch::zeros({3, 3}, torch::kLong);
+  auto p = predicted.accessor<int64_t, 1>();
+  auto a = actual.accessor<int64_t, 1>();
+  auto c = confusion.accessor<int64_t, 2>();
+  for (int64_t i = 0; i < p.size(0); ++i) c[a[i]][p[i]] += 1;
+  EXPECT_EQ(confusion.to_vector<int64_t>(), (std::vector<int64_t>{1, 0, 1, 0, 1, 0, 0, 1, 2}));
+  EXPECT_EQ(c.size(1), 3);
+  EXPECT_EQ(c.stride(0), 3);
+
+  auto matrix = torch::arange(12, torch::kFloat).view({3, 4});
+  auto transposed = matrix.t();  // a view: the accessor follows its strides
+  auto t = transposed.accessor<float, 2>();
+  EXPECT_EQ(t.sizes(), torch::IntArrayRef({4, 3}));
+  EXPECT_EQ(t[1][2], 9.0f);
+  t[0][1] = 100.0f;
+  EXPECT_EQ(matrix[1][0].item<float>(), 100.0f);
+  EXPECT_EQ(t.data(), matrix.data_ptr<float>());
+
+  try {
+    (void)matrix.accessor<float, 3>();
+    FAIL() << "accessor<float, 3> of a 2-d tensor must throw";
+  } catch (const torch::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("TensorAccessor expected 3 dims but tensor has 2"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW(((void)matrix.accessor<double, 2>()), torch::Error);  // float32 tensor
+}
+
+// ---- The MNIST example's model: torch::dropout(x, p, is_training()), GradMode switched by hand.
+
+struct MnistStyleNet : torch::nn::Module {
+  MnistStyleNet() : fc1(20, 50), fc2(50, 10) {
+    register_module("fc1", fc1);
+    register_module("fc2", fc2);
+  }
+  torch::Tensor forward(torch::Tensor x) {
+    x = torch::relu(fc1->forward(x.view({-1, 20})));
+    x = torch::dropout(x, /*p=*/0.5, /*training=*/is_training());
+    return torch::log_softmax(fc2->forward(x), /*dim=*/1);
+  }
+  torch::nn::Linear fc1;
+  torch::nn::Linear fc2;
+};
+
+TEST(LibtorchProgram, DropoutFollowsTrainAndEvalAndGradModeSwitchesRecording) {
+  torch::manual_seed(2);
+  MnistStyleNet model;
+  auto input = torch::randn({8, 4, 5});
+  model.eval();
+  EXPECT_TRUE(torch::equal(model.forward(input), model.forward(input)));
+  model.train();
+  EXPECT_FALSE(torch::equal(model.forward(input), model.forward(input)));  // fresh masks
+  auto output = model.forward(input);
+  EXPECT_EQ(output.sizes(), torch::IntArrayRef({8, 10}));
+  EXPECT_TRUE(torch::allclose(output.exp().sum(1), torch::ones({8})));
+  EXPECT_TRUE(output.requires_grad());
+
+  torch::autograd::GradMode::set_enabled(false);
+  EXPECT_FALSE(model.forward(input).requires_grad());
+  {
+    torch::autograd::AutoGradMode enable_grad(true);
+    EXPECT_TRUE(model.forward(input).requires_grad());
+  }
+  EXPECT_FALSE(torch::autograd::GradMode::is_enabled());
+  torch::autograd::GradMode::set_enabled(true);
+}
+
 }  // namespace
