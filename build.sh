@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tapegrad's one entry point for a fresh Debian machine.
-#   ./build.sh train   install what is missing, build (release), train the digits MLP (progress, checkpoint, plot)
+#   ./build.sh train   install what is missing, build (release), train the Fashion-MNIST MLP (progress, checkpoint,
+#                      plot)
 #   ./build.sh test    install what is missing, build release, asan (ASan+UBSan) and tsan (ThreadSanitizer),
 #                      run the whole suite in release and asan, and the autograd and nn tests in tsan
 #   ./build.sh setup   only install what is missing (idempotent; silent when everything is present)
@@ -16,7 +17,7 @@ packages=(
   nlohmann-json3-dev                               # safetensors checkpoint headers (serialize/)
   libgtest-dev libgmock-dev                        # tests
   libbenchmark-dev                                 # bench/
-  gnuplot-nox                                      # the training-curve plot of examples/digits
+  gnuplot-nox                                      # the training-curve plots of examples/fashion_mlp and digits
   dataset-fashion-mnist                            # MNIST-format IDX files (/usr/share/datasets/fashion-mnist)
   valgrind                                         # callgrind counts (bench/notes/overhead_chain.cpp)
   clang libclang-rt-14-dev libomp-14-dev           # asan preset: clang++, its ASan/UBSan/libFuzzer runtimes, OpenMP
@@ -54,7 +55,7 @@ case "${1:-}" in
   train)
     setup
     build release
-    ./build/release/examples/digits/digits --output-dir build/digits_output "${@:2}"
+    ./build/release/examples/fashion_mlp/fashion_mlp --output-dir build/fashion_mlp_output "${@:2}"
     ;;
   test)
     setup

@@ -46,6 +46,7 @@
 #include <tapegrad/autograd/ops/trigonometric.hpp>
 #include <tapegrad/autograd/ops/unary.hpp>
 #include <tapegrad/autograd/parallel.hpp>
+#include <tapegrad/autograd/tensor/accessor.hpp>
 #include <tapegrad/autograd/tensor/allocator_stats.hpp>
 #include <tapegrad/autograd/tensor/factories.hpp>
 #include <tapegrad/autograd/tensor/options.hpp>

@@ -29,6 +29,12 @@ class NoGradGuard : public AutoGradMode {
   NoGradGuard() : AutoGradMode(false) {}
 };
 
+// libtorch also spells them torch::autograd::GradMode and torch::autograd::AutoGradMode.
+namespace autograd {
+using tg::AutoGradMode;
+using tg::GradMode;
+}  // namespace autograd
+
 }  // namespace tg
 
 #pragma GCC visibility pop

@@ -18,6 +18,7 @@
 #include <tapegrad/autograd/core/error.hpp>
 #include <tapegrad/autograd/core/scalar.hpp>
 #include <tapegrad/autograd/core/shape.hpp>
+#include <tapegrad/autograd/tensor/accessor.hpp>
 #include <tapegrad/autograd/tensor/options.hpp>
 #include <tapegrad/autograd/tensor/storage.hpp>
 
@@ -80,6 +81,16 @@ class Tensor {
     return static_cast<T*>(raw_data());
   }
   void* raw_data() const;
+  /// libtorch's element accessor: x.accessor<float, 2>()[i][j], through the strides; T must match
+  /// dtype() and N dim(). Not on temporaries (the accessor does not keep the storage alive).
+  template <class T, std::size_t N>
+  TensorAccessor<T, N> accessor() const& {
+    check(dim() == static_cast<std::int64_t>(N), "accessor", "TensorAccessor expected ", N,
+          " dims but tensor has ", dim());
+    return TensorAccessor<T, N>(data_ptr<T>(), sizes().data(), strides().data());
+  }
+  template <class T, std::size_t N>
+  TensorAccessor<T, N> accessor() && = delete;
   /// The value of a one-element tensor: a Scalar of the tensor's category (item<T>() converts to T).
   Scalar item() const;
   /// The value of a one-element tensor, converted to T.

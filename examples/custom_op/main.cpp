@@ -1,6 +1,6 @@
 // A custom op with the Function API: Swish with a learnable beta, y = x * sigmoid(beta * x).
 // The program gradchecks it (first and second order), then trains a small network that uses it
-// to fit y = sin(3x) with plain SGD.
+// to fit y = sin(3x) with plain SGD (torch::optim::SGD).
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
@@ -40,7 +40,7 @@ namespace {
 bool check_gradients() {
   auto options = tg::dtype(tg::kFloat64).requires_grad(true);
   const Tensor x = tg::randn({4, 3}, options);
-  const Tensor beta = tg::tensor({1.5}, {1}, options);
+  const Tensor beta = tg::tensor({1.5}, options);
   auto swish = [](const tensor_list& in) { return Swish::apply(in[0], in[1]); };
   tg::autograd::GradcheckOptions report;
   report.raise_exception = false;
@@ -77,32 +77,21 @@ int main(int argc, char** argv) {
   if (!check_gradients()) return 1;
 
   // Fit y = sin(3x) on [-1, 1] with a 1-32-1 network whose hidden activation is the custom op.
-  std::vector<double> inputs, targets;
-  for (double v = -1.0; v <= 1.0; v += 0.02) {
-    inputs.push_back(v);
-    targets.push_back(std::sin(3 * v));
-  }
-  const auto n = static_cast<std::int64_t>(inputs.size());
-  const Tensor x = tg::tensor(inputs, {n, 1}, tg::kFloat32);
-  const Tensor y = tg::tensor(targets, {n, 1}, tg::kFloat32);
+  const Tensor x = tg::linspace(-1, 1, 101).unsqueeze(1);
+  const Tensor y = tg::sin(3 * x);
   const Tensor w1 = (tg::randn({32, 1}) * 2.0).requires_grad_();
   const Tensor b1 = tg::zeros({32}, tg::requires_grad());
   const Tensor w2 = (tg::randn({1, 32}) * 0.2).requires_grad_();
   const Tensor b2 = tg::zeros({1}, tg::requires_grad());
   const Tensor beta = tg::ones({1}, tg::requires_grad());
-  const tensor_list params{w1, b1, w2, b2, beta};
+  tg::optim::SGD optimizer({w1, b1, w2, b2, beta}, lr);
   const bool terminal = isatty(fileno(stdout)) != 0;
   double loss_value = 0;
   for (int step = 1; step <= steps; ++step) {
+    optimizer.zero_grad();
     const Tensor loss = tg::mse_loss(tg::linear(Swish::apply(tg::linear(x, w1, b1), beta), w2, b2), y);
     loss.backward();
-    {
-      tg::NoGradGuard no_grad;
-      for (const Tensor& p : params) {
-        p.sub_(p.grad(), lr);
-        p.grad().zero_();
-      }
-    }
+    optimizer.step();
     loss_value = loss.item<double>();
     if (terminal)
       std::printf("\rstep %5d/%d  mse %.6f  beta %.4f", step, steps, loss_value, beta.item<double>());

@@ -3,15 +3,14 @@
 // the loss/accuracy curve as CSV and, when gnuplot is installed, plots it to a PNG.
 #include <boost/program_options.hpp>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <string>
 
 #include <tapegrad/tapegrad.hpp>
 
 #include "common/progress_bar.hpp"
+#include "common/training_curve.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -31,18 +30,24 @@ struct Options {
   std::string losses_path;  // when set: every step's loss, bit-exact (hex float), one per line
 };
 
-struct EpochStats {
-  double train_loss = 0;
-  double train_accuracy = 0;
-  double test_accuracy = 0;
+// scikit-learn's digits as a libtorch map-style dataset: example i is (64 pixels in [0, 1], label).
+class DigitsDataset : public tg::data::datasets::Dataset<DigitsDataset> {
+ public:
+  explicit DigitsDataset(const tg::data::TensorDataset& digits)
+      : images_(digits.inputs()), labels_(digits.targets()) {}
+
+  tg::data::Example<> get(std::size_t index) override {
+    const auto i = static_cast<std::int64_t>(index);
+    return {images_[i], labels_[i]};
+  }
+  std::optional<std::size_t> size() const override { return static_cast<std::size_t>(images_.size(0)); }
+
+ private:
+  tg::Tensor images_, labels_;
 };
 
 std::int64_t count_correct(const tg::Tensor& logits, const tg::Tensor& targets) {
-  const auto predicted = logits.argmax(1).to_vector<std::int64_t>();
-  const auto expected = targets.to_vector<std::int64_t>();
-  std::int64_t correct = 0;
-  for (std::size_t i = 0; i < predicted.size(); ++i) correct += predicted[i] == expected[i];
-  return correct;
+  return logits.argmax(1).eq(targets).sum().item<std::int64_t>();
 }
 
 double accuracy(tg::nn::Sequential& net, const tg::data::TensorDataset& dataset) {
@@ -52,39 +57,6 @@ double accuracy(tg::nn::Sequential& net, const tg::data::TensorDataset& dataset)
                         static_cast<double>(dataset.size());
   net->train();
   return result;
-}
-
-void write_curve(const fs::path& csv, const std::vector<EpochStats>& history) {
-  std::ofstream out(csv);
-  out << "epoch,train_loss,train_accuracy,test_accuracy\n";
-  for (std::size_t e = 0; e < history.size(); ++e)
-    out << e + 1 << ',' << history[e].train_loss << ',' << history[e].train_accuracy << ','
-        << history[e].test_accuracy << '\n';
-}
-
-// Renders the CSV with gnuplot when it is installed; the picture is optional.
-void plot_curve(const fs::path& csv, const fs::path& png) {
-  if (std::system("command -v gnuplot >/dev/null 2>&1") != 0) {
-    std::printf("gnuplot not found: skipped %s (install gnuplot-nox for the plot)\n", png.c_str());
-    return;
-  }
-  const fs::path script = png.parent_path() / "curve.gnuplot";
-  std::ofstream(script) << "set terminal pngcairo size 900,500\n"
-                        << "set output '" << png.string() << "'\n"
-                        << "set datafile separator ','\n"
-                        << "set termoption noenhanced\nset key center right\nset grid\n"
-                        << "set xlabel 'epoch'\nset ylabel 'loss'\n"
-                        << "set y2label 'accuracy'\nset y2range [0:1]\nset ytics nomirror\nset y2tics\n"
-                        << "set title 'tapegrad: MLP on digits'\n"
-                        << "plot '" << csv.string()
-                        << "' every ::1 using 1:2 with lines lw 2 axes x1y1 title 'train loss', "
-                        << "'' every ::1 using 1:3 with lines lw 2 axes x1y2 title 'train accuracy', "
-                        << "'' every ::1 using 1:4 with lines lw 2 axes x1y2 title 'test accuracy'\n";
-  const std::string command = "gnuplot '" + script.string() + "' 2>/dev/null";
-  if (std::system(command.c_str()) == 0 && fs::exists(png))
-    std::printf("plot: %s\n", png.c_str());
-  else
-    std::printf("gnuplot failed: skipped %s\n", png.c_str());
 }
 
 }  // namespace
@@ -139,20 +111,22 @@ int main(int argc, char** argv) {
                            tg::nn::Linear(64, 10));
     std::cout << net << "\n";
     tg::optim::SGD optimizer(net->parameters(), tg::optim::SGDOptions(options.lr).momentum(options.momentum));
-    tg::data::DataLoader loader(
-        train, tg::data::DataLoaderOptions().batch_size(options.batch_size).shuffle(true).seed(options.seed));
+    // The RandomSampler draws each epoch's order from tg::manual_seed's generator, so runs repeat.
+    auto loader = tg::data::make_data_loader(DigitsDataset(train).map(tg::data::transforms::Stack<>()),
+                                             tg::data::DataLoaderOptions().batch_size(options.batch_size));
+    const std::int64_t batches = (train.size() + options.batch_size - 1) / options.batch_size;
 
-    std::vector<EpochStats> history;
+    std::vector<examples::EpochStats> history;
     for (int epoch = 1; epoch <= options.epochs; ++epoch) {
       examples::ProgressBar bar("epoch " + std::to_string(epoch) + "/" + std::to_string(options.epochs),
-                                loader.size());
+                                batches);
       double loss_sum = 0;
       std::int64_t correct = 0, seen = 0, step = 0;
       char status[96];
-      for (const tg::data::Example<>& batch : loader) {
+      for (auto& batch : *loader) {
         optimizer.zero_grad();
         tg::Tensor logits = net(batch.data);
-        tg::Tensor loss = tg::cross_entropy(logits, batch.target);
+        tg::Tensor loss = tg::nn::functional::cross_entropy(logits, batch.target);
         loss.backward();
         optimizer.step();
         if (losses != nullptr) std::fprintf(losses, "%a\n", loss.item<double>());
@@ -163,8 +137,9 @@ int main(int argc, char** argv) {
                       static_cast<double>(correct) / static_cast<double>(seen));
         bar.update(++step, status);
       }
-      EpochStats stats{loss_sum / static_cast<double>(seen),
-                       static_cast<double>(correct) / static_cast<double>(seen), accuracy(net, test)};
+      examples::EpochStats stats{loss_sum / static_cast<double>(seen),
+                                 static_cast<double>(correct) / static_cast<double>(seen),
+                                 accuracy(net, test)};
       history.push_back(stats);
       std::snprintf(status, sizeof status, "loss %.4f  train acc %.3f  test acc %.3f", stats.train_loss,
                     stats.train_accuracy, stats.test_accuracy);
@@ -175,10 +150,10 @@ int main(int argc, char** argv) {
     const fs::path out_dir(options.output_dir);
     fs::create_directories(out_dir);
     tg::save(net, (out_dir / "digits_mlp.safetensors").string());
-    write_curve(out_dir / "curve.csv", history);
+    examples::write_curve(out_dir / "curve.csv", history);
     std::printf("checkpoint: %s\ncurve: %s\n", (out_dir / "digits_mlp.safetensors").c_str(),
                 (out_dir / "curve.csv").c_str());
-    plot_curve(out_dir / "curve.csv", out_dir / "curve.png");
+    examples::plot_curve(out_dir / "curve.csv", out_dir / "curve.png", "tapegrad: MLP on digits");
 
     const double final_accuracy = history.back().test_accuracy;
     std::printf("test accuracy: %.2f %%\n", 100.0 * final_accuracy);

@@ -35,8 +35,8 @@ int main(int argc, char** argv) {
   }
 
   tg::manual_seed(seed);
-  const tg::Tensor x = tg::tensor({0, 0, 0, 1, 1, 0, 1, 1}, {4, 2});
-  const tg::Tensor y = tg::tensor({0, 1, 1, 0}, {4, 1});
+  const tg::Tensor x = tg::tensor({{0.0, 0.0}, {0.0, 1.0}, {1.0, 0.0}, {1.0, 1.0}});
+  const tg::Tensor y = tg::tensor({{0.0}, {1.0}, {1.0}, {0.0}});
   tg::nn::Sequential net(tg::nn::Linear(2, 2), tg::nn::Tanh(), tg::nn::Linear(2, 1));
   tg::optim::SGD optimizer(net->parameters(), tg::optim::SGDOptions(lr).momentum(momentum));
 
@@ -53,15 +53,14 @@ int main(int argc, char** argv) {
   bar.finish(status);
 
   tg::NoGradGuard no_grad;
-  const auto probabilities = tg::sigmoid(net(x)).to_vector<double>();
-  const auto inputs = x.to_vector<double>();
-  const auto targets = y.to_vector<double>();
+  const tg::Tensor probabilities = tg::sigmoid(net(x));
   int correct = 0;
-  for (std::size_t i = 0; i < 4; ++i) {
-    const bool right = (probabilities[i] > 0.5) == (targets[i] > 0.5);
+  for (std::int64_t i = 0; i < 4; ++i) {
+    const double probability = probabilities[i][0].item<double>(), target = y[i][0].item<double>();
+    const bool right = (probability > 0.5) == (target > 0.5);
     correct += right;
-    std::printf("  %g xor %g -> %.4f (target %g)%s\n", inputs[2 * i], inputs[2 * i + 1], probabilities[i],
-                targets[i], right ? "" : "  WRONG");
+    std::printf("  %g xor %g -> %.4f (target %g)%s\n", x[i][0].item<double>(), x[i][1].item<double>(),
+                probability, target, right ? "" : "  WRONG");
   }
   std::printf("accuracy: %d/4 (%.0f %%)\n", correct, 25.0 * correct);
   return correct == 4 ? 0 : 1;

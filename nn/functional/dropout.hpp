@@ -18,4 +18,13 @@ Tensor alpha_dropout(const Tensor& input, const AlphaDropoutFuncOptions& options
 
 }  // namespace tg::nn::functional
 
+namespace tg {
+
+/// ATen's torch::dropout(input, p, train), as libtorch's MNIST example calls it (no defaults, as there).
+inline Tensor dropout(const Tensor& input, double p, bool train) {
+  return nn::functional::dropout(input, p, train);
+}
+
+}  // namespace tg
+
 #pragma GCC visibility pop
