@@ -1,6 +1,6 @@
 # Installs the built tapegrad into WORK_DIR/prefix, checks that exactly the public headers were installed
 # (tapegrad.hpp's list, cmake/tapegrad_headers.cmake), then configures, builds and runs the consumer
-# project, which also compiles each installed header on its own.
+# project (ctest entries install.headers_alone.K then compile each installed header on its own).
 cmake_minimum_required(VERSION 3.25)
 file(REMOVE_RECURSE ${WORK_DIR})
 function(run)
@@ -34,6 +34,6 @@ list(LENGTH installed installed_count)
 message("installed headers ok: ${installed_count}")
 
 run(${CMAKE_COMMAND} -S ${CONSUMER_SOURCE_DIR} -B ${WORK_DIR}/build -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix
-    -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=${CXX_COMPILER} "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${EXE_LINKER_FLAGS}")
+    -DTAPEGRAD_HEADER_SHARDS=${HEADER_SHARDS} -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=${CXX_COMPILER} "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${EXE_LINKER_FLAGS}")
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/build --parallel 2)
 run(${WORK_DIR}/build/consumer)
