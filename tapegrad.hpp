@@ -103,8 +103,8 @@
 #include <tapegrad/nn/options/dropout.hpp>
 #include <tapegrad/nn/options/embedding.hpp>
 #include <tapegrad/nn/options/linear.hpp>
-#include <tapegrad/nn/options/margin_loss.hpp>
 #include <tapegrad/nn/options/loss.hpp>
+#include <tapegrad/nn/options/margin_loss.hpp>
 #include <tapegrad/nn/options/normalization.hpp>
 #include <tapegrad/nn/ordered_dict.hpp>
 #include <tapegrad/nn/sequential.hpp>
