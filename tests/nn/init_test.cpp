@@ -7,24 +7,18 @@
 
 #include <tapegrad/tapegrad.hpp>
 
+#include "support/error_message.hpp"
+
 namespace torch = tg;
 
 namespace {
+
+using tg::testing::error_message;
 
 using tg::Tensor;
 namespace init = tg::nn::init;
 
 double max_abs_diff(const Tensor& a, const Tensor& b) { return (a - b).abs().max().item<double>(); }
-
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const tg::Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
 
 double sample_mean(const std::vector<double>& v) {
   double sum = 0;
@@ -197,25 +191,25 @@ TEST(Init, EyeAndSparse) {
 }
 
 TEST(Init, WrongRanksUsePyTorchPhrases) {
-  EXPECT_NE(error_of([] {
+  EXPECT_NE(error_message([] {
               init::orthogonal_(tg::empty({4}));
             }).find("Only tensors with 2 or more dimensions are supported"),
             std::string::npos);
   for (const std::vector<std::int64_t>& shape :
        {std::vector<std::int64_t>{2, 2}, std::vector<std::int64_t>(6, 1)})
-    EXPECT_NE(error_of([&] {
+    EXPECT_NE(error_message([&] {
                 init::dirac_(tg::empty(shape));
               }).find("Only tensors with 3, 4, or 5 dimensions are supported"),
               std::string::npos);
-  EXPECT_NE(error_of([] {
+  EXPECT_NE(error_message([] {
               init::dirac_(tg::empty({3, 2, 3}), 2);
             }).find("divisible by groups"),
             std::string::npos);
-  EXPECT_NE(error_of([] {
+  EXPECT_NE(error_message([] {
               init::eye_(tg::empty({2, 2, 2}));
             }).find("Only tensors with 2 dimensions"),
             std::string::npos);
-  EXPECT_NE(error_of([] {
+  EXPECT_NE(error_message([] {
               init::xavier_uniform_(tg::empty({3}));
             }).find("Fan in and fan out can not be computed for tensor with fewer than 2 dimensions"),
             std::string::npos);

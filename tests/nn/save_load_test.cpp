@@ -15,35 +15,20 @@
 
 #include <tapegrad/tapegrad.hpp>
 
+#include "support/error_message.hpp"
+#include "support/tensor_bytes.hpp"
+
 namespace {
+
+using tg::testing::error_message;
+using tg::testing::expect_identical;
+using tg::testing::raw_bytes;
 
 using ::testing::HasSubstr;
 using tg::Tensor;
 namespace nn = tg::nn;
 namespace fs = std::filesystem;
 using namespace std::string_literals;
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const tg::Error& error) {
-    return error.what();
-  }
-  return "<no tg::Error was thrown>";
-}
-
-std::string raw_bytes(const Tensor& tensor) {
-  const Tensor contiguous = tensor.contiguous();
-  const std::size_t size = contiguous.numel() * tg::element_size(contiguous.dtype());
-  return size == 0 ? std::string() : std::string(static_cast<const char*>(contiguous.raw_data()), size);
-}
-
-void expect_identical(const Tensor& actual, const Tensor& expected, const std::string& name) {
-  ASSERT_TRUE(actual.defined()) << name;
-  EXPECT_EQ(actual.dtype(), expected.dtype()) << name;
-  EXPECT_EQ(actual.sizes(), expected.sizes()) << name;
-  EXPECT_EQ(raw_bytes(actual), raw_bytes(expected)) << name << ": values differ";
-}
 
 // A file path in a fresh directory that is removed at the end of the test.
 class TempFile {
@@ -200,7 +185,7 @@ TEST(SaveLoadTensorList, AFileWithoutMetadataNeedsTheNumberedNames) {
 
   std::istringstream holes(
       tg::serialize_safetensors(std::map<std::string, Tensor>{{"0", tg::ones({2})}, {"2", tg::ones({1})}}));
-  EXPECT_THAT(error_of([&] { tg::load(loaded, holes); }),
+  EXPECT_THAT(error_message([&] { tg::load(loaded, holes); }),
               HasSubstr("load: <stream> is not a list of tensors: its 2 tensors {\"0\", \"2\"} are not named "
                         "\"0\" to \"1\""));
   EXPECT_EQ(loaded.size(), 2u);  // nothing appended
@@ -273,24 +258,24 @@ TEST(SaveLoadErrors, TheWrongKindOfFileIsRefused) {
   TempFile file;
   tg::save(std::vector<Tensor>{tg::ones({2})}, file.path("list.safetensors"));
   Tensor tensor;
-  EXPECT_THAT(error_of([&] { tg::load(tensor, file.path("list.safetensors")); }),
+  EXPECT_THAT(error_message([&] { tg::load(tensor, file.path("list.safetensors")); }),
               HasSubstr("holds a checkpoint of \"tensor_list\", not of \"tensor\""));
   EXPECT_FALSE(tensor.defined());
 
   tg::save(tg::ones({2}), file.path("tensor.safetensors"));
   std::vector<Tensor> list;
-  EXPECT_THAT(error_of([&] { tg::load(list, file.path("tensor.safetensors")); }),
+  EXPECT_THAT(error_message([&] { tg::load(list, file.path("tensor.safetensors")); }),
               HasSubstr("holds a checkpoint of \"tensor\", not of \"tensor_list\""));
 
   TwoLayer net;
   tg::save(net, file.path("net.safetensors"));
-  EXPECT_THAT(error_of([&] { tg::load(tensor, file.path("net.safetensors")); }),
+  EXPECT_THAT(error_message([&] { tg::load(tensor, file.path("net.safetensors")); }),
               HasSubstr("load: \"" + file.path("net.safetensors") +
                         "\" holds a checkpoint of \"module\", not of \"tensor\""));
-  EXPECT_THAT(error_of([&] { tg::load(net, file.path("tensor.safetensors")); }),
+  EXPECT_THAT(error_message([&] { tg::load(net, file.path("tensor.safetensors")); }),
               HasSubstr("holds a checkpoint of \"tensor\", not of \"module\""));
   tg::optim::SGD sgd(net->parameters(), tg::optim::SGDOptions(0.1));
-  EXPECT_THAT(error_of([&] { tg::load(sgd, file.path("list.safetensors")); }),
+  EXPECT_THAT(error_message([&] { tg::load(sgd, file.path("list.safetensors")); }),
               HasSubstr("holds a checkpoint of \"tensor_list\", not of \"optimizer\""));
 }
 
@@ -298,7 +283,7 @@ TEST(SaveLoadErrors, PlainFilesMustHoldOneTensorNamedZero) {
   std::istringstream two(tg::serialize_safetensors(
       std::map<std::string, Tensor>{{"weight", tg::ones({2})}, {"bias", tg::ones({1})}}));
   Tensor tensor;
-  EXPECT_THAT(error_of([&] { tg::load(tensor, two); }),
+  EXPECT_THAT(error_message([&] { tg::load(tensor, two); }),
               HasSubstr("<stream> is not a tensor file: a tensor file holds one tensor named \"0\", this one "
                         "holds 2 {\"bias\", \"weight\"}"));
 }
@@ -306,23 +291,24 @@ TEST(SaveLoadErrors, PlainFilesMustHoldOneTensorNamedZero) {
 TEST(SaveLoadErrors, MissingCorruptAndUnreadableSources) {
   TempFile file;
   Tensor tensor;
-  EXPECT_THAT(error_of([&] { tg::load(tensor, file.path("missing.safetensors")); }),
+  EXPECT_THAT(error_message([&] { tg::load(tensor, file.path("missing.safetensors")); }),
               HasSubstr("load_safetensors: cannot open \"" + file.path("missing.safetensors") + "\""));
   std::istringstream garbage("not a safetensors file at all");
-  EXPECT_THAT(error_of([&] { tg::load(tensor, garbage); }),
+  EXPECT_THAT(error_message([&] { tg::load(tensor, garbage); }),
               HasSubstr("deserialize_safetensors: <stream>: the header length"));
   std::istringstream truncated(
       tg::serialize_safetensors(std::map<std::string, Tensor>{{"0", tg::ones({4})}}).substr(0, 40));
-  EXPECT_THAT(error_of([&] { tg::load(tensor, truncated); }), HasSubstr("<stream>"));
+  EXPECT_THAT(error_message([&] { tg::load(tensor, truncated); }), HasSubstr("<stream>"));
   std::istringstream failed;
   failed.setstate(std::ios::failbit);
-  EXPECT_THAT(error_of([&] { tg::load(tensor, failed); }),
+  EXPECT_THAT(error_message([&] { tg::load(tensor, failed); }),
               HasSubstr("load: the stream cannot be read (its state is not good)"));
   std::ostringstream closed;
   closed.setstate(std::ios::badbit);
-  EXPECT_THAT(error_of([&] { tg::save(tg::ones({2}), closed); }), HasSubstr("bytes to the stream failed"));
-  EXPECT_THAT(error_of([&] { tg::save(Tensor(), closed); }), HasSubstr("save: the tensor is undefined"));
-  EXPECT_THAT(error_of([&] {
+  EXPECT_THAT(error_message([&] { tg::save(tg::ones({2}), closed); }),
+              HasSubstr("bytes to the stream failed"));
+  EXPECT_THAT(error_message([&] { tg::save(Tensor(), closed); }), HasSubstr("save: the tensor is undefined"));
+  EXPECT_THAT(error_message([&] {
                 tg::save(std::vector<Tensor>{tg::ones({1}), Tensor()}, closed);
               }),
               HasSubstr("save: tensor 1 of the list is undefined"));
@@ -333,7 +319,7 @@ TEST(SaveLoadErrors, BoolBytesOtherThanZeroAndOneAreRefused) {
       tg::serialize_safetensors(std::map<std::string, Tensor>{{"0", ints({1, 0, 1}, {3}, tg::kBool)}});
   bytes[bytes.size() - 2] = 2;
   EXPECT_THAT(
-      error_of([&] { tg::deserialize_safetensors(bytes); }),
+      error_message([&] { tg::deserialize_safetensors(bytes); }),
       HasSubstr("tensor \"0\" is BOOL but its element 1 is the byte 2 (booleans are stored as 0 or 1)"));
 }
 

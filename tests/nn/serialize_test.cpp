@@ -28,9 +28,15 @@
 #include <tapegrad/optim/sgd.hpp>
 #include <tapegrad/tapegrad.hpp>
 
+#include "support/error_message.hpp"
 #include "support/fixture_reader.hpp"
+#include "support/tensor_bytes.hpp"
 
 namespace {
+
+using tg::testing::error_message;
+using tg::testing::expect_identical;
+using tg::testing::raw_bytes;
 
 using namespace std::string_literals;
 using ::testing::HasSubstr;
@@ -92,32 +98,8 @@ std::string make_file(const std::string& header, const std::string& data = "") {
   return le64(header.size()) + header + data;
 }
 
-// The message of the tg::Error `f` throws (any other exception fails the test by escaping).
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const tg::Error& error) {
-    return error.what();
-  }
-  return "<no tg::Error was thrown>";
-}
-
 std::string parse_error(const std::string& bytes) {
-  return error_of([&] { tg::deserialize_safetensors(bytes); });
-}
-
-// The raw bytes of a tensor's elements (row-major), for bit-exact comparisons.
-std::string raw_bytes(const Tensor& tensor) {
-  const Tensor contiguous = tensor.contiguous();
-  const std::size_t size = contiguous.numel() * tg::element_size(contiguous.dtype());
-  return size == 0 ? std::string() : std::string(static_cast<const char*>(contiguous.raw_data()), size);
-}
-
-void expect_identical(const Tensor& actual, const Tensor& expected, const std::string& name) {
-  ASSERT_TRUE(actual.defined()) << name;
-  EXPECT_EQ(actual.dtype(), expected.dtype()) << name;
-  EXPECT_EQ(actual.sizes(), expected.sizes()) << name;
-  EXPECT_EQ(raw_bytes(actual), raw_bytes(expected)) << name << ": values differ";
+  return error_message([&] { tg::deserialize_safetensors(bytes); });
 }
 
 tg::OrderedDict<Tensor> sample_tensors() {
@@ -449,17 +431,17 @@ TEST(SafetensorsCorrupt, FileErrorsNameThePath) {
   write_bytes(path,
               make_file(R"({"layer.weight":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]}})", "short"));
   EXPECT_THAT(
-      error_of([&] { tg::load_safetensors(path); }),
+      error_message([&] { tg::load_safetensors(path); }),
       HasSubstr("load_safetensors: \"" + path +
                 "\": tensor \"layer.weight\": data_offsets [0, 16] run past "
                 "the end of the data (5 bytes after the header); the file is truncated or corrupted"));
-  EXPECT_THAT(error_of([&] { tg::load_safetensors(dir.file("missing.safetensors")); }),
+  EXPECT_THAT(error_message([&] { tg::load_safetensors(dir.file("missing.safetensors")); }),
               HasSubstr("load_safetensors: cannot open \"" + dir.file("missing.safetensors") +
                         "\": No such file or directory"));
   write_bytes(path, "\x05\0\0"s);
-  EXPECT_THAT(error_of([&] { tg::load_safetensors(path); }), HasSubstr("3 bytes are too few"));
+  EXPECT_THAT(error_message([&] { tg::load_safetensors(path); }), HasSubstr("3 bytes are too few"));
   write_bytes(path, le64(64) + "{}");
-  EXPECT_THAT(error_of([&] { tg::load_safetensors(path); }),
+  EXPECT_THAT(error_message([&] { tg::load_safetensors(path); }),
               HasSubstr("the header length 64 runs past the end of the 10-byte file"));
 }
 
@@ -620,28 +602,28 @@ TEST(SafetensorsAtomicSave, FailuresNameThePathAndLeaveNothingBehind) {
   tensors.insert("w", tg::ones({2}));
   // The target is a directory: the rename fails after the data was written.
   fs::create_directory(dir.path() / "target");
-  EXPECT_THAT(error_of([&] { tg::save_safetensors(tensors, dir.file("target")); }),
+  EXPECT_THAT(error_message([&] { tg::save_safetensors(tensors, dir.file("target")); }),
               HasSubstr("save_safetensors: cannot save \"" + dir.file("target") + "\": renaming"));
   EXPECT_EQ(dir.listing(), std::vector<std::string>{"target"});
   EXPECT_TRUE(fs::is_empty(dir.path() / "target"));
   // The directory does not exist.
-  EXPECT_THAT(error_of([&] { tg::save_safetensors(tensors, dir.file("missing/model.safetensors")); }),
+  EXPECT_THAT(error_message([&] { tg::save_safetensors(tensors, dir.file("missing/model.safetensors")); }),
               HasSubstr("cannot create a temporary file in \"" + dir.file("missing") +
                         "\": No such file or directory"));
-  EXPECT_THAT(error_of([&] { tg::save_safetensors(tensors, dir.file("sub/")); }),
+  EXPECT_THAT(error_message([&] { tg::save_safetensors(tensors, dir.file("sub/")); }),
               HasSubstr("names a directory"));
   // Bad contents are refused before any file is created.
   tg::OrderedDict<Tensor> bad;
   bad.insert("__metadata__", tg::ones({1}));
-  EXPECT_THAT(error_of([&] { tg::save_safetensors(bad, dir.file("bad.safetensors")); }),
+  EXPECT_THAT(error_message([&] { tg::save_safetensors(bad, dir.file("bad.safetensors")); }),
               HasSubstr("\"__metadata__\" is reserved"));
   tg::OrderedDict<Tensor> undefined;
   undefined.insert("w", Tensor());
-  EXPECT_THAT(error_of([&] { tg::save_safetensors(undefined, dir.file("bad.safetensors")); }),
+  EXPECT_THAT(error_message([&] { tg::save_safetensors(undefined, dir.file("bad.safetensors")); }),
               HasSubstr("tensor \"w\" is undefined"));
   tg::OrderedDict<Tensor> bad_utf8;
   bad_utf8.insert("\xff", tg::ones({1}));
-  EXPECT_THAT(error_of([&] { tg::save_safetensors(bad_utf8, dir.file("bad.safetensors")); }),
+  EXPECT_THAT(error_message([&] { tg::save_safetensors(bad_utf8, dir.file("bad.safetensors")); }),
               HasSubstr("not valid UTF-8"));
   EXPECT_EQ(dir.listing(), std::vector<std::string>{"target"});
 
@@ -649,7 +631,7 @@ TEST(SafetensorsAtomicSave, FailuresNameThePathAndLeaveNothingBehind) {
   if (::geteuid() != 0) {
     fs::create_directory(dir.path() / "locked");
     fs::permissions(dir.path() / "locked", fs::perms::owner_read | fs::perms::owner_exec);
-    EXPECT_THAT(error_of([&] { tg::save_safetensors(tensors, dir.file("locked/model.safetensors")); }),
+    EXPECT_THAT(error_message([&] { tg::save_safetensors(tensors, dir.file("locked/model.safetensors")); }),
                 HasSubstr("Permission denied"));
     fs::permissions(dir.path() / "locked", fs::perms::owner_all);
   }
@@ -741,7 +723,7 @@ TEST(Checkpoint, MismatchedModulesAreListedAndNothingIsLoaded) {
   };
   auto other = std::make_shared<OtherImpl>();
   const Tensor before = other->fc1->weight.clone();
-  const std::string message = error_of([&] { tg::load(other, path); });
+  const std::string message = error_message([&] { tg::load(other, path); });
   EXPECT_THAT(message, HasSubstr("load: \"" + path + "\" does not fit the module (nothing was loaded)"));
   EXPECT_THAT(message, HasSubstr("missing from the checkpoint (2): \"fc3.weight\", \"fc3.bias\""));
   EXPECT_THAT(message, HasSubstr("not in the module (2): \"steps\", \"scale\""));
@@ -755,7 +737,7 @@ TEST(Checkpoint, MismatchedModulesAreListedAndNothingIsLoaded) {
   Block float64_block;
   float64_block->to(tg::kFloat64);
   EXPECT_THAT(
-      error_of([&] { tg::load(float64_block, path); }),
+      error_message([&] { tg::load(float64_block, path); }),
       HasSubstr("\"fc1.weight\" is [3, 4] float32 in the checkpoint but [3, 4] float64 in the module"));
 }
 
@@ -777,14 +759,14 @@ TEST(Checkpoint, NamedTensorMapsAndContentChecks) {
   Block block;
   tg::optim::SGD sgd(block->parameters(), tg::optim::SGDOptions(0.1));
   tg::save(sgd, dir.file("sgd.safetensors"));
-  EXPECT_THAT(error_of([&] { tg::load(block, dir.file("sgd.safetensors")); }),
+  EXPECT_THAT(error_message([&] { tg::load(block, dir.file("sgd.safetensors")); }),
               HasSubstr("holds a checkpoint of \"optimizer\", not of \"module\""));
   tg::save(block, dir.file("block.safetensors"));
-  EXPECT_THAT(error_of([&] { tg::load(sgd, dir.file("block.safetensors")); }),
+  EXPECT_THAT(error_message([&] { tg::load(sgd, dir.file("block.safetensors")); }),
               HasSubstr("holds a checkpoint of \"module\", not of \"optimizer\""));
   // Files without the marker (e.g. PyTorch's) are accepted; an optimizer's own errors name the file.
   tg::save(std::map<std::string, Tensor>{{"junk", tg::ones({1})}}, dir.file("junk.safetensors"));
-  EXPECT_THAT(error_of([&] { tg::load(sgd, dir.file("junk.safetensors")); }),
+  EXPECT_THAT(error_message([&] { tg::load(sgd, dir.file("junk.safetensors")); }),
               HasSubstr("load: \"" + dir.file("junk.safetensors") + "\": SGD.load_state_dict"));
 }
 

@@ -13,21 +13,16 @@
 
 #include <tapegrad/tapegrad.hpp>
 
+#include "support/error_message.hpp"
+
 namespace {
+
+using tg::testing::error_message;
 
 using namespace tg::optim;
 using ::testing::HasSubstr;
 using tg::Tensor;
 using namespace std::string_literals;
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const tg::Error& error) {
-    return error.what();
-  }
-  return "<no tg::Error was thrown>";
-}
 
 // ---- LBFGS
 
@@ -134,19 +129,19 @@ TEST(LBFGSState, BadStatesAreRefusedAndChangeNothing) {
   std::map<std::string, Tensor> state = good;
   state["state.0.d"] = tg::zeros({5}, tg::kFloat64);
   EXPECT_THAT(
-      error_of([&] { target.load_state_dict(state); }),
+      error_message([&] { target.load_state_dict(state); }),
       HasSubstr("LBFGS.load_state_dict: 'state.0.d' must be a float tensor of shape [6], got float64 of "
                 "shape [5]"));
   state = good;
   state.erase("state.0.ro");
-  EXPECT_THAT(error_of([&] { target.load_state_dict(state); }), HasSubstr("missing key 'state.0.ro'"));
+  EXPECT_THAT(error_message([&] { target.load_state_dict(state); }), HasSubstr("missing key 'state.0.ro'"));
   state = good;
   state["state.0.al"] = tg::zeros({1}, tg::kFloat64);
-  EXPECT_THAT(error_of([&] { target.load_state_dict(state); }),
+  EXPECT_THAT(error_message([&] { target.load_state_dict(state); }),
               HasSubstr("unexpected key 'state.0.al' for LBFGS"));
   state = good;
   state["param_groups.0.lr"] = tg::scalar_tensor(-1.0, tg::kFloat64);  // the base's check fails last
-  EXPECT_THAT(error_of([&] { target.load_state_dict(state); }), HasSubstr("Invalid learning rate"));
+  EXPECT_THAT(error_message([&] { target.load_state_dict(state); }), HasSubstr("Invalid learning rate"));
   EXPECT_EQ(target.n_iter(), 0);
   EXPECT_EQ(target.func_evals(), 0);
 
@@ -193,10 +188,10 @@ TEST(SchedulerState, CosineAnnealingWarmRestartsSavesItsPositionInTheCycle) {
 
   std::map<std::string, Tensor> bad = state;
   bad["T_cur"] = tg::scalar_tensor(8, tg::kInt64);
-  EXPECT_THAT(error_of([&] { resumed.load_state_dict(bad); }),
+  EXPECT_THAT(error_message([&] { resumed.load_state_dict(bad); }),
               HasSubstr("T_cur = 8 and T_i = 8 do not describe a position in a cycle"));
   bad.erase("T_i");
-  EXPECT_THAT(error_of([&] { resumed.load_state_dict(bad); }), HasSubstr("missing key 'T_i'"));
+  EXPECT_THAT(error_message([&] { resumed.load_state_dict(bad); }), HasSubstr("missing key 'T_i'"));
 }
 
 TEST(SchedulerState, SequentialLRSavesItsSchedulers) {
@@ -225,18 +220,18 @@ TEST(SchedulerState, SequentialLRSavesItsSchedulers) {
   auto other = build(other_optimizer);
   std::map<std::string, Tensor> bad = state;
   bad.erase("_schedulers.1.T_i");
-  EXPECT_THAT(error_of([&] { other->load_state_dict(bad); }), HasSubstr("missing key 'T_i'"));
+  EXPECT_THAT(error_message([&] { other->load_state_dict(bad); }), HasSubstr("missing key 'T_i'"));
   EXPECT_EQ(other->last_epoch(), 0);
   EXPECT_EQ(other->state_dict().at("_schedulers.0.last_epoch").item<std::int64_t>(), 0);
   bad = state;
   bad["_schedulers.2.last_epoch"] = tg::scalar_tensor(1, tg::kInt64);
   EXPECT_THAT(
-      error_of([&] { other->load_state_dict(bad); }),
+      error_message([&] { other->load_state_dict(bad); }),
       HasSubstr("SequentialLR.load_state_dict: '_schedulers.2.last_epoch' is for scheduler 2 but there are "
                 "only 2"));
   bad = state;
   bad["_schedulers.x.last_epoch"] = tg::scalar_tensor(1, tg::kInt64);
-  EXPECT_THAT(error_of([&] { other->load_state_dict(bad); }),
+  EXPECT_THAT(error_message([&] { other->load_state_dict(bad); }),
               HasSubstr("unexpected key '_schedulers.x.last_epoch'"));
 }
 
