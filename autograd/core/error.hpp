@@ -17,6 +17,14 @@ class Error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// c10::str / torch::str: the parts streamed into one string (tg::str(module) gives its libtorch printout).
+template <class... Parts>
+std::string str(const Parts&... parts) {
+  std::ostringstream out;
+  (out << ... << parts);
+  return out.str();
+}
+
 /// Throws tg::Error("<op>: <parts...>") when `ok` is false. The message is only built on failure.
 template <class... Parts>
 void check(bool ok, std::string_view op, const Parts&... parts) {

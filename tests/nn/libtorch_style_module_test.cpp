@@ -280,3 +280,10 @@ TEST(LibtorchStyleModule, OptionsHeavyConstruction) {
 }
 
 }  // namespace
+
+TEST(LibtorchStyleModule, StrPrintsModulesAndConcatenatesParts) {
+  EXPECT_EQ(torch::str(torch::nn::Linear(784, 128)),
+            "torch::nn::Linear(in_features=784, out_features=128, bias=true)");
+  EXPECT_EQ(torch::str("epoch ", 3, ", lr=", 0.5), "epoch 3, lr=0.5");
+  EXPECT_EQ(torch::str(), "");
+}

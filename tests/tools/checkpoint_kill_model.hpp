@@ -2,6 +2,7 @@
 // The training run of the checkpoint kill test, shared by the child process that trains and saves
 // (checkpoint_kill_child.cpp) and the test that kills it and checks what is on disk.
 #include <cstdint>
+#include <cstring>
 #include <memory>
 
 #include <tapegrad/optim/sgd.hpp>
@@ -21,7 +22,7 @@ inline std::unique_ptr<tg::optim::SGD> make_optimizer(const tg::nn::Sequential& 
   return std::make_unique<tg::optim::SGD>(model->parameters(), tg::optim::SGDOptions(0.01).momentum(0.9));
 }
 
-/// FNV-1a over the bytes of every parameter and every optimizer state tensor, in a fixed order:
+/// FNV-1a-style over the 64-bit words of every parameter and every optimizer state tensor, in a fixed order:
 /// equal fingerprints mean the same training state.
 inline std::uint64_t fingerprint(const tg::nn::Sequential& model, const tg::optim::Optimizer& optimizer) {
   std::uint64_t hash = 1469598103934665603ull;
@@ -33,7 +34,15 @@ inline std::uint64_t fingerprint(const tg::nn::Sequential& model, const tg::opti
                             : static_cast<const void*>(values.data_ptr<std::int64_t>());
     const auto* data = static_cast<const unsigned char*>(start);
     const auto size = static_cast<std::size_t>(values.numel()) * tg::element_size(values.dtype());
-    for (std::size_t i = 0; i < size; ++i) hash = (hash ^ data[i]) * 1099511628211ull;
+    // Eight bytes a step (then the tail byte by byte): the test and the child hash ~9 MB per state,
+    // which byte by byte dominated the test's time under the sanitizers.
+    std::size_t i = 0;
+    for (; i + 8 <= size; i += 8) {
+      std::uint64_t word;
+      std::memcpy(&word, data + i, 8);
+      hash = (hash ^ word) * 1099511628211ull;
+    }
+    for (; i < size; ++i) hash = (hash ^ data[i]) * 1099511628211ull;
   };
   for (const auto& item : model->named_parameters()) mix(item.value());
   for (const auto& [key, value] : optimizer.state_dict()) mix(value);
