@@ -1,6 +1,7 @@
 #include <cmath>
 
 #include <tapegrad/autograd/engine/grad_mode.hpp>
+#include <tapegrad/autograd/kernels/parallel_for.hpp>
 #include <tapegrad/autograd/tensor/factories.hpp>
 #include <tapegrad/optim/adam.hpp>
 #include <tapegrad/optim/fused_update.hpp>
@@ -43,10 +44,7 @@ void adam_kernel(T* param, const T* grad, T* m, T* v, T* v_max, std::int64_t n, 
   const T bias_correction2_sqrt = static_cast<T>(s.bias_correction2_sqrt);
   const T decay_factor = static_cast<T>(s.decay_factor), l2 = static_cast<T>(s.l2);
   const bool decoupled = s.decoupled, amsgrad = v_max != nullptr;
-#pragma omp parallel for simd num_threads(kernels::num_threads()) if (parallel                            \
-                                                                      : n >= kernels::kParallelThreshold) \
-    schedule(static)
-  for (std::int64_t i = 0; i < n; ++i) {
+  kernels::parallel_for(n, n >= kernels::kParallelThreshold, [=](std::int64_t i) {
     T g = grad[i];
     T p = param[i];
     // AdamW: p = p * (1 - lr * weight_decay), applied before the moments are updated.
@@ -70,7 +68,7 @@ void adam_kernel(T* param, const T* grad, T* m, T* v, T* v_max, std::int64_t n, 
     // denom = sqrt(v) / sqrt(1 - beta2^t) + eps; p = p - lr / (1 - beta1^t) * m / denom
     const T denom = std::sqrt(moment) / bias_correction2_sqrt + eps;
     param[i] = p - step_size * (first / denom);
-  }
+  });
 }
 
 // One Adam/AdamW update of `param` (PyTorch 1.13's _single_tensor_adam / _single_tensor_adamw), in one

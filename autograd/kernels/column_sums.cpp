@@ -51,7 +51,9 @@ void sum_columns(const T* in, std::int64_t rows, std::int64_t columns, T* result
   const auto add_rows = [&](int thread, int team) {
     double* total = partial.data() + thread * columns;
     const std::int64_t begin = rows * thread / team, end = rows * (thread + 1) / team;
-    for (std::int64_t i = begin; i < end; ++i) add_row(in + i * columns, copy_row(i), total, 0, columns);
+    isa_run([&] {
+      for (std::int64_t i = begin; i < end; ++i) add_row(in + i * columns, copy_row(i), total, 0, columns);
+    });
   };
   if (threads > 1) {
 #pragma omp parallel num_threads(threads)

@@ -1,7 +1,7 @@
 #include <tapegrad/autograd/kernels/dispatch.hpp>
 #include <tapegrad/autograd/kernels/fast_math.hpp>
 #include <tapegrad/autograd/kernels/gelu.hpp>
-#include <tapegrad/autograd/kernels/threads.hpp>
+#include <tapegrad/autograd/kernels/parallel_for.hpp>
 
 namespace tg::kernels {
 namespace {
@@ -39,14 +39,12 @@ struct TanhForm {
 
 template <class Form, class T>
 void forward_loop(const T* x, T* y, std::int64_t n) {
-#pragma omp parallel for num_threads(kernels::num_threads()) if (n >= kParallelThreshold) schedule(static)
-  for (std::int64_t i = 0; i < n; ++i) y[i] = Form::value(x[i]);
+  parallel_for(n, n >= kParallelThreshold, [=](std::int64_t i) { y[i] = Form::value(x[i]); });
 }
 
 template <class Form, class T>
 void backward_loop(const T* grad, const T* x, T* dx, std::int64_t n) {
-#pragma omp parallel for num_threads(kernels::num_threads()) if (n >= kParallelThreshold) schedule(static)
-  for (std::int64_t i = 0; i < n; ++i) dx[i] = grad[i] * Form::derivative(x[i]);
+  parallel_for(n, n >= kParallelThreshold, [=](std::int64_t i) { dx[i] = grad[i] * Form::derivative(x[i]); });
 }
 
 }  // namespace

@@ -80,13 +80,23 @@ Tensor sum_kernel(const ReductionPlan& plan, Dtype dtype) {
     // Accumulated in double; `simd` lets the compiler split the sum over vector lanes (it may not
     // reorder additions otherwise), which is what makes these loops run at memory bandwidth.
     if (outer == 1) {
+      const auto range_sum = [&](std::int64_t begin, std::int64_t end) {
+        double part = 0;
+        kernels::isa_run([&] {
+#pragma omp simd reduction(+ : part)
+          for (std::int64_t j = begin; j < end; ++j) part += static_cast<double>(in[j]);
+        });
+        return part;
+      };
       double total = 0;
       if (inner >= kernels::kParallelThreshold) {
-#pragma omp parallel for simd num_threads(kernels::num_threads()) reduction(+ : total) schedule(static)
-        for (std::int64_t j = 0; j < inner; ++j) total += static_cast<double>(in[j]);
+#pragma omp parallel num_threads(kernels::num_threads()) reduction(+ : total)
+        {
+          const std::int64_t team = omp_get_num_threads(), thread = omp_get_thread_num();
+          total += range_sum(inner * thread / team, inner * (thread + 1) / team);
+        }
       } else {
-#pragma omp simd reduction(+ : total)
-        for (std::int64_t j = 0; j < inner; ++j) total += static_cast<double>(in[j]);
+        total = range_sum(0, inner);
       }
       result[0] = static_cast<T>(total);
       return;
