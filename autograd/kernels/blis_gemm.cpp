@@ -109,6 +109,8 @@ Choice choose_for(const Cpu& cpu) {
   if (cpu.amd && cpu.family == 25 && cpu.avx2_fma) return {BLIS_ARCH_ZEN3, where};
   if (cpu.avx512) return {BLIS_ARCH_SKX, "AVX-512F, " + where};
   if (cpu.avx2_fma) return {cpu.amd ? BLIS_ARCH_ZEN3 : BLIS_ARCH_HASWELL, "AVX2+FMA, " + where};
+  if (active_isa() < detected_isa())
+    return {BLIS_ARCH_GENERIC, "TG_CPU_ISA=" + std::string(isa_name(active_isa()))};
   return {-1, "chosen by BLIS, no AVX2 on " + where};
 }
 

@@ -19,41 +19,44 @@ namespace tg::kernels {
 namespace isa_detail {
 
 template <class Body>
-[[gnu::flatten]] void baseline_for(std::int64_t begin, std::int64_t end, Body body) {
-  for (std::int64_t i = begin; i < end; ++i) body(i);
+[[gnu::flatten]] auto baseline_run(Body body) {
+  return body();
 }
 
 template <class Body>
-[[gnu::target("avx2,fma"), gnu::flatten]] void avx2_for(std::int64_t begin, std::int64_t end, Body body) {
-  for (std::int64_t i = begin; i < end; ++i) body(i);
+[[gnu::target("avx2,fma"), gnu::flatten]] auto avx2_run(Body body) {
+  return body();
 }
 
 template <class Body>
-[[gnu::target("avx2,fma,avx512f,avx512dq,avx512bw,avx512vl"), gnu::flatten]] void avx512_for(
-    std::int64_t begin, std::int64_t end, Body body) {
-  for (std::int64_t i = begin; i < end; ++i) body(i);
+[[gnu::target("avx2,fma,avx512f,avx512dq,avx512bw,avx512vl"), gnu::flatten]] auto avx512_run(Body body) {
+  return body();
 }
 
 }  // namespace isa_detail
 
-/// Runs body(i) for every i in [begin, end), compiled for the active instruction-set level.
+/// Returns body(), compiled for the active instruction-set level. The body should capture by value (or
+/// keep its accumulators local): a loop reading a captured reference may have to reload it after every
+/// store, which keeps the compiler from vectorizing it.
 template <class Body>
-void isa_for(std::int64_t begin, std::int64_t end, Body body) {
+auto isa_run(Body body) {
   switch (active_isa()) {
     case Isa::avx512:
-      return isa_detail::avx512_for(begin, end, body);
+      return isa_detail::avx512_run(body);
     case Isa::avx2:
-      return isa_detail::avx2_for(begin, end, body);
+      return isa_detail::avx2_run(body);
     case Isa::baseline:
       break;
   }
-  isa_detail::baseline_for(begin, end, body);
+  return isa_detail::baseline_run(body);
 }
 
-/// Runs body() once, compiled for the active level: for a kernel whose loops are not a plain index range.
+/// Runs body(i) for every i in [begin, end), compiled for the active instruction-set level.
 template <class Body>
-void isa_run(Body body) {
-  isa_for(0, 1, [&](std::int64_t) { body(); });
+void isa_for(std::int64_t begin, std::int64_t end, Body body) {
+  isa_run([=] {
+    for (std::int64_t i = begin; i < end; ++i) body(i);
+  });
 }
 
 }  // namespace tg::kernels

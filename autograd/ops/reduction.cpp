@@ -80,13 +80,13 @@ Tensor sum_kernel(const ReductionPlan& plan, Dtype dtype) {
     // Accumulated in double; `simd` lets the compiler split the sum over vector lanes (it may not
     // reorder additions otherwise), which is what makes these loops run at memory bandwidth.
     if (outer == 1) {
-      const auto range_sum = [&](std::int64_t begin, std::int64_t end) {
-        double part = 0;
-        kernels::isa_run([&] {
+      const auto range_sum = [in](std::int64_t begin, std::int64_t end) {
+        return kernels::isa_run([=] {
+          double part = 0;
 #pragma omp simd reduction(+ : part)
           for (std::int64_t j = begin; j < end; ++j) part += static_cast<double>(in[j]);
+          return part;
         });
-        return part;
       };
       double total = 0;
       if (inner >= kernels::kParallelThreshold) {
