@@ -44,9 +44,7 @@ void sgd_kernel(T* param, const T* grad, T* buffer, std::int64_t n, const SgdHyp
           weight_decay = static_cast<T>(h.weight_decay);
   const bool nesterov = h.nesterov, decay = h.weight_decay != 0;
   if (buffer == nullptr) {
-#pragma omp parallel for simd num_threads(kernels::num_threads()) if (parallel                            \
-                                                                      : n >= kernels::kParallelThreshold) \
-    schedule(static)
+#pragma omp simd
     for (std::int64_t i = 0; i < n; ++i) {
       // d_p = g + weight_decay * p; p = p - lr * d_p
       const T d_p = decay ? grad[i] + weight_decay * param[i] : grad[i];
@@ -54,9 +52,7 @@ void sgd_kernel(T* param, const T* grad, T* buffer, std::int64_t n, const SgdHyp
     }
     return;
   }
-#pragma omp parallel for simd num_threads(kernels::num_threads()) if (parallel                            \
-                                                                      : n >= kernels::kParallelThreshold) \
-    schedule(static)
+#pragma omp simd
   for (std::int64_t i = 0; i < n; ++i) {
     T d_p = decay ? grad[i] + weight_decay * param[i] : grad[i];
     // buf = momentum * buf + (1 - dampening) * d_p; the first step starts it at d_p, without dampening.
@@ -95,7 +91,11 @@ Tensor SGD::step(LossClosure closure) {
       }
       // .grad() is read, never written.
       fused::update_parameter(param, "SGD", [&]<class T>(T* p, const T* g) {
-        sgd_kernel(p, g, buffer.defined() ? buffer.data_ptr<T>() : nullptr, param.numel(), hyper, first_step);
+        T* momentum = buffer.defined() ? buffer.data_ptr<T>() : nullptr;
+        fused::for_ranges(param.numel(), [&](std::int64_t begin, std::int64_t count) {
+          sgd_kernel(p + begin, g + begin, momentum == nullptr ? nullptr : momentum + begin, count, hyper,
+                     first_step);
+        });
       });
       if (buffer.defined()) tg::detail::impl_of(buffer)->storage->bump_version();
     }

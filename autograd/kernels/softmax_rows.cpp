@@ -3,9 +3,9 @@
 
 #include <tapegrad/autograd/kernels/dispatch.hpp>
 #include <tapegrad/autograd/kernels/fast_math.hpp>
+#include <tapegrad/autograd/kernels/parallel_for.hpp>
 #include <tapegrad/autograd/kernels/row_exp_sum.hpp>
 #include <tapegrad/autograd/kernels/softmax_rows.hpp>
-#include <tapegrad/autograd/kernels/threads.hpp>
 
 namespace tg::kernels {
 namespace {
@@ -84,9 +84,8 @@ void softmax_rows(const Tensor& input, const Tensor& out, std::int64_t row_size,
   dispatch_floating(log ? "log_softmax" : "softmax", input.dtype(), [&]<class T>() {
     const T* x = input.data_ptr<T>();
     T* y = out.data_ptr<T>();
-#pragma omp parallel for num_threads(kernels::num_threads()) if (rows * row_size >= kParallelThreshold && \
-                                                                 rows > 1) schedule(static)
-    for (std::int64_t r = 0; r < rows; ++r) softmax_row(x + r * row_size, y + r * row_size, row_size, log);
+    parallel_for(rows, rows * row_size >= kParallelThreshold && rows > 1,
+                 [&](std::int64_t r) { softmax_row(x + r * row_size, y + r * row_size, row_size, log); });
   });
 }
 
@@ -98,12 +97,10 @@ Tensor softmax_rows_backward(const Tensor& grad, const Tensor& output, std::int6
     const T* pg = g.data_ptr<T>();
     const T* py = y.data_ptr<T>();
     T* out = dx.data_ptr<T>();
-#pragma omp parallel for num_threads(kernels::num_threads()) if (rows * row_size >= kParallelThreshold && \
-                                                                 rows > 1) schedule(static)
-    for (std::int64_t r = 0; r < rows; ++r) {
+    parallel_for(rows, rows * row_size >= kParallelThreshold && rows > 1, [&](std::int64_t r) {
       const std::int64_t offset = r * row_size;
       softmax_row_backward(pg + offset, py + offset, out + offset, row_size, log);
-    }
+    });
   });
   return dx;
 }
@@ -140,9 +137,7 @@ Tensor cross_entropy_rows_backward(const Tensor& logits, const CrossEntropyRows&
     const T* maxima = forward.row_max.data_ptr<T>();
     const T* sums = forward.exp_sum.data_ptr<T>();
     T* out = grad.data_ptr<T>();
-#pragma omp parallel for num_threads(kernels::num_threads()) if (n * classes >= kParallelThreshold && n > 1) \
-    schedule(static)
-    for (std::int64_t r = 0; r < n; ++r) {
+    parallel_for(n, n * classes >= kParallelThreshold && n > 1, [&](std::int64_t r) {
       const T* row = x + r * classes;
       T* out_row = out + r * classes;
       const double scale = scales.size() == 1 ? scales[0] : scales[static_cast<std::size_t>(r)];
@@ -151,7 +146,7 @@ Tensor cross_entropy_rows_backward(const Tensor& logits, const CrossEntropyRows&
 #pragma omp simd
       for (std::int64_t j = 0; j < classes; ++j) out_row[j] = fast::exp_nonpositive(row[j] - top) * factor;
       out_row[targets[static_cast<std::size_t>(r)]] -= static_cast<T>(scale);
-    }
+    });
   });
   return grad;
 }
