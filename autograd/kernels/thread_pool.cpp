@@ -12,7 +12,16 @@ namespace tg::kernels {
 namespace {
 
 // See Note [thread pool wait policy] (thread_pool.hpp). Measurements: bench/notes/contention.md.
-constexpr auto kWorkerSpin = std::chrono::microseconds(20);
+// TG_POOL_SPIN_US overrides it, for measurements.
+constexpr int kWorkerSpinMicroseconds = 20;
+
+std::chrono::microseconds worker_spin() {
+  static const std::chrono::microseconds spin = [] {
+    const char* value = std::getenv("TG_POOL_SPIN_US");
+    return std::chrono::microseconds(value != nullptr ? std::atoi(value) : kWorkerSpinMicroseconds);
+  }();
+  return spin;
+}
 // The caller waits for chunks that are running: they usually end within microseconds.
 constexpr int kCallerSpinRounds = 2000;
 
@@ -100,7 +109,7 @@ class Pool {
   }
 
   std::uint32_t wait_for_next_job(std::uint32_t seen) {
-    const auto until = std::chrono::steady_clock::now() + kWorkerSpin;
+    const auto until = std::chrono::steady_clock::now() + worker_spin();
     while (true) {
       for (int i = 0; i < 64; ++i) {
         const std::uint32_t now = epoch_.load(std::memory_order_acquire);

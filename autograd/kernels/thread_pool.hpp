@@ -9,7 +9,7 @@
 // - The caller splits the work into chunks with fixed boundaries, publishes them, and claims chunks
 //   itself with an atomic counter, like every worker. It waits only for chunks that another thread has
 //   already claimed (and is running); a worker that wakes late finds nothing left and sleeps again.
-// - A worker that runs out of work spins for a short while (kWorkerSpin, ~20 µs: a training loop's next
+// - A worker that runs out of work spins for a short while (~20 µs, TG_POOL_SPIN_US: a training loop's next
 //   parallel call usually comes sooner), then sleeps on a futex (std::atomic::wait) until the next job.
 // - Calls from inside a chunk run serially (no nesting, no deadlock); when several user threads call at
 //   once, one of them has the pool and the others run their chunks serially on their own thread.
