@@ -2,10 +2,11 @@
 # Builds the release configuration, runs every bench/ program with the same threads and environment,
 # and writes BENCHMARKS.md (machine, exact commands, tables, targets met or not).
 #
-#   bench/run.sh [--with-libtorch] [--wait-quiet SECONDS] [--output FILE]
+#   bench/run.sh [--with-libtorch] [--no-native] [--wait-quiet SECONDS] [--output FILE]
 #
 #   --with-libtorch      also build and run bench/compare_libtorch, with libtorch as installed and tuned
 #                        (installs libtorch-dev and libopenblas0-openmp with apt-get when missing)
+#   --no-native          skip the second build (-march=native) and its comparison with the default build
 #   --wait-quiet SECONDS before starting, wait up to SECONDS for the 1-minute load average to drop
 #                        below 0.5 (the machines are shared; the load is recorded either way)
 #   --output FILE        where to write the report (default: BENCHMARKS.md at the repository root)
@@ -18,11 +19,13 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 
 with_libtorch=0
+with_native=1
 wait_quiet=0
 output=$root/BENCHMARKS.md
 while (($#)); do
   case $1 in
     --with-libtorch) with_libtorch=1 ;;
+    --no-native) with_native=0 ;;
     --wait-quiet) wait_quiet=$2; shift ;;
     --output) output=$(realpath -m "$2"); shift ;;
     -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
@@ -32,6 +35,7 @@ while (($#)); do
 done
 
 build_dir=$root/build/bench-release
+native_dir=$root/build/bench-native
 results=$root/build/bench-results
 bin=$build_dir/bench
 python=/usr/bin/python3
@@ -85,7 +89,8 @@ if ((with_libtorch)); then
   fi
 fi
 
-# ---- build: the release preset's flags (Release, -march=native) in a directory of its own
+# ---- build: the release preset (Release, no -march: the build users get) in a directory of its own, and
+# the native preset (-march=native) for the comparison
 log "building (release) in ${build_dir#$root/}"
 targets=(bench_peak bench_gemm bench_elementwise bench_train_step bench_overhead contention)
 ((with_libtorch)) && targets+=(compare_libtorch contention_libtorch)
@@ -94,6 +99,14 @@ cmake --preset release -B "$build_dir" -DTAPEGRAD_BUILD_TESTS=OFF -DTAPEGRAD_BUI
 cmake --build "$build_dir" -j"$(nproc)" --target "${targets[@]}"
 echo "cmake --preset release -B ${build_dir#$root/} -DTAPEGRAD_BUILD_TESTS=OFF -DTAPEGRAD_BUILD_EXAMPLES=OFF -DTAPEGRAD_BUILD_BENCH=ON -DTAPEGRAD_BENCH_LIBTORCH=$((with_libtorch ? 1 : 0))" >>"$commands"
 echo "cmake --build ${build_dir#$root/} -j$(nproc) --target ${targets[*]}" >>"$commands"
+if ((with_native)); then
+  log "building (native) in ${native_dir#$root/}"
+  cmake --preset native -B "$native_dir" -DTAPEGRAD_BUILD_TESTS=OFF -DTAPEGRAD_BUILD_EXAMPLES=OFF \
+    -DTAPEGRAD_BUILD_BENCH=ON -DTAPEGRAD_BENCH_LIBTORCH=0 >"$results/configure-native.log"
+  cmake --build "$native_dir" -j"$(nproc)" --target bench_train_step bench_elementwise
+  echo "cmake --preset native -B ${native_dir#$root/} -DTAPEGRAD_BUILD_TESTS=OFF -DTAPEGRAD_BUILD_EXAMPLES=OFF -DTAPEGRAD_BUILD_BENCH=ON -DTAPEGRAD_BENCH_LIBTORCH=0" >>"$commands"
+  echo "cmake --build ${native_dir#$root/} -j$(nproc) --target bench_train_step bench_elementwise" >>"$commands"
+fi
 
 if ((wait_quiet > 0)); then
   log "waiting up to ${wait_quiet}s for a quiet machine"
@@ -116,6 +129,11 @@ export TG_BENCH_COPY_SMALL_GBS_1T TG_BENCH_COPY_SMALL_GBS_ALL
 env | grep '^TG_BENCH_' | sort >"$results/peaks.env"
 echo "export $(paste -sd' ' "$results/peaks.env")" >>"$commands"
 
+# What the default build's kernels chose (instruction set, BLIS kernel set), as TG_VERBOSE=1 logs it.
+TG_VERBOSE=1 OMP_NUM_THREADS=1 "$bin/bench_train_step" '--benchmark_filter=^train_step/a/threads:1$' \
+  --benchmark_min_time=0.01 --benchmark_repetitions=1 2>&1 >/dev/null | grep '^tapegrad:' |
+  sed 's/^tapegrad: //' | paste -sd';' >"$results/isa.txt" || true
+
 log bench_overhead
 run overhead OMP_NUM_THREADS=1 -- "$bin/bench_overhead" $(json overhead)
 log bench_gemm
@@ -137,6 +155,18 @@ run blis_gemms OMP_NUM_THREADS=$threads_all -- "$bin/bench_train_step" \
 # Default threads on purpose (no OMP_NUM_THREADS): what a user gets, idle and next to $(nproc) busy processes.
 log contention
 run contention -- "$bin/contention" "--out=$results/contention.jsonl"
+
+# ---- the same train steps and element-wise kernels built with -march=native
+if ((with_native)); then
+  log "native build: bench_train_step, bench_elementwise"
+  for config in a b c; do
+    for threads in 1 "$threads_all"; do
+      run "native/train_step/$config/$threads" OMP_NUM_THREADS=$threads -- "$native_dir/bench/bench_train_step" \
+        "--benchmark_filter=^train_step/$config/threads:$threads(/|\$)" $(json "native_train_${config}_$threads")
+    done
+  done
+  run native/elementwise OMP_NUM_THREADS=$threads_all -- "$native_dir/bench/bench_elementwise" $(json native_elementwise)
+fi
 
 # ---- libtorch, as installed and tuned (OpenMP OpenBLAS with the right core type, no malloc trimming)
 if ((with_libtorch)); then

@@ -1,6 +1,7 @@
 #include <cmath>
 
 #include <tapegrad/autograd/engine/grad_mode.hpp>
+#include <tapegrad/autograd/kernels/parallel_for.hpp>
 #include <tapegrad/autograd/tensor/factories.hpp>
 #include <tapegrad/optim/adam.hpp>
 #include <tapegrad/optim/fused_update.hpp>
@@ -43,8 +44,7 @@ void adam_kernel(T* param, const T* grad, T* m, T* v, T* v_max, std::int64_t n, 
   const T bias_correction2_sqrt = static_cast<T>(s.bias_correction2_sqrt);
   const T decay_factor = static_cast<T>(s.decay_factor), l2 = static_cast<T>(s.l2);
   const bool decoupled = s.decoupled, amsgrad = v_max != nullptr;
-#pragma omp simd
-  for (std::int64_t i = 0; i < n; ++i) {
+  kernels::parallel_for(n, n >= kernels::kParallelThreshold, [=](std::int64_t i) {
     T g = grad[i];
     T p = param[i];
     // AdamW: p = p * (1 - lr * weight_decay), applied before the moments are updated.
@@ -68,7 +68,7 @@ void adam_kernel(T* param, const T* grad, T* m, T* v, T* v_max, std::int64_t n, 
     // denom = sqrt(v) / sqrt(1 - beta2^t) + eps; p = p - lr / (1 - beta1^t) * m / denom
     const T denom = std::sqrt(moment) / bias_correction2_sqrt + eps;
     param[i] = p - step_size * (first / denom);
-  }
+  });
 }
 
 // One Adam/AdamW update of `param` (PyTorch 1.13's _single_tensor_adam / _single_tensor_adamw), in one
@@ -101,12 +101,8 @@ void adam_update(const Tensor& param, ParamState& state, const AdamHyper& h) {
                            h.decoupled_weight_decay ? 0.0 : h.weight_decay,
                            h.decoupled_weight_decay};
   fused::update_parameter(param, h.optimizer_name, [&]<class T>(T* p, const T* g) {
-    T *m = exp_avg.data_ptr<T>(), *v = exp_avg_sq.data_ptr<T>();
-    T* v_max = max_exp_avg_sq.defined() ? max_exp_avg_sq.data_ptr<T>() : nullptr;
-    fused::for_ranges(param.numel(), [&](std::int64_t begin, std::int64_t count) {
-      adam_kernel(p + begin, g + begin, m + begin, v + begin, v_max == nullptr ? nullptr : v_max + begin,
-                  count, constants);
-    });
+    adam_kernel(p, g, exp_avg.data_ptr<T>(), exp_avg_sq.data_ptr<T>(),
+                max_exp_avg_sq.defined() ? max_exp_avg_sq.data_ptr<T>() : nullptr, param.numel(), constants);
   });
   for (const Tensor& buffer : {exp_avg, exp_avg_sq, max_exp_avg_sq})
     if (buffer.defined()) tg::detail::impl_of(buffer)->storage->bump_version();

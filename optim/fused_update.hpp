@@ -8,19 +8,10 @@
 #include <string_view>
 
 #include <tapegrad/autograd/kernels/dispatch.hpp>
-#include <tapegrad/autograd/kernels/thread_pool.hpp>
+#include <tapegrad/autograd/kernels/threads.hpp>
 #include <tapegrad/optim/optimizer.hpp>
 
 namespace tg::optim::fused {
-
-/// Runs kernel(begin, count) over contiguous pieces of [0, n): on the thread pool for large parameters,
-/// else once over everything. The kernels are element-wise, so the split does not change any value.
-template <class Kernel>
-void for_ranges(std::int64_t n, Kernel&& kernel) {
-  const std::int64_t chunks = n >= kernels::kParallelThreshold ? kernels::chunk_count(n, 4096) : 1;
-  kernels::parallel_ranges(n, chunks,
-                           [&](std::int64_t begin, std::int64_t end) { kernel(begin, end - begin); });
-}
 
 /// The state buffer `name` as a contiguous tensor of the parameter's shape and dtype (load_state_dict
 /// checks shape and dtype; a non-contiguous buffer is replaced by a contiguous copy).

@@ -1,4 +1,5 @@
 #include <tapegrad/autograd/engine/grad_mode.hpp>
+#include <tapegrad/autograd/kernels/parallel_for.hpp>
 #include <tapegrad/optim/fused_update.hpp>
 #include <tapegrad/optim/sgd.hpp>
 
@@ -44,16 +45,14 @@ void sgd_kernel(T* param, const T* grad, T* buffer, std::int64_t n, const SgdHyp
           weight_decay = static_cast<T>(h.weight_decay);
   const bool nesterov = h.nesterov, decay = h.weight_decay != 0;
   if (buffer == nullptr) {
-#pragma omp simd
-    for (std::int64_t i = 0; i < n; ++i) {
+    kernels::parallel_for(n, n >= kernels::kParallelThreshold, [=](std::int64_t i) {
       // d_p = g + weight_decay * p; p = p - lr * d_p
       const T d_p = decay ? grad[i] + weight_decay * param[i] : grad[i];
       param[i] = param[i] + neg_lr * d_p;
-    }
+    });
     return;
   }
-#pragma omp simd
-  for (std::int64_t i = 0; i < n; ++i) {
+  kernels::parallel_for(n, n >= kernels::kParallelThreshold, [=](std::int64_t i) {
     T d_p = decay ? grad[i] + weight_decay * param[i] : grad[i];
     // buf = momentum * buf + (1 - dampening) * d_p; the first step starts it at d_p, without dampening.
     const T b = first_step ? d_p : buffer[i] * momentum + one_minus_dampening * d_p;
@@ -61,7 +60,7 @@ void sgd_kernel(T* param, const T* grad, T* buffer, std::int64_t n, const SgdHyp
     // Nesterov: d_p = d_p + momentum * buf; classical: d_p = buf.
     d_p = nesterov ? d_p + momentum * b : b;
     param[i] = param[i] + neg_lr * d_p;
-  }
+  });
 }
 
 }  // namespace
@@ -91,11 +90,7 @@ Tensor SGD::step(LossClosure closure) {
       }
       // .grad() is read, never written.
       fused::update_parameter(param, "SGD", [&]<class T>(T* p, const T* g) {
-        T* momentum = buffer.defined() ? buffer.data_ptr<T>() : nullptr;
-        fused::for_ranges(param.numel(), [&](std::int64_t begin, std::int64_t count) {
-          sgd_kernel(p + begin, g + begin, momentum == nullptr ? nullptr : momentum + begin, count, hyper,
-                     first_step);
-        });
+        sgd_kernel(p, g, buffer.defined() ? buffer.data_ptr<T>() : nullptr, param.numel(), hyper, first_step);
       });
       if (buffer.defined()) tg::detail::impl_of(buffer)->storage->bump_version();
     }

@@ -15,6 +15,7 @@
 
 #include <tapegrad/autograd/core/error.hpp>
 #include <tapegrad/autograd/kernels/blis_gemm.hpp>
+#include <tapegrad/autograd/kernels/cpu_isa.hpp>
 #include <tapegrad/autograd/kernels/dot_gemm.hpp>
 #include <tapegrad/autograd/kernels/thread_pool.hpp>
 #include <tapegrad/autograd/kernels/xsmm_gemm.hpp>
@@ -61,6 +62,15 @@ Cpu detect_cpu() {
                __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
   cpu.avx2_fma = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 #endif
+  return cpu;
+}
+
+// TG_CPU_ISA=avx2 (cpu_isa.hpp) also keeps BLIS off its AVX-512 kernels. BLIS's set is chosen once per
+// process, at its first call: later changes of the level (tests) do not reach it.
+Cpu capped_to_active_isa(Cpu cpu) {
+  const Isa isa = active_isa();
+  cpu.avx512 = cpu.avx512 && isa >= Isa::avx512;
+  cpu.avx2_fma = cpu.avx2_fma && isa >= Isa::avx2;
   return cpu;
 }
 
@@ -132,6 +142,7 @@ bool verbose() {
 
 // Runs once per process, before any other BLIS call. See Note [BLIS kernel choice].
 void choose_kernels() {
+  active_isa();  // the instruction-set level is chosen (and logged) first: the kernel set depends on it
   std::string reason;
   int wanted = -1;
   const char* user = std::getenv("BLIS_ARCH_TYPE");
@@ -147,7 +158,7 @@ void choose_kernels() {
                      user);
     }
   } else {
-    const Choice choice = choose_for(detect_cpu());
+    const Choice choice = choose_for(capped_to_active_isa(detect_cpu()));
     reason = choice.reason;
     if (choice.id >= 0 && built_with(static_cast<arch_t>(choice.id))) {
       wanted = choice.id;

@@ -59,7 +59,9 @@ void sum_columns(const T* in, std::int64_t rows, std::int64_t columns, T* result
   parallel_chunks(chunks, [&](std::int64_t chunk) {
     double* total = partial.data() + chunk * columns;
     const std::int64_t begin = chunk_begin(rows, chunks, chunk), end = chunk_begin(rows, chunks, chunk + 1);
-    for (std::int64_t i = begin; i < end; ++i) add_row(in + i * columns, copy_row(i), total, 0, columns);
+    isa_run([&] {
+      for (std::int64_t i = begin; i < end; ++i) add_row(in + i * columns, copy_row(i), total, 0, columns);
+    });
   });
   for (std::int64_t j = 0; j < columns; ++j) {
     double value = 0;

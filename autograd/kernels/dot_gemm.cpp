@@ -9,6 +9,7 @@
 #include <type_traits>
 #include <utility>
 
+#include <tapegrad/autograd/kernels/cpu_isa.hpp>
 #include <tapegrad/autograd/kernels/dot_gemm.hpp>
 #include <tapegrad/autograd/kernels/parallel_for.hpp>
 
@@ -214,18 +215,6 @@ void typed_dot_gemm(double alpha, const MatrixView& a, const MatrixView& b, doub
   });
 }
 
-bool cpu_has_avx512f() {
-  static const bool has = [] {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") != 0;
-#else
-    return false;
-#endif
-  }();
-  return has;
-}
-
 std::atomic<int> enabled_state{-1};  // -1: not decided yet
 
 }  // namespace
@@ -235,17 +224,15 @@ bool gemm_dot_kernel_enabled() {
   if (state < 0) {
     const char* value = std::getenv("TG_DOT_GEMM");
     const bool off = value != nullptr && std::strcmp(value, "0") == 0;
-    state = cpu_has_avx512f() && !off ? 1 : 0;
+    state = off ? 0 : 1;
     int expected = -1;
     enabled_state.compare_exchange_strong(expected, state, std::memory_order_relaxed);
     state = enabled_state.load(std::memory_order_relaxed);
   }
-  return state == 1;
+  return state == 1 && active_isa() == Isa::avx512;  // TG_CPU_ISA or a test may lower the level
 }
 
-void set_gemm_dot_kernel(bool enabled) {
-  enabled_state.store(enabled && cpu_has_avx512f() ? 1 : 0, std::memory_order_relaxed);
-}
+void set_gemm_dot_kernel(bool enabled) { enabled_state.store(enabled ? 1 : 0, std::memory_order_relaxed); }
 
 bool dot_gemm_accepts(const MatrixView& a, const MatrixView& b) {
   return gemm_dot_kernel_enabled() && (a.col_stride == 1 || a.cols == 1) &&

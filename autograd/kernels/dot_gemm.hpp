@@ -12,9 +12,9 @@ namespace tg::kernels {
 /// The kernel sums k in blocks of this many elements (each block costs a lane-sum per tile).
 inline constexpr std::int64_t kDotGemmKBlock = 1024;
 
-/// True when the CPU has AVX-512F and the kernel is turned on (the default, unless the environment
-/// variable TG_DOT_GEMM is 0 at the first call). set_gemm_dot_kernel(false) turns it off for the whole
-/// process (A/B benchmarks); it never turns it on for a CPU without AVX-512F.
+/// True when the kernels run with AVX-512 (cpu_isa.hpp's active level) and this kernel is turned on (the
+/// default, unless the environment variable TG_DOT_GEMM is 0 at the first call). set_gemm_dot_kernel(false)
+/// turns it off for the whole process (A/B benchmarks); turned on, it still needs the AVX-512 level.
 bool gemm_dot_kernel_enabled();
 void set_gemm_dot_kernel(bool enabled);
 

@@ -54,7 +54,7 @@ Tensor map(std::string_view op, const Tensor& x, F f) {
     const T* in = input.data_ptr<T>();
     T* result = out.data_ptr<T>();
     const std::int64_t n = input.numel();
-    parallel_for(n, n >= kParallelThreshold, [&](std::int64_t i) { result[i] = static_cast<T>(f(in[i])); });
+    parallel_for(n, n >= kParallelThreshold, [=](std::int64_t i) { result[i] = static_cast<T>(f(in[i])); });
   });
   return out;
 }
@@ -91,7 +91,7 @@ Tensor zip(std::string_view op, const Tensor& a, const Tensor& b, F f) {
     const std::int64_t n = out.numel();
     if (same_sizes && a.is_contiguous() && b.is_contiguous()) {
       parallel_for(n, n >= kParallelThreshold,
-                   [&](std::int64_t i) { po[i] = static_cast<O>(f(pa[i], pb[i])); });
+                   [=](std::int64_t i) { po[i] = static_cast<O>(f(pa[i], pb[i])); });
       return;
     }
     const Shape sa = broadcast_strides(a, out_sizes), sb = broadcast_strides(b, out_sizes);
@@ -131,7 +131,7 @@ Tensor map_any(std::string_view op, const Tensor& x, F f) {
     const T* in = input.data_ptr<T>();
     O* result = static_cast<O*>(out.raw_data());
     const std::int64_t n = input.numel();
-    parallel_for(n, n >= kParallelThreshold, [&](std::int64_t i) { result[i] = static_cast<O>(f(in[i])); });
+    parallel_for(n, n >= kParallelThreshold, [=](std::int64_t i) { result[i] = static_cast<O>(f(in[i])); });
   });
   return out;
 }

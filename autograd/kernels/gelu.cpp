@@ -1,7 +1,7 @@
 #include <tapegrad/autograd/kernels/dispatch.hpp>
 #include <tapegrad/autograd/kernels/fast_math.hpp>
 #include <tapegrad/autograd/kernels/gelu.hpp>
-#include <tapegrad/autograd/kernels/thread_pool.hpp>
+#include <tapegrad/autograd/kernels/parallel_for.hpp>
 
 namespace tg::kernels {
 namespace {
@@ -38,28 +38,13 @@ struct TanhForm {
 };
 
 template <class Form, class T>
-void forward_range(const T* x, T* y, std::int64_t begin, std::int64_t end) {
-  for (std::int64_t i = begin; i < end; ++i) y[i] = Form::value(x[i]);
-}
-
-template <class Form, class T>
-void backward_range(const T* grad, const T* x, T* dx, std::int64_t begin, std::int64_t end) {
-  for (std::int64_t i = begin; i < end; ++i) dx[i] = grad[i] * Form::derivative(x[i]);
-}
-
-std::int64_t chunks_for(std::int64_t n) { return n >= kParallelThreshold ? chunk_count(n, 4096) : 1; }
-
-template <class Form, class T>
 void forward_loop(const T* x, T* y, std::int64_t n) {
-  parallel_ranges(n, chunks_for(n),
-                  [&](std::int64_t begin, std::int64_t end) { forward_range<Form>(x, y, begin, end); });
+  parallel_for(n, n >= kParallelThreshold, [=](std::int64_t i) { y[i] = Form::value(x[i]); });
 }
 
 template <class Form, class T>
 void backward_loop(const T* grad, const T* x, T* dx, std::int64_t n) {
-  parallel_ranges(n, chunks_for(n), [&](std::int64_t begin, std::int64_t end) {
-    backward_range<Form>(grad, x, dx, begin, end);
-  });
+  parallel_for(n, n >= kParallelThreshold, [=](std::int64_t i) { dx[i] = grad[i] * Form::derivative(x[i]); });
 }
 
 }  // namespace

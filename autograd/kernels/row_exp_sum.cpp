@@ -32,6 +32,7 @@
 #include <limits>
 
 #include <tapegrad/autograd/kernels/fast_math.hpp>
+#include <tapegrad/autograd/kernels/isa_loop.hpp>
 #include <tapegrad/autograd/kernels/row_exp_sum.hpp>
 #include <tapegrad/autograd/kernels/thread_pool.hpp>
 
@@ -205,12 +206,6 @@ __attribute__((target("avx512f,avx512dq"))) void avx512_rows(const float* x, std
 #pragma GCC diagnostic pop
 #endif
 
-bool cpu_has_avx512() {
-  // __builtin_cpu_supports also checks that the OS saves the wide registers (XGETBV).
-  static const bool supported = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
-  return supported;
-}
-
 // Whole rows per thread, in contiguous blocks (each thread's prefetches run ahead in its own block).
 template <class RowsFn>
 void for_row_blocks(std::int64_t rows, std::int64_t n, RowsFn&& run) {
@@ -224,25 +219,26 @@ void for_row_blocks(std::int64_t rows, std::int64_t n, RowsFn&& run) {
 
 }  // namespace
 
-bool row_exp_sum_has_avx512() { return cpu_has_avx512(); }
+bool row_exp_sum_has_avx512() { return active_isa() == Isa::avx512; }
 
 void row_max_exp_sum(const float* x, std::int64_t rows, std::int64_t n, float* maxima, float* sums,
                      const std::int64_t* columns, float* picked, RowExpSumPath path) {
-  const bool avx512 = path == RowExpSumPath::best && cpu_has_avx512();
+  const bool avx512 = path == RowExpSumPath::best && row_exp_sum_has_avx512();
   const RowResults<float> out{maxima, sums, columns, picked};
   for_row_blocks(rows, n, [&](std::int64_t begin, std::int64_t end) {
     if (avx512)
       avx512_rows(x, begin, end, rows, n, out);
     else
-      portable_rows(x, begin, end, rows, n, out);
+      isa_run([&] { portable_rows(x, begin, end, rows, n, out); });
   });
 }
 
 void row_max_exp_sum(const double* x, std::int64_t rows, std::int64_t n, double* maxima, double* sums,
                      const std::int64_t* columns, double* picked, RowExpSumPath) {
   const RowResults<double> out{maxima, sums, columns, picked};
-  for_row_blocks(rows, n,
-                 [&](std::int64_t begin, std::int64_t end) { portable_rows(x, begin, end, rows, n, out); });
+  for_row_blocks(rows, n, [&](std::int64_t begin, std::int64_t end) {
+    isa_run([&] { portable_rows(x, begin, end, rows, n, out); });
+  });
 }
 
 }  // namespace tg::kernels

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include <tapegrad/autograd/kernels/cpu_isa.hpp>
 #include <tapegrad/autograd/kernels/xsmm_gemm.hpp>
 
 namespace tg::kernels {
@@ -90,6 +91,15 @@ std::atomic<bool>& enabled_flag() {
   return flag;
 }
 
+// libxsmm generates code for the CPU it finds; a level lowered with TG_CPU_ISA (cpu_isa.hpp) must hold for
+// its kernels too. Decided at the first GEMM: JIT kernels already made are cached by shape.
+void limit_to_active_isa() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (active_isa() == Isa::avx2) libxsmm_set_target_arch("hsw");
+  });
+}
+
 void log_first_use() {
   static std::once_flag once;
   std::call_once(once, [] {
@@ -110,6 +120,8 @@ bool xsmm_gemm(Dtype dtype, double alpha, const MatrixView& a_in, const MatrixVi
                const MatrixView& c_in) {
   if (!gemm_libxsmm_enabled() || alpha != 1.0 || (beta != 0.0 && beta != 1.0)) return false;
   if (dtype != kFloat32 && dtype != kFloat64) return false;
+  if (active_isa() == Isa::baseline) return false;  // its code generators start at SSE4.2
+  limit_to_active_isa();
   MatrixView a = a_in, b = b_in, c = c_in;
   // Column-major C, or a single row or column read either way when that avoids a transposed B: compute
   // Cᵀ = Bᵀ * Aᵀ, whose C is row-major.

@@ -74,7 +74,7 @@ void update(std::string_view op, const Tensor& self, const Tensor& other, F f) {
       const T* in = static_cast<const T*>(other.raw_data());
       const std::int64_t n = self.numel();
       kernels::parallel_for(n, n >= kernels::kParallelThreshold,
-                            [&](std::int64_t i) { out[i] = static_cast<T>(f(out[i], in[i])); });
+                            [=](std::int64_t i) { out[i] = static_cast<T>(f(out[i], in[i])); });
     });
     detail::impl_of(self)->storage->bump_version();
     return;

@@ -74,8 +74,10 @@ ReductionPlan plan_reduction(std::string_view op, const Tensor& x, IntArrayRef d
 template <class T>
 double plain_sum(const T* in, std::int64_t n) {
   double total = 0;
+  kernels::isa_run([&] {
 #pragma omp simd reduction(+ : total)
-  for (std::int64_t j = 0; j < n; ++j) total += static_cast<double>(in[j]);
+    for (std::int64_t j = 0; j < n; ++j) total += static_cast<double>(in[j]);
+  });
   return total;
 }
 

@@ -265,7 +265,8 @@ TEST_F(BlisKernels, VerboseLogsTheChoiceOnce) {
         report_kernel_set(nullptr, "1");  // a second query logs nothing more
       },
       ::testing::ExitedWithCode(0),
-      "^tapegrad: BLIS kernels [a-z0-9]+ \\([^)\n]+\\)\nkernel set: [a-z0-9]+\n$");
+      "^tapegrad: kernels use [a-z0-9]+ \\([^)\n]+\\)\ntapegrad: BLIS kernels [a-z0-9]+ \\([^)\n]+\\)\n"
+      "kernel set: [a-z0-9]+\n$");
   EXPECT_EXIT(report_kernel_set("generic", "1"), ::testing::ExitedWithCode(0),
               "tapegrad: BLIS kernels generic \\(BLIS_ARCH_TYPE=generic from the environment\\)");
 }
@@ -523,7 +524,8 @@ TEST(XsmmGemm, DeclinesOtherAlphaBetaAndWhenTurnedOffLeavingCUntouched) {
 TEST_F(BlisKernels, VerboseLogsThatSmallGemmsUseLibxsmmOnce) {
   if (!gemm_libxsmm_enabled()) GTEST_SKIP() << "built without libxsmm, or TG_LIBXSMM=0";
   EXPECT_EXIT(small_gemms_then_exit(), ::testing::ExitedWithCode(0),
-              "^tapegrad: BLIS kernels [^\n]+\ntapegrad: small one-thread GEMMs use libxsmm [0-9.]+ JIT "
+              "^tapegrad: kernels use [^\n]+\ntapegrad: BLIS kernels [^\n]+\ntapegrad: small one-thread "
+              "GEMMs use libxsmm [0-9.]+ JIT "
               "kernels\ndone\n$");
 }
 
