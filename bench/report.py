@@ -457,9 +457,59 @@ class Report:
                          f"{body}\n\n</details>")
         return "\n\n".join(parts)
 
+    # -- contention (bench/contention and contention_libtorch: JSON lines, not Google Benchmark files)
+    def contention(self):
+        rows = {}
+        for name in ("contention", "contention_libtorch"):
+            path = self.dir / f"{name}.jsonl"
+            if path.exists():
+                for line in path.read_text().splitlines():
+                    if line.strip():
+                        entry = json.loads(line)
+                        rows[(entry["program"], entry["workload"], entry["condition"])] = entry
+        return rows
+
+    def contention_section(self):
+        rows = self.contention()
+        if not rows:
+            return "## Contention\n\nbench/contention did not run."
+        def seconds(program, workload, condition):
+            entry = rows.get((program, workload, condition))
+            return None if entry is None else entry["median_s"]
+        busy = next((e["busy_processes"] for e in rows.values() if e["condition"] == "busy"), "N")
+        threads = {e["program"]: e["threads"] for e in rows.values()}
+        lines = []
+        for workload in ("a", "b", "fashion"):
+            tg_idle, tg_busy = seconds("tapegrad", workload, "idle"), seconds("tapegrad", workload, "busy")
+            lt_idle, lt_busy = seconds("libtorch", workload, "idle"), seconds("libtorch", workload, "busy")
+            lines.append([workload, fmt(tg_idle), fmt(tg_busy), ratio_text(ratio(tg_busy, tg_idle)), fmt(lt_idle),
+                          fmt(lt_busy), ratio_text(ratio(lt_busy, lt_idle)), ratio_text(ratio(tg_busy, lt_busy))])
+        return ("## Contention (bench/contention" + (", contention_libtorch" if ("libtorch", "a", "idle") in rows else "")
+                + ")\n\nSeconds per run (median): step (a) ×200, step (b) ×40, and one epoch of a Fashion-MNIST-style "
+                "loop (synthetic 60000×784 data, 784-256-128-10 with dropout, Adam, batch 64), each idle and next to "
+                f"{busy} busy processes (`while (1)` children of the benchmark). Default threads: tapegrad "
+                f"{threads.get('tapegrad', '–')}, libtorch {threads.get('libtorch', '–')}. \"Idle\" is this run's load "
+                "from other users of the machine (see Machine).\n\n"
+                + table(["workload", "tapegrad idle s", "tapegrad busy s", "busy/idle", "libtorch idle s",
+                         "libtorch busy s", "busy/idle", "tapegrad/libtorch busy"], lines))
+
+    def contention_targets(self):
+        rows = self.contention()
+        for workload in ("a", "b", "fashion"):
+            get = lambda program, condition: (rows.get((program, workload, condition)) or {}).get("median_s")
+            own = ratio(get("tapegrad", "busy"), get("tapegrad", "idle"))
+            self.targets.append((f"contention, {workload}: tapegrad busy / idle", ratio_text(own), "≤ 3×",
+                                 None if own is None else own <= 3))
+            versus = ratio(get("tapegrad", "busy"), get("libtorch", "busy"))
+            self.targets.append((f"contention, {workload}: tapegrad busy / libtorch busy",
+                                 ratio_text(versus) if versus or self.has_libtorch
+                                 else "not measured (needs --with-libtorch)", "≤ 1×",
+                                 None if versus is None else versus <= 1))
+
     # -- targets
     def evaluate_targets(self):
         t = self.targets
+        self.contention_targets()
         fwd, bwd = self.overhead("overhead", "forward", 1), self.overhead("overhead", "backward", 1)
         both = None if fwd is None or bwd is None else fwd + bwd
         t.append(("per-op overhead, forward + backward (1×1)", f"{fmt(both)} µs/op", "≤ 0.15 µs/op",
@@ -538,6 +588,7 @@ class Report:
             self.gemm_section(),
             self.elementwise_section(),
             self.native_section(),
+            self.contention_section(),
             self.notes_section(),
             self.commands(),
         ]

@@ -92,8 +92,8 @@ fi
 # ---- build: the release preset (Release, no -march: the build users get) in a directory of its own, and
 # the native preset (-march=native) for the comparison
 log "building (release) in ${build_dir#$root/}"
-targets=(bench_peak bench_gemm bench_elementwise bench_train_step bench_overhead)
-((with_libtorch)) && targets+=(compare_libtorch)
+targets=(bench_peak bench_gemm bench_elementwise bench_train_step bench_overhead contention)
+((with_libtorch)) && targets+=(compare_libtorch contention_libtorch)
 cmake --preset release -B "$build_dir" -DTAPEGRAD_BUILD_TESTS=OFF -DTAPEGRAD_BUILD_EXAMPLES=OFF \
   -DTAPEGRAD_BUILD_BENCH=ON -DTAPEGRAD_BENCH_LIBTORCH=$((with_libtorch ? 1 : 0)) >"$results/configure.log"
 cmake --build "$build_dir" -j"$(nproc)" --target "${targets[@]}"
@@ -152,6 +152,10 @@ done
 run blis_gemms OMP_NUM_THREADS=$threads_all -- "$bin/bench_train_step" \
   '--benchmark_filter=^blis_gemms/' $(json train_blis)
 
+# Default threads on purpose (no OMP_NUM_THREADS): what a user gets, idle and next to $(nproc) busy processes.
+log contention
+run contention -- "$bin/contention" "--out=$results/contention.jsonl"
+
 # ---- the same train steps and element-wise kernels built with -march=native
 if ((with_native)); then
   log "native build: bench_train_step, bench_elementwise"
@@ -204,6 +208,8 @@ if ((with_libtorch)); then
     run "libtorch_$variant/overhead" "${variant_env[@]}" OMP_NUM_THREADS=1 -- \
       "$bin/compare_libtorch/compare_libtorch" '--benchmark_filter=^overhead/' $(json "libtorch_${variant}_overhead")
   done
+  log "contention_libtorch (libtorch as installed, default threads)"
+  run contention_libtorch -- "$bin/compare_libtorch/contention_libtorch" "--out=$results/contention_libtorch.jsonl"
 fi
 record_load end
 date -u +%Y-%m-%dT%H:%M:%SZ >"$results/finished"

@@ -1,5 +1,4 @@
 #include <blis.h>
-#include <omp.h>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
@@ -18,6 +17,7 @@
 #include <tapegrad/autograd/kernels/blis_gemm.hpp>
 #include <tapegrad/autograd/kernels/cpu_isa.hpp>
 #include <tapegrad/autograd/kernels/dot_gemm.hpp>
+#include <tapegrad/autograd/kernels/thread_pool.hpp>
 #include <tapegrad/autograd/kernels/xsmm_gemm.hpp>
 
 namespace tg::kernels {
@@ -204,15 +204,55 @@ int default_gemm_threads() {
   static const int threads = [] {
     if (const char* blis = std::getenv("BLIS_NUM_THREADS"); blis != nullptr && std::atoi(blis) > 0)
       return std::atoi(blis);
-    return omp_get_max_threads();
+    return num_threads();
   }();
   return threads;
 }
 
 int gemm_threads(double flops) {
-  if (omp_in_parallel() || flops < kParallelGemmFlops) return 1;
+  if (flops < kParallelGemmFlops) return 1;
   const int threads = max_gemm_threads.load(std::memory_order_relaxed);
   return threads > 0 ? threads : default_gemm_threads();
+}
+
+// Note [GEMM threads]
+// BLIS's own threading (OpenMP) waits at barriers inside every call for every team thread; on a machine
+// whose cores are busy with other processes one descheduled thread stalls the whole GEMM for a time
+// slice. So a multi-threaded GEMM is split into blocks of C, each a one-thread GEMM (libxsmm, the dot
+// kernel or BLIS), claimed through the thread pool (Note [thread pool wait policy]): whoever is running
+// does the work. The split runs along N when m < n (each block then packs all of A again, the smaller
+// operand) and along M otherwise. Block counts and the measured cost of the repacking against BLIS's
+// 2 internal threads: bench/notes/contention.md. TG_GEMM_SPLIT=blis restores BLIS's own threads (for
+// measurements); TG_GEMM_SPLIT=<k> uses k blocks per thread.
+struct GemmSplit {
+  bool blis_threads = false;
+  std::int64_t blocks_per_thread = 2;
+};
+
+const GemmSplit& gemm_split() {
+  static const GemmSplit split = [] {
+    GemmSplit chosen;
+    const char* value = std::getenv("TG_GEMM_SPLIT");
+    if (value == nullptr) return chosen;
+    if (std::strcmp(value, "blis") == 0) chosen.blis_threads = true;
+    if (const int blocks = std::atoi(value); blocks > 0) chosen.blocks_per_thread = blocks;
+    return chosen;
+  }();
+  return split;
+}
+
+// Block edges fall on multiples of this many rows or columns (a multiple of every BLIS micro-tile edge
+// used here: 6, 8, 12, 16, 24), and no block is narrower.
+constexpr std::int64_t kGemmBlockAlign = 48;
+
+template <class T>
+MatrixView block_of(const MatrixView& view, std::int64_t row, std::int64_t rows, std::int64_t col,
+                    std::int64_t cols) {
+  MatrixView part = view;
+  part.data = static_cast<const T*>(view.data) + row * view.row_stride + col * view.col_stride;
+  part.rows = rows;
+  part.cols = cols;
+  return part;
 }
 
 // Kernel sets with a small-matrix ("sup") path (zen3, haswell, zen2, zen; not skx or generic) use it
@@ -302,13 +342,14 @@ bool use_dot_gemm(const MatrixView& a, const MatrixView& b, const MatrixView& c)
   return wins && dot_gemm_accepts(a, b);
 }
 
+// One GEMM call on `threads` threads (BLIS's own, or the dot kernel's split); views are normalized.
 template <class T>
-void typed_gemm(double alpha, const MatrixView& a, const MatrixView& b, double beta, const MatrixView& c) {
+void routed_gemm(double alpha, const MatrixView& na, const MatrixView& nb, double beta, const MatrixView& nc,
+                 int threads) {
+  const MatrixView &a = na, &b = nb, &c = nc;
   T alpha_t = static_cast<T>(alpha), beta_t = static_cast<T>(beta);
   const double macs = static_cast<double>(c.rows) * static_cast<double>(c.cols) * static_cast<double>(a.cols);
   const double flops = 2.0 * macs;
-  const int threads = gemm_threads(flops);
-  const MatrixView na = normalized(a), nb = normalized(b), nc = normalized(c);
   if (threads == 1 && flops <= kXsmmMaxFlops<T> && xsmm_gemm(dtype_of<T>(), alpha, na, nb, beta, nc)) return;
   if (use_dot_gemm(na, nb, nc)) return dot_gemm(dtype_of<T>(), alpha, na, nb, beta, nc, threads);
   if (macs <= kTinyGemmMacs) return tiny_gemm<T>(alpha_t, a, b, beta_t, c);
@@ -331,6 +372,39 @@ void typed_gemm(double alpha, const MatrixView& a, const MatrixView& b, double b
                  na.col_stride, pb, nb.row_stride, nb.col_stride, &beta_t, pc, nc.row_stride, nc.col_stride,
                  nullptr, &rntm);
   }
+}
+
+// See Note [GEMM threads].
+template <class T>
+void split_gemm(double alpha, const MatrixView& a, const MatrixView& b, double beta, const MatrixView& c,
+                int threads) {
+  const bool along_n = c.rows < c.cols;
+  const std::int64_t extent = along_n ? c.cols : c.rows;
+  const std::int64_t blocks =
+      std::clamp<std::int64_t>(extent / kGemmBlockAlign, 1, threads * gemm_split().blocks_per_thread);
+  const auto edge = [&](std::int64_t block) {
+    return block == blocks ? extent : chunk_begin(extent, blocks, block) / kGemmBlockAlign * kGemmBlockAlign;
+  };
+  parallel_chunks(blocks, [&](std::int64_t block) {
+    const std::int64_t begin = edge(block), size = edge(block + 1) - begin;
+    if (along_n)
+      routed_gemm<T>(alpha, a, block_of<T>(b, 0, b.rows, begin, size), beta,
+                     block_of<T>(c, 0, c.rows, begin, size), 1);
+    else
+      routed_gemm<T>(alpha, block_of<T>(a, begin, size, 0, a.cols), b, beta,
+                     block_of<T>(c, begin, size, 0, c.cols), 1);
+  });
+}
+
+template <class T>
+void typed_gemm(double alpha, const MatrixView& a, const MatrixView& b, double beta, const MatrixView& c) {
+  const double flops =
+      2.0 * static_cast<double>(c.rows) * static_cast<double>(c.cols) * static_cast<double>(a.cols);
+  const int threads = gemm_threads(flops);
+  const MatrixView na = normalized(a), nb = normalized(b), nc = normalized(c);
+  if (threads > 1 && !gemm_split().blis_threads && !use_dot_gemm(na, nb, nc))
+    return split_gemm<T>(alpha, na, nb, beta, nc, threads);
+  routed_gemm<T>(alpha, na, nb, beta, nc, threads);
 }
 
 template <class T>

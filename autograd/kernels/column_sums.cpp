@@ -1,4 +1,3 @@
-#include <omp.h>
 
 #include <algorithm>
 #include <vector>
@@ -28,6 +27,15 @@ void add_row(const T* row, T* copy_row, double* total, std::int64_t begin, std::
   }
 }
 
+// Row chunks of a column sum: about kParallelThreshold / 2 elements each, at most kMaxSumChunks.
+constexpr std::int64_t kMaxSumChunks = 64;
+
+std::int64_t sum_chunks(std::int64_t rows, std::int64_t columns) {
+  if (rows * columns < kParallelThreshold || rows < 2) return 1;
+  return std::clamp<std::int64_t>(std::min(rows, rows * columns / (kParallelThreshold / 2)), 1,
+                                  kMaxSumChunks);
+}
+
 template <class T>
 void sum_columns(const T* in, std::int64_t rows, std::int64_t columns, T* result, T* copy) {
   const auto copy_row = [&](std::int64_t i) { return copy == nullptr ? nullptr : copy + i * columns; };
@@ -42,29 +50,23 @@ void sum_columns(const T* in, std::int64_t rows, std::int64_t columns, T* result
     });
     return;
   }
-  // Each thread adds a contiguous range of whole rows into its own accumulator row, so memory is read
+  // Each chunk adds a contiguous range of whole rows into its own accumulator row, so memory is read
   // once, front to back (blocks of columns read every row once per block, 1/4 of each 4 KiB row at a
-  // time, which defeats the prefetcher); the accumulator rows are added at the end.
-  const bool parallel = rows * columns >= kParallelThreshold && rows > 1;
-  const int threads = parallel ? get_num_threads() : 1;
-  std::vector<double> partial(static_cast<std::size_t>(threads * columns), 0.0);
-  const auto add_rows = [&](int thread, int team) {
-    double* total = partial.data() + thread * columns;
-    const std::int64_t begin = rows * thread / team, end = rows * (thread + 1) / team;
+  // time, which defeats the prefetcher); the accumulator rows are added at the end, in chunk order.
+  // The chunks depend on the sizes only, so the bits do not depend on the thread count.
+  const std::int64_t chunks = sum_chunks(rows, columns);
+  std::vector<double> partial(static_cast<std::size_t>(chunks * columns), 0.0);
+  parallel_chunks(chunks, [&](std::int64_t chunk) {
+    double* total = partial.data() + chunk * columns;
+    const std::int64_t begin = chunk_begin(rows, chunks, chunk), end = chunk_begin(rows, chunks, chunk + 1);
     isa_run([&] {
       for (std::int64_t i = begin; i < end; ++i) add_row(in + i * columns, copy_row(i), total, 0, columns);
     });
-  };
-  if (threads > 1) {
-#pragma omp parallel num_threads(threads)
-    add_rows(omp_get_thread_num(), omp_get_num_threads());
-  } else {
-    add_rows(0, 1);  // no OpenMP region: entering one costs more than a small sum (parallel_for.hpp)
-  }
+  });
   for (std::int64_t j = 0; j < columns; ++j) {
     double value = 0;
-    for (int thread = 0; thread < threads; ++thread)
-      value += partial[static_cast<std::size_t>(thread * columns + j)];
+    for (std::int64_t chunk = 0; chunk < chunks; ++chunk)
+      value += partial[static_cast<std::size_t>(chunk * columns + j)];
     result[j] = static_cast<T>(value);
   }
 }

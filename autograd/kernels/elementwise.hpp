@@ -1,6 +1,6 @@
 #pragma once
-// Strided N-d loops shared by element-wise kernels: contiguous fast paths, OpenMP above a size threshold.
-// Included only by .cpp files of the library (it uses OpenMP pragmas).
+// Strided N-d loops shared by element-wise kernels: contiguous fast paths, the thread pool above a size
+// threshold. Included only by .cpp files of the library.
 #include <array>
 #include <cstdint>
 #include <type_traits>

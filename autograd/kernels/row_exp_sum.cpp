@@ -26,7 +26,6 @@
 //   62 ulp (tests/autograd/row_exp_sum_test.cpp). Fine for a sum, not for the element-wise exp of
 //   softmax, which keeps fast::exp_nonpositive.
 #include <immintrin.h>
-#include <omp.h>
 
 #include <algorithm>
 #include <cmath>
@@ -35,7 +34,7 @@
 #include <tapegrad/autograd/kernels/fast_math.hpp>
 #include <tapegrad/autograd/kernels/isa_loop.hpp>
 #include <tapegrad/autograd/kernels/row_exp_sum.hpp>
-#include <tapegrad/autograd/kernels/threads.hpp>
+#include <tapegrad/autograd/kernels/thread_pool.hpp>
 
 namespace tg::kernels {
 namespace {
@@ -215,11 +214,7 @@ void for_row_blocks(std::int64_t rows, std::int64_t n, RowsFn&& run) {
     run(std::int64_t{0}, rows);
     return;
   }
-#pragma omp parallel num_threads(kernels::num_threads())
-  {
-    const std::int64_t team = omp_get_num_threads(), thread = omp_get_thread_num();
-    run(rows * thread / team, rows * (thread + 1) / team);
-  }
+  parallel_ranges(rows, chunk_count(rows, 1), run);
 }
 
 }  // namespace

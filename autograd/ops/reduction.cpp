@@ -71,6 +71,35 @@ ReductionPlan plan_reduction(std::string_view op, const Tensor& x, IntArrayRef d
   return plan;
 }
 
+template <class T>
+double plain_sum(const T* in, std::int64_t n) {
+  // The accumulator is the body's own: one captured by reference kept the loop scalar (isa_loop.hpp).
+  return kernels::isa_run([=] {
+    double total = 0;
+#pragma omp simd reduction(+ : total)
+    for (std::int64_t j = 0; j < n; ++j) total += static_cast<double>(in[j]);
+    return total;
+  });
+}
+
+// A whole-tensor sum in chunks whose boundaries depend on n only, their partial sums added in chunk
+// order: the same bits with any thread count.
+constexpr std::int64_t kSumChunk = kernels::kParallelThreshold / 2;
+
+template <class T>
+double chunked_sum(const T* in, std::int64_t n) {
+  if (n < kernels::kParallelThreshold) return plain_sum(in, n);
+  const std::int64_t chunks = (n + kSumChunk - 1) / kSumChunk;
+  std::vector<double> partial(static_cast<std::size_t>(chunks));
+  kernels::parallel_chunks(chunks, [&](std::int64_t chunk) {
+    const std::int64_t begin = chunk * kSumChunk;
+    partial[static_cast<std::size_t>(chunk)] = plain_sum(in + begin, std::min(kSumChunk, n - begin));
+  });
+  double total = 0;
+  for (const double value : partial) total += value;
+  return total;
+}
+
 Tensor sum_kernel(const ReductionPlan& plan, Dtype dtype) {
   Tensor out = detail::make_contiguous(plan.out_sizes, dtype);
   kernels::dispatch_floating("sum", dtype, [&]<class T>() {
@@ -80,25 +109,7 @@ Tensor sum_kernel(const ReductionPlan& plan, Dtype dtype) {
     // Accumulated in double; `simd` lets the compiler split the sum over vector lanes (it may not
     // reorder additions otherwise), which is what makes these loops run at memory bandwidth.
     if (outer == 1) {
-      const auto range_sum = [in](std::int64_t begin, std::int64_t end) {
-        return kernels::isa_run([=] {
-          double part = 0;
-#pragma omp simd reduction(+ : part)
-          for (std::int64_t j = begin; j < end; ++j) part += static_cast<double>(in[j]);
-          return part;
-        });
-      };
-      double total = 0;
-      if (inner >= kernels::kParallelThreshold) {
-#pragma omp parallel num_threads(kernels::num_threads()) reduction(+ : total)
-        {
-          const std::int64_t team = omp_get_num_threads(), thread = omp_get_thread_num();
-          total += range_sum(inner * thread / team, inner * (thread + 1) / team);
-        }
-      } else {
-        total = range_sum(0, inner);
-      }
-      result[0] = static_cast<T>(total);
+      result[0] = static_cast<T>(chunked_sum(in, inner));
       return;
     }
     kernels::parallel_for(outer, outer * inner >= kernels::kParallelThreshold, [&](std::int64_t i) {
