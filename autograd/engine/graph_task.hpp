@@ -18,16 +18,21 @@ struct NodeState {
   Node* node = nullptr;
   std::int64_t dependencies = 0;  // consumers that have not passed their gradient on yet
   tensor_list buffer;             // gradients for the node's outputs, summed so far
+  std::uint32_t first_edge = 0;   // where the states of its next edges' nodes start in edge_targets_
   bool visited = false;           // grad(): seen by the walk that marks needed nodes
   bool needed = false;            // grad(): a captured gradient is this node's or flows through it
   bool executes = false;          // grad(): a captured gradient flows through apply()
 };
 
 /// NodeState per node, found by address. Open addressing over an index table: a chain of n nodes
-/// costs no allocation per node (std::unordered_map would allocate each entry).
+/// costs no allocation per node (std::unordered_map would allocate each entry). The tables' memory
+/// is kept per thread for the next backward (see graph_task.cpp).
 class NodeStates {
  public:
   NodeStates();
+  ~NodeStates();
+  NodeStates(const NodeStates&) = delete;
+  NodeStates& operator=(const NodeStates&) = delete;
   /// The index of `node`'s state, adding a fresh state when the node is new (`added` tells which).
   std::uint32_t add(Node* node, bool& added);
   /// The index of `node`'s state; the node must have been added.
@@ -70,7 +75,7 @@ class GraphTask {
   void mark_needed_nodes();
   bool should_execute(const NodeState& state) const;
   tensor_list execute(Node& node, tensor_list&& grads);
-  void pass_on(const Node& node, tensor_list& input_grads, ReadyQueue& ready);
+  void pass_on(const NodeState& state, tensor_list& input_grads, ReadyQueue& ready);
   void accumulate(NodeState& state, std::uint32_t input_nr, Tensor grad);
   tensor_list take_buffer(NodeState& state);
   void recycle(tensor_list&& list);
@@ -83,6 +88,10 @@ class GraphTask {
   std::vector<std::shared_ptr<Node>> keep_alive_;
   std::vector<Node*> roots_;
   NodeStates states_;
+  // Per node, the state index of each next edge's node (kNoState for an edge that needs no gradient),
+  // found once by count_dependencies, so that passing gradients on needs no lookup.
+  static constexpr std::uint32_t kNoState = UINT32_MAX;
+  std::vector<std::uint32_t> edge_targets_;
   std::unordered_map<Node*, std::vector<Capture>> captures_;
   tensor_list captured_;
   static constexpr std::size_t kMaxSpareLists = 64;
