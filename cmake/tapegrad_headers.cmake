@@ -13,6 +13,7 @@ set(TAPEGRAD_EXTRA_PUBLIC_HEADERS
 set(TAPEGRAD_PRIVATE_HEADERS
   autograd/core/numeric_cast.hpp
   autograd/engine/accumulate_grad.hpp
+  autograd/engine/graph_task.hpp
   autograd/kernels/*.hpp
   autograd/ops/pointwise.hpp
   autograd/ops/rows_along_dim.hpp

@@ -27,20 +27,36 @@ std::int64_t shape_numel(IntArrayRef sizes) {
   return n;
 }
 
-std::int64_t checked_numel(std::string_view op, IntArrayRef sizes, std::size_t element_size) {
+namespace {
+// checked_numel's errors, out of line: on the path of every new tensor, a check() per size with its
+// message arguments costs more than the multiplications it guards.
+[[noreturn, gnu::noinline, gnu::cold]] void throw_bad_sizes(std::string_view op, IntArrayRef sizes,
+                                                            std::size_t element_size) {
   std::int64_t numel = 1;
-  std::int64_t span = 1;  // the product with sizes of 0 counted as 1: the largest contiguous stride
+  std::int64_t span = 1;
   for (std::int64_t size : sizes) {
     check(size >= 0, op, "sizes must be non-negative, got ", sizes);
     check(!__builtin_mul_overflow(span, std::max<std::int64_t>(size, 1), &span), op, "sizes ", sizes,
           " overflow int64 (the product of the sizes exceeds ", std::numeric_limits<std::int64_t>::max(),
           ")");
+    numel *= size;
+  }
+  throw Error(str(op, ": sizes ", sizes, " overflow int64 (", numel, " elements of ", element_size,
+                  " bytes exceed ", std::numeric_limits<std::int64_t>::max(), " bytes)"));
+}
+}  // namespace
+
+std::int64_t checked_numel(std::string_view op, IntArrayRef sizes, std::size_t element_size) {
+  std::int64_t numel = 1;
+  std::int64_t span = 1;  // the product with sizes of 0 counted as 1: the largest contiguous stride
+  for (std::int64_t size : sizes) {
+    if (size < 0 || __builtin_mul_overflow(span, std::max<std::int64_t>(size, 1), &span)) [[unlikely]]
+      throw_bad_sizes(op, sizes, element_size);
     numel *= size;  // cannot overflow: 0 <= numel <= span
   }
   std::int64_t bytes = 0;
-  check(!__builtin_mul_overflow(numel, static_cast<std::int64_t>(element_size), &bytes), op, "sizes ", sizes,
-        " overflow int64 (", numel, " elements of ", element_size, " bytes exceed ",
-        std::numeric_limits<std::int64_t>::max(), " bytes)");
+  if (__builtin_mul_overflow(numel, static_cast<std::int64_t>(element_size), &bytes)) [[unlikely]]
+    throw_bad_sizes(op, sizes, element_size);
   return numel;
 }
 

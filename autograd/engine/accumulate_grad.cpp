@@ -7,25 +7,13 @@
 
 namespace tg::autograd {
 namespace {
-thread_local bool backward_accumulates_into_leaves = false;
-
 bool exclusively_owned(const Tensor& grad) {
   return tg::detail::impl_ptr_of(grad).use_count() == 1 &&
          tg::detail::impl_of(grad)->storage.use_count() == 1;
 }
 }  // namespace
 
-namespace detail {
-LeafAccumulationScope::LeafAccumulationScope(bool accumulates) : previous_(backward_accumulates_into_leaves) {
-  backward_accumulates_into_leaves = accumulates;
-}
-LeafAccumulationScope::~LeafAccumulationScope() { backward_accumulates_into_leaves = previous_; }
-}  // namespace detail
-
-AccumulateGrad::AccumulateGrad(std::shared_ptr<TensorImpl> leaf) : leaf_(std::move(leaf)) {
-  set_inputs({});
-  shared_between_graphs_ = true;
-}
+AccumulateGrad::AccumulateGrad(std::shared_ptr<TensorImpl> leaf) : leaf_(std::move(leaf)) { set_inputs({}); }
 
 Tensor AccumulateGrad::run_hooks(Tensor grad) const {
   for (const GradHook& hook : leaf_->autograd_meta().hooks) {
@@ -81,7 +69,7 @@ void accumulate_into_grad(const Tensor& tensor, Tensor grad) {
 }
 
 bool AccumulateGrad::stores_copy_of(const Tensor& grad) const {
-  if (!backward_accumulates_into_leaves || GradMode::is_enabled() || exclusively_owned(grad)) return false;
+  if (GradMode::is_enabled() || exclusively_owned(grad)) return false;
   std::lock_guard lock(mutex_);
   const auto& hooks = leaf_->autograd_meta().hooks;
   const bool no_hooks =

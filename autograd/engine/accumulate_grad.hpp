@@ -17,9 +17,9 @@ class AccumulateGrad final : public Node {
   /// Runs the leaf's hooks on `grad` and returns the (possibly replaced) gradient.
   Tensor run_hooks(Tensor grad) const;
 
-  /// True when apply() on `grad`, run now, would store a copy of it as the leaf's first gradient: in
-  /// a backward() (grad() runs no AccumulateGrad) that records no graph, with no hooks on the leaf, no
-  /// gradient stored yet, and `grad` shared with someone else. A node whose backward reads that
+  /// True when apply() on `grad`, run now, would store a copy of it as the leaf's first gradient: no
+  /// graph is being recorded (no create_graph), the leaf has no hooks and no gradient stored yet, and
+  /// `grad` is shared with someone else. A node whose backward reads that
   /// gradient anyway can write the copy in the same pass and pass it on: apply() keeps an exclusively
   /// owned contiguous gradient without copying, so the leaf ends up with the same values in a buffer
   /// of its own either way. Another gradient for the same leaf may still arrive first (the engine then
@@ -37,20 +37,5 @@ class AccumulateGrad final : public Node {
 /// Adds `grad` (whose hooks already ran) into tensor.grad() with AccumulateGrad's rules; `tensor` may
 /// be a leaf or not (backward(inputs=...)).
 void accumulate_into_grad(const Tensor& tensor, Tensor grad);
-
-namespace detail {
-/// RAII: marks whether the backward pass running on this thread runs AccumulateGrad nodes (backward())
-/// or not (grad()); restores the enclosing pass's state on exit (backward passes may nest).
-class LeafAccumulationScope {
- public:
-  explicit LeafAccumulationScope(bool accumulates);
-  ~LeafAccumulationScope();
-  LeafAccumulationScope(const LeafAccumulationScope&) = delete;
-  LeafAccumulationScope& operator=(const LeafAccumulationScope&) = delete;
-
- private:
-  bool previous_;
-};
-}  // namespace detail
 
 }  // namespace tg::autograd

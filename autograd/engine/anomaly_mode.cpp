@@ -125,7 +125,7 @@ void check_forward_anomaly(std::string_view node_name, const TensorRefs& inputs,
             << ") at flat index " << bad->index << "; "
             << (inputs_finite ? "all its inputs were finite" : "an input was already non-finite") << "; "
             << describe_recording(node, inputs);
-    throw Error(message.str());
+    throw AnomalyError(message.str());
   }
   if (node != nullptr) node->set_anomaly_context(describe_recording(node, inputs));
 }
@@ -140,7 +140,7 @@ void check_backward_anomaly(const Node& node, const tensor_list& grads) {
             << grads[i].dtype() << ") at flat index " << bad->index << "; the op was "
             << (node.anomaly_context() ? *node.anomaly_context()
                                        : std::string("recorded before anomaly detection was turned on"));
-    throw Error(message.str());
+    throw AnomalyError(message.str());
   }
 }
 

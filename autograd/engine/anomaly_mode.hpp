@@ -1,7 +1,7 @@
 #pragma once
 // Anomaly detection, as torch::autograd::DetectAnomalyGuard: while it is on, every op checks its
 // forward outputs and every backward node checks the gradients it returns for NaN/Inf, and throws
-// tg::Error naming the op, the phase and where in the model the op was recorded.
+// tg::autograd::AnomalyError naming the op, the phase and where in the model the op was recorded.
 //
 //   {
 //     tg::autograd::DetectAnomalyGuard anomaly;
@@ -13,9 +13,19 @@
 #include <atomic>
 #include <string>
 
+#include <tapegrad/autograd/core/error.hpp>
+
 #pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
 
 namespace tg::autograd {
+
+/// Thrown when anomaly detection finds NaN/Inf in an op's forward output or in a gradient a backward
+/// node returned (the message starts with "detect_anomaly:"). A tg::Error, so catch sites for
+/// tg::Error keep working; catch AnomalyError to tell numerical anomalies from other errors.
+class AnomalyError : public Error {
+ public:
+  using Error::Error;
+};
 
 class AnomalyMode {
  public:

@@ -50,14 +50,6 @@ class TensorRefs {
   boost::container::small_vector<const Tensor*, 4> pointers_;
 };
 
-/// Per-backward bookkeeping the engine keeps on each node it visits (valid while `task` matches the
-/// running backward's id): incoming-edge count and the gradients summed so far.
-struct EngineScratch {
-  std::uint64_t task = 0;
-  std::int64_t dependencies = 0;
-  tensor_list buffer;
-};
-
 using EdgeList = boost::container::small_vector<Edge, 2>;
 using InputMetaList = boost::container::small_vector<InputMeta, 2>;
 
@@ -93,12 +85,6 @@ class Node : public std::enable_shared_from_this<Node> {
   void add_output_hook(std::uint32_t output_nr, GradHook hook);
   const std::vector<std::pair<std::uint32_t, GradHook>>& output_hooks() const { return output_hooks_; }
 
-  /// The engine's bookkeeping for this node (see EngineScratch); not for users.
-  EngineScratch& engine_scratch() { return scratch_; }
-  /// True for nodes that backward passes on several threads may reach at once (leaf accumulators);
-  /// the engine keeps their bookkeeping per backward instead of in engine_scratch().
-  bool shared_between_graphs() const { return shared_between_graphs_; }
-
   /// Where the op was recorded (scope label, op number, inputs' history); kept only while anomaly
   /// detection is on, null otherwise. Shown in errors raised during this node's backward.
   const std::string* anomaly_context() const { return anomaly_context_.get(); }
@@ -109,14 +95,10 @@ class Node : public std::enable_shared_from_this<Node> {
  private:
   EdgeList next_edges_;
   InputMetaList input_meta_;
-  EngineScratch scratch_;
   std::vector<std::pair<std::uint32_t, GradHook>> output_hooks_;
   std::unique_ptr<std::string> anomaly_context_;
   std::uint64_t sequence_nr_;
   std::uint32_t num_outputs_ = 1;
-
- protected:
-  bool shared_between_graphs_ = false;
 };
 
 /// The edge a gradient for `tensor` must flow into: its grad_fn, or its leaf accumulator.
@@ -138,11 +120,11 @@ struct ForwardChecksOff {
   ForwardChecksOff(const ForwardChecksOff&) = delete;
   ForwardChecksOff& operator=(const ForwardChecksOff&) = delete;
 };
-/// Anomaly mode, forward: throws tg::Error when an output of `op` holds NaN/Inf; otherwise stores on
+/// Anomaly mode, forward: throws AnomalyError when an output of `op` holds NaN/Inf; otherwise stores on
 /// `node` (when the op was recorded) where it was recorded.
 void check_forward_anomaly(std::string_view node_name, const TensorRefs& inputs, const TensorRefs& outputs,
                            Node* node);
-/// Anomaly mode, backward: throws tg::Error when a gradient `node` returned holds NaN/Inf.
+/// Anomaly mode, backward: throws AnomalyError when a gradient `node` returned holds NaN/Inf.
 void check_backward_anomaly(const Node& node, const tensor_list& grads);
 /// An error message raised in `node`'s backward, with where the node was recorded appended.
 std::string with_anomaly_context(const Node& node, std::string_view what);

@@ -68,42 +68,63 @@ void check_integral_alpha(std::string_view op, Dtype dtype, const Scalar& alpha)
 }  // namespace
 
 // ---- add / sub: d(a + alpha*b)/da = 1, d/db = alpha; broadcast dims are summed back by sum_to.
-struct AddBackward final : Node {
+struct AddBackward : Node {
   double alpha = 1.0;
   std::string_view name() const override { return "AddBackward"; }
   tensor_list apply(tensor_list&& g) override {
     tensor_list out(2);
-    if (fused_bias_gradients(g[0], out)) return out;
     if (needs_input_grad(0)) out[0] = sum_to(g[0], input_meta()[0].sizes);
     if (needs_input_grad(1)) out[1] = sum_to(alpha == 1.0 ? g[0] : g[0] * alpha, input_meta()[1].sizes);
     return out;
   }
+};
 
-  // x + bias (or x - bias) where x is a leaf whose AccumulateGrad would copy the incoming gradient
-  // (the caller keeps it, as a training loop keeps nothing but a benchmark or backward(grad) does):
-  // one pass over the gradient writes that copy and the bias's column sums, instead of a pass for the
-  // sums and a copy (read + write) in AccumulateGrad: 8 bytes of traffic per element instead of 12.
-  // The leaf gets a buffer of its own either way and the sums are the same (kernels::column_sums).
-  bool fused_bias_gradients(const Tensor& grad, tensor_list& out) const {
-    if (!needs_input_grad(0) || !needs_input_grad(1) || !grad.is_contiguous() || grad.dim() < 2) return false;
+// leaf + bias (or leaf - bias), both requiring grad, the bias's shape the leaf's trailing dims.
+// When the leaf's AccumulateGrad would store a copy of the incoming gradient (the caller keeps it, as
+// a training loop does not but a benchmark or backward(grad) does), one pass over the gradient writes
+// that copy and the bias's column sums, instead of a pass for the sums and a copy (read + write) in
+// AccumulateGrad: 8 bytes of traffic per element instead of 12. The leaf gets a buffer of its own
+// either way and the sums are the same (kernels::column_sums). grad() runs no AccumulateGrad but gets
+// the copy too (same values; the cost of one write, on this pattern only).
+struct AddBiasToLeafBackward final : AddBackward {
+  static bool fits(const Tensor& leaf, const Tensor& bias, double alpha) {
+    if (bias.dim() == 0 || leaf.dim() <= bias.dim() || (alpha != 1.0 && alpha != -1.0)) return false;
+    if (!leaf.is_leaf() || !leaf.requires_grad() || !bias.requires_grad()) return false;
+    const auto lead = static_cast<std::ptrdiff_t>(leaf.dim() - bias.dim());
+    return std::equal(bias.sizes().begin(), bias.sizes().end(), leaf.sizes().begin() + lead);
+  }
+
+  tensor_list apply(tensor_list&& g) override {
+    const Tensor& grad = g[0];
+    if (!grad.is_contiguous() || grad.sizes() != input_meta()[0].sizes ||
+        !leaf_accumulator().stores_copy_of(grad))
+      return AddBackward::apply(std::move(g));
     const Shape& full = input_meta()[0].sizes;
     const Shape& bias = input_meta()[1].sizes;
-    if (full != grad.sizes() || bias.empty() || bias.size() >= full.size() || (alpha != 1.0 && alpha != -1.0))
-      return false;
-    const std::size_t lead = full.size() - bias.size();
-    if (!std::equal(bias.begin(), bias.end(), full.begin() + static_cast<std::ptrdiff_t>(lead))) return false;
-    const auto* leaf = dynamic_cast<const autograd::AccumulateGrad*>(next_edges()[0].function.get());
-    if (leaf == nullptr || !leaf->stores_copy_of(grad)) return false;
     std::int64_t columns = 1;
     for (const std::int64_t size : bias) columns *= size;
     Tensor copy = detail::make_contiguous(full, grad.dtype());
     Tensor sums = detail::make_contiguous(bias, grad.dtype());
     kernels::column_sums(grad, columns == 0 ? 0 : grad.numel() / columns, columns, sums, copy);
+    tensor_list out(2);
     out[0] = std::move(copy);
     out[1] = alpha == 1.0 ? std::move(sums) : neg(sums);  // negation is exact: as sum_to(-grad)
-    return true;
+    return out;
+  }
+
+ private:
+  // The leaf's edge, set by record() from a leaf that requires grad, is its accumulator.
+  const autograd::AccumulateGrad& leaf_accumulator() const {
+    return static_cast<const autograd::AccumulateGrad&>(*next_edges()[0].function);
   }
 };
+
+// Records the node for out = a + alpha * b.
+void record_add(const Tensor& a, const Tensor& b, const Tensor& out, double alpha) {
+  AddBackward* node = AddBiasToLeafBackward::fits(a, b, alpha) ? record<AddBiasToLeafBackward>({a, b}, {out})
+                                                               : record<AddBackward>({a, b}, {out});
+  if (node != nullptr) node->alpha = alpha;
+}
 
 Tensor add(const Tensor& a, const Tensor& b, const Scalar& alpha_scalar) {
   check_binary("add", a, b);
@@ -120,7 +141,7 @@ Tensor add(const Tensor& a, const Tensor& b, const Scalar& alpha_scalar) {
   const double alpha = alpha_scalar.toDouble();
   Tensor out = alpha == 1.0 ? kernels::zip("add", a, b, [](auto x, auto y) { return x + y; })
                             : kernels::zip("add", a, b, [alpha](auto x, auto y) { return x + alpha * y; });
-  if (auto* node = record<AddBackward>({a, b}, {out})) node->alpha = alpha;
+  record_add(a, b, out, alpha);
   return out;
 }
 
@@ -141,7 +162,7 @@ Tensor sub(const Tensor& a, const Tensor& b, const Scalar& alpha_scalar) {
   }
   const double alpha = alpha_scalar.toDouble();
   Tensor out = kernels::zip("sub", a, b, [alpha](auto x, auto y) { return x - alpha * y; });
-  if (auto* node = record<AddBackward>({a, b}, {out})) node->alpha = -alpha;
+  record_add(a, b, out, -alpha);
   return out;
 }
 

@@ -64,19 +64,25 @@ Tensor checked_other(std::string_view op, const Tensor& self, const Tensor& othe
   return copy;
 }
 
+// self[i] = f(self[i], other[i]) for contiguous floating tensors of one shape and dtype.
+template <class F>
+void update_contiguous(std::string_view op, const Tensor& self, const Tensor& other, F f) {
+  kernels::dispatch_floating(op, self.dtype(), [&]<class T>() {
+    T* out = static_cast<T*>(self.raw_data());
+    const T* in = static_cast<const T*>(other.raw_data());
+    const std::int64_t n = self.numel();
+    kernels::parallel_for(n, n >= kernels::kParallelThreshold,
+                          [=](std::int64_t i) { out[i] = static_cast<T>(f(out[i], in[i])); });
+  });
+  detail::impl_of(self)->storage->bump_version();
+}
+
 // self[i] = f(self[i], other[i]) with other broadcast to self's shape.
 template <class F>
 void update(std::string_view op, const Tensor& self, const Tensor& other, F f) {
   check(self.dtype() == other.dtype(), op, "self is ", self.dtype(), " but other is ", other.dtype());
   if (self.sizes() == other.sizes() && self.is_contiguous() && other.is_contiguous()) {
-    kernels::dispatch_floating(op, self.dtype(), [&]<class T>() {
-      T* out = static_cast<T*>(self.raw_data());
-      const T* in = static_cast<const T*>(other.raw_data());
-      const std::int64_t n = self.numel();
-      kernels::parallel_for(n, n >= kernels::kParallelThreshold,
-                            [=](std::int64_t i) { out[i] = static_cast<T>(f(out[i], in[i])); });
-    });
-    detail::impl_of(self)->storage->bump_version();
+    update_contiguous(op, self, other, f);
     return;
   }
   const Shape other_strides = kernels::broadcast_strides(other, self.sizes());
@@ -234,6 +240,10 @@ const Tensor& Tensor::zero_() const {
     update(*this, [](auto) { return 0; });
   }
   return *this;
+}
+
+void detail::add_same_shape_(const Tensor& sum, const Tensor& term) {
+  update_contiguous("add_", sum, term, [](auto x, auto y) { return x + y; });
 }
 
 const Tensor& Tensor::add_(const Tensor& other, const Scalar& alpha) const {

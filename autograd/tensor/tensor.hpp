@@ -604,6 +604,9 @@ void check_defined(std::string_view op, std::string_view argument, const Tensor&
 void check_inplace(std::string_view op, const Tensor& self);
 /// Throws tg::Error (PyTorch's phrase) when self is a leaf that requires grad and grad mode is on.
 void check_not_grad_leaf(std::string_view op, const Tensor& self);
+/// sum += term for contiguous floating tensors of one shape and dtype, without add_'s argument checks:
+/// for the engine's running gradient sums, which nobody else sees.
+void add_same_shape_(const Tensor& sum, const Tensor& term);
 
 struct TensorAccess {
   static TensorImpl* impl(const Tensor& tensor) { return tensor.impl_.get(); }

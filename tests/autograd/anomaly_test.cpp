@@ -1,5 +1,6 @@
-// Anomaly detection: NaN/Inf in forward or backward throw tg::Error naming the op, the phase and
-// where the op was recorded; off by default and without effect on results when nothing is wrong.
+// Anomaly detection: NaN/Inf in forward or backward throw tg::autograd::AnomalyError (a tg::Error) naming the
+// op, the phase and where the op was recorded; off by default and without effect on results when nothing is
+// wrong.
 #include <cmath>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -149,6 +150,61 @@ TEST(Anomaly, NodesRecordedBeforeTheGuardAreReportedAsSuch) {
   DetectAnomalyGuard anomaly;
   EXPECT_THAT(error_message([&] { y.backward(); }),
               AllOf(HasSubstr("backward of SqrtBackward"), HasSubstr("recorded before anomaly detection")));
+}
+
+// What a call throws: "anomaly", "error" (another tg::Error) or "none".
+template <class F>
+std::string thrown_kind(F f) {
+  try {
+    f();
+  } catch (const tg::autograd::AnomalyError&) {
+    return "anomaly";
+  } catch (const tg::Error&) {
+    return "error";
+  }
+  return "none";
+}
+
+TEST(Anomaly, NonFiniteValuesThrowAnomalyErrorATgError) {
+  DetectAnomalyGuard anomaly;
+  Tensor zero = f64({0.0}, {1});
+  EXPECT_EQ(thrown_kind([&] { tg::log(zero); }), "anomaly");  // forward
+  EXPECT_THROW(tg::log(zero), tg::Error);                     // existing catch sites still catch it
+  Tensor y = tg::sqrt(zero).sum();
+  EXPECT_EQ(thrown_kind([&] { y.backward(); }), "anomaly");  // backward
+}
+
+TEST(Anomaly, OtherErrorsInBackwardStayPlainErrors) {
+  DetectAnomalyGuard anomaly;
+  Tensor y = ThrowsInBackward::apply(f64({1.0}, {1})).sum();
+  EXPECT_EQ(thrown_kind([&] { y.backward(); }), "error");
+  Tensor x = f64({1.0, 2.0}, {2});
+  EXPECT_EQ(thrown_kind([&] { (x * 2.0).backward(); }), "error");  // not a scalar: no implicit gradient
+}
+
+// A backward that runs a backward of its own: the inner anomaly reaches the caller as it was raised,
+// not wrapped again with the outer node's context.
+struct GradOfSqrtAtZeroInBackward : tg::autograd::Function<GradOfSqrtAtZeroInBackward> {
+  static Tensor forward(tg::autograd::AutogradContext*, const Tensor& x) { return x * 2.0; }
+  static tg::tensor_list backward(tg::autograd::AutogradContext*, tg::tensor_list g) {
+    tg::AutoGradMode grad_on(true);  // backward runs with grad mode off unless create_graph
+    Tensor zero = f64({0.0}, {1});
+    tg::autograd::grad({tg::sqrt(zero).sum()}, {zero});
+    return {g[0]};
+  }
+};
+
+TEST(Anomaly, AnAnomalyInANestedBackwardIsNotWrappedAgain) {
+  DetectAnomalyGuard anomaly;
+  Tensor y = GradOfSqrtAtZeroInBackward::apply(f64({1.0}, {1})).sum();
+  std::string message;
+  try {
+    y.backward();
+  } catch (const tg::autograd::AnomalyError& error) {
+    message = error.what();
+  }
+  EXPECT_THAT(message, AllOf(HasSubstr("detect_anomaly: backward of SqrtBackward"),
+                             Not(HasSubstr("raised in backward of"))));
 }
 
 TEST(Anomaly, DoesNotChangeValuesOrGradients) {
