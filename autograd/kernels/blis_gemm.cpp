@@ -16,6 +16,7 @@
 #include <tapegrad/autograd/core/error.hpp>
 #include <tapegrad/autograd/kernels/blis_gemm.hpp>
 #include <tapegrad/autograd/kernels/cpu_isa.hpp>
+#include <tapegrad/autograd/kernels/dnnl_gemm.hpp>
 #include <tapegrad/autograd/kernels/dot_gemm.hpp>
 #include <tapegrad/autograd/kernels/thread_pool.hpp>
 #include <tapegrad/autograd/kernels/xsmm_gemm.hpp>
@@ -342,6 +343,24 @@ bool use_dot_gemm(const MatrixView& a, const MatrixView& b, const MatrixView& c)
   return wins && dot_gemm_accepts(a, b);
 }
 
+// Note [oneDNN routing]
+// On Zen4 (zen3 kernels) oneDNN's dnnl_sgemm ran step (c)'s GEMMs (MLP 1024-4096²-1024, batch 1024) at
+// 91 % of the FP32 peak on one thread where BLIS reached 82 % and OpenBLAS 0.3.21 (libtorch's BLAS) 86-89 %,
+// and step (b)'s large layers (256x512x512 ... 512x784x256) at 91 % vs BLIS's 85 %; with a second
+// process on the other core, its 2-thread calls kept ~94 GFLOP/s where BLIS's fell to 41 (its threads
+// wait for each other at every partition barrier). Measured in one process, interleaved:
+// bench/notes/large_gemm.md. So float32 GEMMs that libxsmm does not take go to oneDNN from 2·256³ flops
+// unless one side of C is small (the dot-product kernel's ground); float64 stays with BLIS (oneDNN has
+// no dgemm), and so does whatever dnnl_gemm declines. On several threads the GEMM is first split into
+// one-thread blocks of C (Note [GEMM threads]), so oneDNN runs on one thread per block and no OpenMP team
+// waits at a barrier for a preempted partner.
+constexpr double kDnnlMinFlops = 2.0 * 256 * 256 * 256;
+
+template <class T>
+bool use_dnnl_gemm(const MatrixView& c, double flops) {
+  return std::is_same_v<T, float> && flops >= kDnnlMinFlops && std::min(c.rows, c.cols) > kDotMaxSmallSide;
+}
+
 // One GEMM call on `threads` threads (BLIS's own, or the dot kernel's split); views are normalized.
 template <class T>
 void routed_gemm(double alpha, const MatrixView& na, const MatrixView& nb, double beta, const MatrixView& nc,
@@ -351,6 +370,7 @@ void routed_gemm(double alpha, const MatrixView& na, const MatrixView& nb, doubl
   const double macs = static_cast<double>(c.rows) * static_cast<double>(c.cols) * static_cast<double>(a.cols);
   const double flops = 2.0 * macs;
   if (threads == 1 && flops <= kXsmmMaxFlops<T> && xsmm_gemm(dtype_of<T>(), alpha, na, nb, beta, nc)) return;
+  if (use_dnnl_gemm<T>(nc, flops) && dnnl_gemm(dtype_of<T>(), alpha, na, nb, beta, nc, threads)) return;
   if (use_dot_gemm(na, nb, nc)) return dot_gemm(dtype_of<T>(), alpha, na, nb, beta, nc, threads);
   if (macs <= kTinyGemmMacs) return tiny_gemm<T>(alpha_t, a, b, beta_t, c);
   auto* pa = const_cast<T*>(static_cast<const T*>(na.data));

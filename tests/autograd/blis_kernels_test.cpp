@@ -10,6 +10,7 @@
 #include <cpuid.h>
 #endif
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -19,6 +20,8 @@
 #include <vector>
 
 #include <tapegrad/autograd/kernels/blis_gemm.hpp>
+#include <tapegrad/autograd/kernels/cpu_isa.hpp>
+#include <tapegrad/autograd/kernels/dnnl_gemm.hpp>
 #include <tapegrad/autograd/kernels/dot_gemm.hpp>
 #include <tapegrad/autograd/kernels/threads.hpp>
 #include <tapegrad/autograd/kernels/xsmm_gemm.hpp>
@@ -527,6 +530,139 @@ TEST_F(BlisKernels, VerboseLogsThatSmallGemmsUseLibxsmmOnce) {
               "^tapegrad: kernels use [^\n]+\ntapegrad: BLIS kernels [^\n]+\ntapegrad: small one-thread "
               "GEMMs use libxsmm [0-9.]+ JIT "
               "kernels\ndone\n$");
+}
+
+// ---- oneDNN directly (Note [dnnl_sgemm as row-major]) and through gemm's routing (Note [oneDNN routing])
+
+int dnnl_threads = 1;
+bool dnnl_took = false;
+
+// oneDNN's code starts at SSE4.1, so at the baseline level (TG_CPU_ISA=baseline) dnnl_gemm declines.
+bool dnnl_runs() { return gemm_dnnl_enabled() && active_isa() != Isa::baseline; }
+
+// oneDNN when it takes the GEMM, else tapegrad's gemm, so that every result can be checked.
+void run_dnnl(Dtype dtype, double alpha, const MatrixView& a, const MatrixView& b, double beta,
+              const MatrixView& c) {
+  dnnl_took = dnnl_gemm(dtype, alpha, a, b, beta, c, dnnl_threads);
+  if (!dnnl_took) gemm(dtype, alpha, a, b, beta, c);
+}
+
+TEST(DnnlGemm, TakesEveryFloatLayoutAndMatchesANaiveLoop) {
+  if (!dnnl_runs()) GTEST_SKIP() << "built without oneDNN, TG_DNNL=0, or the baseline instruction-set level";
+  struct Shape {
+    std::int64_t m, n, k;
+  };
+  const Shape shapes[] = {{1, 1, 1},    {1, 7, 5},     {6, 1, 9},     {3, 4, 1},
+                          {17, 16, 33}, {97, 101, 89}, {70, 130, 257}};
+  struct AlphaBeta {
+    double alpha, beta;
+  };
+  const AlphaBeta scalings[] = {{1.0, 0.0}, {1.0, 1.0}, {-1.5, 0.5}, {0.25, -2.0}};
+  std::mt19937 rng(41);
+  for (const int threads : {1, 2}) {
+    dnnl_threads = threads;
+    for (const Shape& s : shapes)
+      for (const bool a_t : {false, true})
+        for (const bool b_t : {false, true})
+          for (const bool c_t : {false, true})
+            for (const std::int64_t pad : {0, 3})
+              for (const AlphaBeta& ab : scalings) {
+                if (threads == 2 && (pad == 3 || ab.beta != 0.0))
+                  continue;  // threads split C: one layout set
+                const Layouts l{a_t, b_t, c_t, pad};
+                SCOPED_TRACE(testing::Message() << s.m << "x" << s.n << "x" << s.k << " A" << a_t << " B"
+                                                << b_t << " C" << c_t << " pad " << pad << " alpha "
+                                                << ab.alpha << " beta " << ab.beta << " threads " << threads);
+                EXPECT_EQ(check_one<float>(s.m, s.n, s.k, l, ab.alpha, ab.beta, rng, run_dnnl), "");
+                EXPECT_TRUE(dnnl_took);
+              }
+  }
+  dnnl_threads = 1;
+}
+
+TEST(DnnlGemm, BetaZeroOverwritesNaNAndEmptyProblemsAreDeclined) {
+  if (!dnnl_runs()) GTEST_SKIP() << "built without oneDNN, TG_DNNL=0, or the baseline instruction-set level";
+  std::mt19937 rng(5);
+  Matrix<float> a = random_matrix<float>(9, 7, false, 0, rng);
+  Matrix<float> b = random_matrix<float>(7, 11, true, 0, rng);
+  Matrix<float> c = random_matrix<float>(9, 11, false, 0, rng);
+  std::fill(c.data.begin(), c.data.end(), std::nanf(""));
+  ASSERT_TRUE(dnnl_gemm(kFloat32, 1.0, a.view, b.view, 0.0, c.view, 1));
+  for (float value : c.data) EXPECT_TRUE(std::isfinite(value));
+  // K = 0 (oneDNN 2.6 would leave C unscaled) and empty C are declined, leaving C untouched.
+  std::fill(c.data.begin(), c.data.end(), 2.0f);
+  const MatrixView a_empty{a.data.data(), 9, 0, 1, 1}, b_empty{b.data.data(), 0, 11, 11, 1};
+  EXPECT_FALSE(dnnl_gemm(kFloat32, 1.0, a_empty, b_empty, 0.5, c.view, 1));
+  const MatrixView c_empty{c.data.data(), 0, 11, 11, 1}, a_no_rows{a.data.data(), 0, 7, 7, 1};
+  EXPECT_FALSE(dnnl_gemm(kFloat32, 1.0, a_no_rows, b.view, 0.5, c_empty, 1));
+  for (float value : c.data) EXPECT_EQ(value, 2.0f);
+}
+
+TEST(DnnlGemm, DeclinesFloat64AndWhenTurnedOffLeavingCUntouched) {
+  std::mt19937 rng(8);
+  Matrix<double> a = random_matrix<double>(8, 12, false, 0, rng);
+  Matrix<double> b = random_matrix<double>(12, 5, false, 0, rng);
+  Matrix<double> c = random_matrix<double>(8, 5, false, 0, rng);
+  const std::vector<double> before = c.data;
+  EXPECT_FALSE(dnnl_gemm(kFloat64, 1.0, a.view, b.view, 0.0, c.view, 1));
+  EXPECT_EQ(c.data, before);
+  Matrix<float> af = random_matrix<float>(8, 12, false, 0, rng);
+  Matrix<float> bf = random_matrix<float>(12, 5, false, 0, rng);
+  Matrix<float> cf = random_matrix<float>(8, 5, false, 0, rng);
+  const std::vector<float> before_f = cf.data;
+  const bool enabled = gemm_dnnl_enabled();
+  set_gemm_dnnl(false);
+  EXPECT_FALSE(gemm_dnnl_enabled());
+  EXPECT_FALSE(dnnl_gemm(kFloat32, 1.0, af.view, bf.view, 0.0, cf.view, 1));
+  EXPECT_EQ(cf.data, before_f);
+  set_gemm_dnnl(enabled);
+  EXPECT_EQ(dnnl_gemm(kFloat32, 1.0, af.view, bf.view, 0.0, cf.view, 1), dnnl_runs());
+}
+
+// GEMMs large enough for the oneDNN route (from 2·256³ flops, both sides of C above 64), every layout,
+// through gemm with oneDNN on and off, one and two threads; zero-size and K = 0 never reach a kernel.
+TEST(BlisGemm, LargeFloatGemmsMatchANaiveLoopWithAndWithoutOneDnn) {
+  const int threads = tg::get_num_threads();
+  const bool dnnl = gemm_dnnl_enabled();
+  std::mt19937 rng(77);
+  for (const bool use_dnnl : {true, false}) {
+    set_gemm_dnnl(use_dnnl && dnnl);
+    for (const int t : {1, 2}) {
+      tg::set_num_threads(t);
+      for (const bool a_t : {false, true})
+        for (const bool b_t : {false, true})
+          for (const bool c_t : {false, true}) {
+            if (kReducedSweep && (a_t || c_t)) continue;
+            SCOPED_TRACE(testing::Message() << "oneDNN " << use_dnnl << " threads " << t);
+            EXPECT_EQ(check_one<float>(257, 300, 261, {a_t, b_t, c_t, 3}, 1.0, 0.0, rng), "");
+          }
+      EXPECT_EQ(check_one<float>(300, 257, 263, {true, false, false, 0}, -0.5, 1.0, rng), "");
+      EXPECT_EQ(check_one<float>(300, 0, 263, {false, true, false, 0}, 1.0, 0.0, rng), "");
+      EXPECT_EQ(check_one<float>(300, 301, 0, {false, true, false, 0}, 1.0, 0.5, rng), "");
+    }
+  }
+  set_gemm_dnnl(dnnl);
+  tg::set_num_threads(threads);
+}
+
+[[noreturn]] void large_gemms_then_exit() {
+  set_env("TG_VERBOSE", "1");
+  std::mt19937 rng(3);
+  for (int i = 0; i < 2; ++i) {
+    Matrix<float> a = random_matrix<float>(300, 300, false, 0, rng);
+    Matrix<float> c = random_matrix<float>(300, 300, false, 0, rng);
+    gemm(kFloat32, 1.0, a.view, a.view, 0.0, c.view);
+  }
+  std::fprintf(stderr, "done\n");
+  std::exit(0);
+}
+
+TEST_F(BlisKernels, VerboseLogsThatLargeFloatGemmsUseOneDnnOnce) {
+  if (!dnnl_runs()) GTEST_SKIP() << "built without oneDNN, TG_DNNL=0, or the baseline instruction-set level";
+  EXPECT_EXIT(
+      large_gemms_then_exit(), ::testing::ExitedWithCode(0),
+      "^tapegrad: BLIS kernels [^\n]+\ntapegrad: large float32 GEMMs use oneDNN [0-9.]+ \\(dnnl_sgemm\\)\n"
+      "done\n$");
 }
 
 TEST(BlisGemm, KernelSetIsNamed) {
