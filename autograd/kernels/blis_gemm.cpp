@@ -18,6 +18,7 @@
 #include <tapegrad/autograd/kernels/cpu_isa.hpp>
 #include <tapegrad/autograd/kernels/dnnl_gemm.hpp>
 #include <tapegrad/autograd/kernels/dot_gemm.hpp>
+#include <tapegrad/autograd/kernels/environment.hpp>
 #include <tapegrad/autograd/kernels/thread_pool.hpp>
 #include <tapegrad/autograd/kernels/xsmm_gemm.hpp>
 
@@ -136,11 +137,6 @@ struct KernelSet {
 KernelSet& kernel_set() {
   static KernelSet set;
   return set;
-}
-
-bool verbose() {
-  const char* value = std::getenv("TG_VERBOSE");
-  return value != nullptr && *value != '\0' && std::strcmp(value, "0") != 0;
 }
 
 // Runs once per process, before any other BLIS call. See Note [BLIS kernel choice].

@@ -1,19 +1,14 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <string>
 
 #include <tapegrad/autograd/core/error.hpp>
 #include <tapegrad/autograd/kernels/cpu_isa.hpp>
+#include <tapegrad/autograd/kernels/environment.hpp>
 
 namespace tg::kernels {
 namespace {
-
-bool verbose() {
-  const char* value = std::getenv("TG_VERBOSE");
-  return value != nullptr && *value != '\0' && std::strcmp(value, "0") != 0;
-}
 
 Isa detect() {
   // __builtin_cpu_supports also checks that the OS saves the wide registers (XGETBV).

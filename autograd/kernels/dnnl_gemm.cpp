@@ -10,6 +10,7 @@
 
 #include <tapegrad/autograd/kernels/cpu_isa.hpp>
 #include <tapegrad/autograd/kernels/dnnl_gemm.hpp>
+#include <tapegrad/autograd/kernels/environment.hpp>
 
 namespace tg::kernels {
 namespace {
@@ -43,13 +44,8 @@ Operand operand(const MatrixView& v) {
   return {'T', row_major_ld(transposed(v))};
 }
 
-bool env_default() {
-  const char* value = std::getenv("TG_DNNL");
-  return value == nullptr || std::strcmp(value, "0") != 0;
-}
-
 std::atomic<bool>& enabled_flag() {
-  static std::atomic<bool> flag{env_default()};
+  static std::atomic<bool> flag{env_not_disabled("TG_DNNL")};
   return flag;
 }
 
@@ -65,8 +61,7 @@ void limit_to_active_isa() {
 void log_first_use() {
   static std::once_flag once;
   std::call_once(once, [] {
-    const char* value = std::getenv("TG_VERBOSE");
-    if (value != nullptr && *value != '\0' && std::strcmp(value, "0") != 0) {
+    if (verbose()) {
       const dnnl_version_t* version = dnnl_version();
       std::fprintf(stderr, "tapegrad: large float32 GEMMs use oneDNN %d.%d.%d (dnnl_sgemm)\n", version->major,
                    version->minor, version->patch);

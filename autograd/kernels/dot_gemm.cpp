@@ -11,6 +11,7 @@
 
 #include <tapegrad/autograd/kernels/cpu_isa.hpp>
 #include <tapegrad/autograd/kernels/dot_gemm.hpp>
+#include <tapegrad/autograd/kernels/environment.hpp>
 #include <tapegrad/autograd/kernels/parallel_for.hpp>
 
 namespace tg::kernels {
@@ -222,9 +223,7 @@ std::atomic<int> enabled_state{-1};  // -1: not decided yet
 bool gemm_dot_kernel_enabled() {
   int state = enabled_state.load(std::memory_order_relaxed);
   if (state < 0) {
-    const char* value = std::getenv("TG_DOT_GEMM");
-    const bool off = value != nullptr && std::strcmp(value, "0") == 0;
-    state = off ? 0 : 1;
+    state = env_not_disabled("TG_DOT_GEMM") ? 1 : 0;
     int expected = -1;
     enabled_state.compare_exchange_strong(expected, state, std::memory_order_relaxed);
     state = enabled_state.load(std::memory_order_relaxed);

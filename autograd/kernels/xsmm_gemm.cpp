@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include <tapegrad/autograd/kernels/cpu_isa.hpp>
+#include <tapegrad/autograd/kernels/environment.hpp>
 #include <tapegrad/autograd/kernels/xsmm_gemm.hpp>
 
 namespace tg::kernels {
@@ -81,13 +82,8 @@ std::int64_t leading_dimension(const MatrixView& v, bool read_row_major) {
   return v.cols == 1 ? std::max(v.col_stride, v.rows) : v.col_stride;
 }
 
-bool env_default() {
-  const char* value = std::getenv("TG_LIBXSMM");
-  return value == nullptr || std::strcmp(value, "0") != 0;
-}
-
 std::atomic<bool>& enabled_flag() {
-  static std::atomic<bool> flag{env_default()};
+  static std::atomic<bool> flag{env_not_disabled("TG_LIBXSMM")};
   return flag;
 }
 
@@ -103,8 +99,7 @@ void limit_to_active_isa() {
 void log_first_use() {
   static std::once_flag once;
   std::call_once(once, [] {
-    const char* value = std::getenv("TG_VERBOSE");
-    if (value != nullptr && *value != '\0' && std::strcmp(value, "0") != 0)
+    if (verbose())
       std::fprintf(stderr, "tapegrad: small one-thread GEMMs use libxsmm %s JIT kernels\n",
                    LIBXSMM_CONFIG_VERSION);
   });
