@@ -416,8 +416,10 @@ TEST(Allocator, TrainingLoopReachesSteadyStateWithoutSystemAllocations) {
   EXPECT_EQ(after.cache_hits - before.cache_hits, after.allocations - before.allocations);
   EXPECT_EQ(after.bytes_in_use, before.bytes_in_use);
   // Measured: 0 (at most 1 in a step). The bound is loose for stray faults outside tensors. Under ASan
-  // (TG_ALLOCATOR=caching) its own malloc cycles small objects through the quarantine and faults anyway.
-#if !defined(__SANITIZE_ADDRESS__)
+  // (TG_ALLOCATOR=caching) its own malloc cycles small objects through the quarantine and faults anyway;
+  // under TSan, oneDNN's per-call packing buffers come from TSan's malloc, which maps them afresh each time
+  // (5,323 faults in 20 steps; 0 with TG_DNNL=0).
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
   EXPECT_LE(faults, 2 * kSteps) << "minor page faults in " << kSteps << " steady steps";
 #else
   (void)faults;
