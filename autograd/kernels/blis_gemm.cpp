@@ -44,8 +44,8 @@ struct Cpu {
   bool amd = false;
   bool intel = false;
   unsigned family = 0;
-  bool avx512 = false;    // F, DQ, BW and VL: what BLIS's skx kernels and its own skx test need
-  bool avx2_fma = false;  // what the haswell/zen kernels need
+  bool avx512 = false;    // F, DQ, BW and VL (Isa::avx512): what BLIS's skx kernels and its own skx test need
+  bool avx2_fma = false;  // Isa::avx2: what the haswell/zen kernels need
 };
 
 Cpu detect_cpu() {
@@ -59,20 +59,13 @@ Cpu detect_cpu() {
   }
   cpu.amd = __builtin_cpu_is("amd");
   cpu.intel = __builtin_cpu_is("intel");
-  // __builtin_cpu_supports also checks that the OS saves the wide registers (XGETBV).
-  cpu.avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
-               __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
-  cpu.avx2_fma = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 #endif
-  return cpu;
-}
-
-// TG_CPU_ISA=avx2 (cpu_isa.hpp) also keeps BLIS off its AVX-512 kernels. BLIS's set is chosen once per
-// process, at its first call: later changes of the level (tests) do not reach it.
-Cpu capped_to_active_isa(Cpu cpu) {
+  // The kernels' instruction-set level (cpu_isa.hpp) has the features BLIS's kernel sets need, and a level
+  // lowered with TG_CPU_ISA keeps BLIS below it too. BLIS's set is chosen once per process, at its first
+  // call: later changes of the level (tests) do not reach it.
   const Isa isa = active_isa();
-  cpu.avx512 = cpu.avx512 && isa >= Isa::avx512;
-  cpu.avx2_fma = cpu.avx2_fma && isa >= Isa::avx2;
+  cpu.avx512 = isa >= Isa::avx512;
+  cpu.avx2_fma = isa >= Isa::avx2;
   return cpu;
 }
 
@@ -157,7 +150,7 @@ void choose_kernels() {
                      user);
     }
   } else {
-    const Choice choice = choose_for(capped_to_active_isa(detect_cpu()));
+    const Choice choice = choose_for(detect_cpu());
     reason = choice.reason;
     if (choice.id >= 0 && built_with(static_cast<arch_t>(choice.id))) {
       wanted = choice.id;
