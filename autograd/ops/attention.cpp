@@ -24,6 +24,7 @@
 #include <tapegrad/autograd/engine/saved_tensor.hpp>
 #include <tapegrad/autograd/kernels/blis_gemm.hpp>
 #include <tapegrad/autograd/kernels/dispatch.hpp>
+#include <tapegrad/autograd/kernels/elementwise.hpp>
 #include <tapegrad/autograd/kernels/fast_math.hpp>
 #include <tapegrad/autograd/kernels/parallel_for.hpp>
 #include <tapegrad/autograd/ops/arithmetic.hpp>
@@ -125,14 +126,19 @@ kernels::MatrixView view_of(const void* data, std::int64_t rows, std::int64_t co
 template <class T>
 struct Operands {
   const T *q, *k, *v, *mask_data;
+  // Kᵀ [E, S] and Vᵀ [Ev, S] per batch, contiguous (batch b at b * E * S): every block GEMM then reads
+  // plain row-major operands, which libxsmm's JIT kernels take (it has no kernel for A Bᵀ).
+  const T *k_t = nullptr, *v_t = nullptr;
   std::vector<std::int64_t> q_at, k_at, v_at, mask_at;
   std::int64_t mask_row = 0, mask_col = 0;  // strides of the mask view's last two dims
 };
 
 template <class T>
 Operands<T> operands(const Geometry& g, const Tensor& qv, const Tensor& kv, const Tensor& vv,
-                     const Tensor& mv) {
+                     const Tensor& mv, const Tensor& k_t, const Tensor& v_t) {
   Operands<T> o;
+  o.k_t = k_t.defined() ? static_cast<const T*>(k_t.raw_data()) : nullptr;
+  o.v_t = v_t.defined() ? static_cast<const T*>(v_t.raw_data()) : nullptr;
   o.q = static_cast<const T*>(qv.raw_data());
   o.k = static_cast<const T*>(kv.raw_data());
   o.v = static_cast<const T*>(vv.raw_data());
@@ -147,6 +153,16 @@ Operands<T> operands(const Geometry& g, const Tensor& qv, const Tensor& kv, cons
     o.mask_col = mv.stride(-1);
   }
   return o;
+}
+
+// A contiguous [batch..., cols, rows] copy of a [batch..., rows, cols] view.
+Tensor transposed_copy(const Tensor& view) {
+  Shape sizes = view.sizes(), strides = view.strides();
+  std::swap(sizes[sizes.size() - 1], sizes[sizes.size() - 2]);
+  std::swap(strides[strides.size() - 1], strides[strides.size() - 2]);
+  Tensor copy = detail::make_contiguous(sizes, view.dtype());
+  kernels::copy(copy, detail::make_view(view, sizes, strides, view.storage_offset()));
+  return copy;
 }
 
 // scores[r, c] (rows x cols block at query row i0, key column j0) scaled and masked in place: -inf where
@@ -191,7 +207,7 @@ void forward_block(const Geometry& g, const Operands<T>& o, const Dropout& dropo
   const std::int64_t rows = std::min(kQueryBlock, g.L - i0), E = g.E, Ev = g.Ev;
   const Dtype dtype = dtype_of<T>();
   const T* q = o.q + o.q_at[static_cast<std::size_t>(batch)] + i0 * E;
-  const T* k = o.k + o.k_at[static_cast<std::size_t>(batch)];
+  const T* k_t = o.k_t + batch * E * g.S;
   const T* v = o.v + o.v_at[static_cast<std::size_t>(batch)];
   T* acc = out + (batch * g.L + i0) * Ev;
   T* row_lse = lse + batch * g.L + i0;
@@ -202,7 +218,7 @@ void forward_block(const Geometry& g, const Operands<T>& o, const Dropout& dropo
   for (std::int64_t j0 = 0; j0 < end; j0 += kKeyBlock) {
     const std::int64_t cols = std::min(kKeyBlock, end - j0);
     T* s = scores.data();
-    kernels::gemm(dtype, 1.0, view_of(q, rows, E, E, 1), view_of(k + j0 * E, E, cols, 1, E), 0.0,
+    kernels::gemm(dtype, 1.0, view_of(q, rows, E, E, 1), view_of(k_t + j0, E, cols, g.S, 1), 0.0,
                   view_of(s, rows, cols, cols, 1));
     scale_and_mask(s, rows, cols, i0, j0, batch, g, o);
     for (std::int64_t r = 0; r < rows; ++r) {
@@ -259,8 +275,10 @@ void forward_kernel(const Geometry& g, const Operands<T>& o, T* out, T* lse) {
                            [&](std::int64_t begin, std::int64_t end) {
                              std::vector<T> scores(static_cast<std::size_t>(kQueryBlock * kKeyBlock));
                              for (std::int64_t task = begin; task < end; ++task)
-                               forward_block(g, o, dropout, task / query_blocks,
-                                             task % query_blocks * kQueryBlock, out, lse, scores);
+                               kernels::isa_run([&] {
+                                 forward_block(g, o, dropout, task / query_blocks,
+                                               task % query_blocks * kQueryBlock, out, lse, scores);
+                               });
                            });
 }
 
@@ -272,7 +290,8 @@ void backward_batch(const Geometry& g, const Operands<T>& o, const Dropout& drop
   const Dtype dtype = dtype_of<T>();
   const T* q = o.q + o.q_at[static_cast<std::size_t>(batch)];
   const T* k = o.k + o.k_at[static_cast<std::size_t>(batch)];
-  const T* v = o.v + o.v_at[static_cast<std::size_t>(batch)];
+  const T* k_t = o.k_t + batch * E * S;
+  const T* v_t = o.v_t + batch * Ev * S;
   const T* d_out = grad_out + batch * L * Ev;
   const T* o_rows = out + batch * L * Ev;
   const T* row_lse = lse + batch * L;
@@ -286,14 +305,15 @@ void backward_batch(const Geometry& g, const Operands<T>& o, const Dropout& drop
   std::fill(dk, dk + S * E, T(0));
   std::fill(dv, dv + S * Ev, T(0));
   const std::size_t block = static_cast<std::size_t>(kQueryBlock * kKeyBlock);
-  std::vector<T> weights(block), dropped(block), d_scores(block);
+  // P and dS of a block, and their transposes (the left operands of dV += Pᵀ dO and dK += dSᵀ Q).
+  std::vector<T> weights(block), applied_t(block), d_scores(block), d_scores_t(block);
   for (std::int64_t j0 = 0; j0 < S; j0 += kKeyBlock) {
     const std::int64_t cols = std::min(kKeyBlock, S - j0);
     const std::int64_t first_row = g.causal ? j0 / kQueryBlock * kQueryBlock : 0;
     for (std::int64_t i0 = first_row; i0 < L; i0 += kQueryBlock) {
       const std::int64_t rows = std::min(kQueryBlock, L - i0);
       T* p = weights.data();
-      kernels::gemm(dtype, 1.0, view_of(q + i0 * E, rows, E, E, 1), view_of(k + j0 * E, E, cols, 1, E), 0.0,
+      kernels::gemm(dtype, 1.0, view_of(q + i0 * E, rows, E, E, 1), view_of(k_t + j0, E, cols, S, 1), 0.0,
                     view_of(p, rows, cols, cols, 1));
       scale_and_mask(p, rows, cols, i0, j0, batch, g, o);
       for (std::int64_t r = 0; r < rows; ++r) {
@@ -305,34 +325,39 @@ void backward_batch(const Geometry& g, const Operands<T>& o, const Dropout& drop
         }
         for (std::int64_t c = 0; c < cols; ++c) row[c] = exp_of<T>(row[c] - shift);
       }
-      const T* applied = p;  // the weights that multiplied V
-      if (dropout.active()) {
-        for (std::int64_t r = 0; r < rows; ++r)
-          for (std::int64_t c = 0; c < cols; ++c)
-            dropped[static_cast<std::size_t>(r * cols + c)] =
-                p[r * cols + c] * static_cast<T>(dropout.factor(batch, i0 + r, j0 + c));
-        applied = dropped.data();
-      }
+      T* p_t = applied_t.data();  // the weights that multiplied V, transposed
+      for (std::int64_t r = 0; r < rows; ++r)
+        for (std::int64_t c = 0; c < cols; ++c) p_t[c * rows + r] = p[r * cols + c];
+      if (dropout.active())
+        for (std::int64_t c = 0; c < cols; ++c)
+          for (std::int64_t r = 0; r < rows; ++r)
+            p_t[c * rows + r] *= static_cast<T>(dropout.factor(batch, i0 + r, j0 + c));
       // dV_j += appliedᵀ dO_i
-      kernels::gemm(dtype, 1.0, view_of(applied, cols, rows, 1, cols),
-                    view_of(d_out + i0 * Ev, rows, Ev, Ev, 1), 1.0, view_of(dv + j0 * Ev, cols, Ev, Ev, 1));
+      kernels::gemm(dtype, 1.0, view_of(p_t, cols, rows, rows, 1), view_of(d_out + i0 * Ev, rows, Ev, Ev, 1),
+                    1.0, view_of(dv + j0 * Ev, cols, Ev, Ev, 1));
       // dP = dO_i V_jᵀ
       T* ds = d_scores.data();
-      kernels::gemm(dtype, 1.0, view_of(d_out + i0 * Ev, rows, Ev, Ev, 1),
-                    view_of(v + j0 * Ev, Ev, cols, 1, Ev), 0.0, view_of(ds, rows, cols, cols, 1));
+      T* ds_t = d_scores_t.data();
+      kernels::gemm(dtype, 1.0, view_of(d_out + i0 * Ev, rows, Ev, Ev, 1), view_of(v_t + j0, Ev, cols, S, 1),
+                    0.0, view_of(ds, rows, cols, cols, 1));
       const T scale = static_cast<T>(g.scale);
+      if (dropout.active())
+        for (std::int64_t r = 0; r < rows; ++r)
+          for (std::int64_t c = 0; c < cols; ++c)
+            ds[r * cols + c] *= static_cast<T>(dropout.factor(batch, i0 + r, j0 + c));
       for (std::int64_t r = 0; r < rows; ++r) {
         const T d = delta[static_cast<std::size_t>(i0 + r)];
         for (std::int64_t c = 0; c < cols; ++c) {
-          T dp = ds[r * cols + c];
-          if (dropout.active()) dp *= static_cast<T>(dropout.factor(batch, i0 + r, j0 + c));
-          ds[r * cols + c] = p[r * cols + c] * (dp - d) * scale;
+          const T dp = ds[r * cols + c];
+          const T value = p[r * cols + c] * (dp - d) * scale;
+          ds[r * cols + c] = value;
+          ds_t[c * rows + r] = value;
         }
       }
       // dQ_i += dS K_j, dK_j += dSᵀ Q_i
       kernels::gemm(dtype, 1.0, view_of(ds, rows, cols, cols, 1), view_of(k + j0 * E, cols, E, E, 1), 1.0,
                     view_of(dq + i0 * E, rows, E, E, 1));
-      kernels::gemm(dtype, 1.0, view_of(ds, cols, rows, 1, cols), view_of(q + i0 * E, rows, E, E, 1), 1.0,
+      kernels::gemm(dtype, 1.0, view_of(ds_t, cols, rows, rows, 1), view_of(q + i0 * E, rows, E, E, 1), 1.0,
                     view_of(dk + j0 * E, cols, E, E, 1));
     }
   }
@@ -471,14 +496,17 @@ struct ScaledDotProductAttentionBackward final : Node {
     Tensor dk = detail::make_contiguous(with_matrix(g.batch, g.S, g.E), q.dtype());
     Tensor dv = detail::make_contiguous(with_matrix(g.batch, g.S, g.Ev), q.dtype());
     kernels::dispatch_floating(kOp, q.dtype(), [&]<class T>() {
-      const Operands<T> ops = operands<T>(g, qv, kv, vv, mv);
+      const Tensor k_t = transposed_copy(kv), v_t = transposed_copy(vv);
+      const Operands<T> ops = operands<T>(g, qv, kv, vv, mv, k_t, v_t);
       const Dropout dropout{g.dropout_p, g.seed, g.L, g.S};
       const std::int64_t chunks = worth_threads(g) ? kernels::chunk_count(g.batches, 1) : 1;
       kernels::parallel_ranges(g.batches, chunks, [&](std::int64_t begin, std::int64_t end) {
         for (std::int64_t b = begin; b < end; ++b)
-          backward_batch(g, ops, dropout, b, grad_out.data_ptr<T>(), o.data_ptr<T>(), lse.data_ptr<T>(),
-                         dq.data_ptr<T>() + b * g.L * g.E, dk.data_ptr<T>() + b * g.S * g.E,
-                         dv.data_ptr<T>() + b * g.S * g.Ev);
+          kernels::isa_run([&] {
+            backward_batch(g, ops, dropout, b, grad_out.data_ptr<T>(), o.data_ptr<T>(), lse.data_ptr<T>(),
+                           dq.data_ptr<T>() + b * g.L * g.E, dk.data_ptr<T>() + b * g.S * g.E,
+                           dv.data_ptr<T>() + b * g.S * g.Ev);
+          });
       });
     });
     tensor_list result(3);
@@ -527,7 +555,9 @@ Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, cons
     const Tensor mv =
         attn_mask.defined() ? broadcast_view(attn_mask.detach(), with_matrix(g.batch, g.L, g.S)) : Tensor();
     kernels::dispatch_floating(kOp, query.dtype(), [&]<class T>() {
-      forward_kernel<T>(g, operands<T>(g, qv, kv, vv, mv), out.data_ptr<T>(), lse.data_ptr<T>());
+      const Tensor k_t = transposed_copy(kv);
+      forward_kernel<T>(g, operands<T>(g, qv, kv, vv, mv, k_t, Tensor()), out.data_ptr<T>(),
+                        lse.data_ptr<T>());
     });
   }
   if (auto* node = record<ScaledDotProductAttentionBackward>({query, key, value}, {out})) {
