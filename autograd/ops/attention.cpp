@@ -125,7 +125,8 @@ kernels::MatrixView view_of(const void* data, std::int64_t rows, std::int64_t co
 // The operands of one problem, as typed pointers and per-batch offsets.
 template <class T>
 struct Operands {
-  const T *q, *k, *v, *mask_data;
+  const T *q, *k, *v;
+  const void* mask_data;  // bool or T
   // Kᵀ [E, S] and Vᵀ [Ev, S] per batch, contiguous (batch b at b * E * S): every block GEMM then reads
   // plain row-major operands, which libxsmm's JIT kernels take (it has no kernel for A Bᵀ).
   const T *k_t = nullptr, *v_t = nullptr;
@@ -147,7 +148,7 @@ Operands<T> operands(const Geometry& g, const Tensor& qv, const Tensor& kv, cons
   o.v_at = batch_offsets(vv, g.batches);
   o.mask_data = nullptr;
   if (g.mask != MaskKind::none) {
-    o.mask_data = static_cast<const T*>(mv.raw_data());  // reinterpreted as bool for boolean masks
+    o.mask_data = mv.raw_data();
     o.mask_at = batch_offsets(mv, g.batches);
     o.mask_row = mv.stride(-2);
     o.mask_col = mv.stride(-1);
@@ -180,11 +181,11 @@ void scale_and_mask(T* scores, std::int64_t rows, std::int64_t cols, std::int64_
     const std::int64_t base =
         o.mask_at[static_cast<std::size_t>(batch)] + (i0 + r) * o.mask_row + j0 * o.mask_col;
     if (g.mask == MaskKind::boolean) {
-      const bool* allowed = reinterpret_cast<const bool*>(o.mask_data) + base;
+      const bool* allowed = static_cast<const bool*>(o.mask_data) + base;
       for (std::int64_t c = 0; c < cols; ++c)
         if (!allowed[c * o.mask_col]) row[c] = minus_inf;
     } else {
-      const T* bias = o.mask_data + base;
+      const T* bias = static_cast<const T*>(o.mask_data) + base;
       for (std::int64_t c = 0; c < cols; ++c) row[c] += bias[c * o.mask_col];
     }
   }
@@ -193,6 +194,35 @@ void scale_and_mask(T* scores, std::int64_t rows, std::int64_t cols, std::int64_
 template <class T>
 T exp_of(T x) {
   return kernels::fast::exp_nonpositive(x);
+}
+
+// Row maximum and sum in kLanes independent lanes: without -ffast-math GCC keeps a single-accumulator
+// float reduction scalar (it may not reassociate), and this is the per-element work of every block.
+constexpr std::int64_t kLanes = 16;
+
+template <class T>
+T row_max(const T* row, std::int64_t n) {
+  T lanes[kLanes];
+  std::fill(lanes, lanes + kLanes, -std::numeric_limits<T>::infinity());
+  std::int64_t c = 0;
+  for (; c + kLanes <= n; c += kLanes)
+    for (std::int64_t l = 0; l < kLanes; ++l) lanes[l] = row[c + l] > lanes[l] ? row[c + l] : lanes[l];
+  T top = -std::numeric_limits<T>::infinity();
+  for (; c < n; ++c) top = row[c] > top ? row[c] : top;
+  for (std::int64_t l = 0; l < kLanes; ++l) top = lanes[l] > top ? lanes[l] : top;
+  return top;
+}
+
+template <class T>
+T row_sum(const T* row, std::int64_t n) {
+  T lanes[kLanes] = {};
+  std::int64_t c = 0;
+  for (; c + kLanes <= n; c += kLanes)
+    for (std::int64_t l = 0; l < kLanes; ++l) lanes[l] += row[c + l];
+  T sum = 0;
+  for (; c < n; ++c) sum += row[c];
+  for (std::int64_t l = 0; l < kLanes; ++l) sum += lanes[l];
+  return sum;
 }
 
 // The keys query rows [i0, i0 + rows) may see: causal rows stop at their own index.
@@ -223,19 +253,14 @@ void forward_block(const Geometry& g, const Operands<T>& o, const Dropout& dropo
     scale_and_mask(s, rows, cols, i0, j0, batch, g, o);
     for (std::int64_t r = 0; r < rows; ++r) {
       T* row = s + r * cols;
-      T top = maxima[static_cast<std::size_t>(r)];
-      for (std::int64_t c = 0; c < cols; ++c) top = row[c] > top ? row[c] : top;
+      const T top = std::max(maxima[static_cast<std::size_t>(r)], row_max(row, cols));
       if (top == -std::numeric_limits<T>::infinity()) {  // nothing visible yet: contributes nothing
         std::fill(row, row + cols, T(0));
         continue;
       }
       const T correction = exp_of<T>(maxima[static_cast<std::size_t>(r)] - top);
-      T sum = 0;
-      for (std::int64_t c = 0; c < cols; ++c) {
-        const T p = exp_of<T>(row[c] - top);
-        row[c] = p;
-        sum += p;
-      }
+      for (std::int64_t c = 0; c < cols; ++c) row[c] = exp_of<T>(row[c] - top);
+      const T sum = row_sum(row, cols);
       sums[static_cast<std::size_t>(r)] = sums[static_cast<std::size_t>(r)] * correction + sum;
       maxima[static_cast<std::size_t>(r)] = top;
       if (correction != T(1))
