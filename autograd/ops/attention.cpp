@@ -390,6 +390,19 @@ void backward_batch(const Geometry& g, const Operands<T>& o, const Dropout& drop
 
 // ---- Checks and geometry.
 
+// NumPy broadcasting of two shapes into `out`; false when they do not broadcast.
+bool broadcast_into(const Shape& a, const Shape& b, Shape& out) {
+  const std::size_t rank = std::max(a.size(), b.size());
+  out.assign(rank, 1);
+  for (std::size_t d = 0; d < rank; ++d) {
+    const std::int64_t x = d + a.size() >= rank ? a[d + a.size() - rank] : 1;
+    const std::int64_t y = d + b.size() >= rank ? b[d + b.size() - rank] : 1;
+    if (x != y && x != 1 && y != 1) return false;
+    out[d] = x == 1 ? y : x;
+  }
+  return true;
+}
+
 // True when `sizes` broadcasts to exactly `target` (NumPy rules, aligned right).
 bool broadcasts_to(IntArrayRef sizes, const Shape& target) {
   if (sizes.size() > target.size()) return false;
@@ -418,8 +431,10 @@ Geometry check_and_measure(const Tensor& q, const Tensor& k, const Tensor& v, co
   check(dropout_p >= 0.0 && dropout_p <= 1.0, kOp, "dropout probability has to be between 0 and 1, but got ",
         dropout_p);
   Geometry g;
-  const Shape qk = broadcast_shapes(kOp, leading(q), leading(k));
-  g.batch = broadcast_shapes(kOp, qk, leading(v));
+  Shape qk;
+  const bool batch_ok = broadcast_into(leading(q), leading(k), qk) && broadcast_into(qk, leading(v), g.batch);
+  check(batch_ok, kOp, "the batch dims of query ", q.sizes(), ", key ", k.sizes(), " and value ", v.sizes(),
+        " do not broadcast");
   g.batches = shape_numel(g.batch);
   g.L = q.size(-2);
   g.S = k.size(-2);

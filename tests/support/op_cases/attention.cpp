@@ -49,7 +49,10 @@ std::vector<OpCase> attention_cases() {
              "length"},
             {{{4}, {5, 4}, {5, 6}},
              "scaled_dot_product_attention: query, key and value must have at least 2 dims"},
-            {{{2, 3, 4}, {3, 5, 4}, {5, 6}}, "scaled_dot_product_attention"},
+            {{{2, 3, 4}, {3, 5, 4}, {5, 6}},
+             "scaled_dot_product_attention: the batch dims of query [2, 3, 4], key [3, 5, 4] and value [5, "
+             "6] do not "
+             "broadcast"},
             {.shapes = {{2, 3, 4}, {2, 5, 4}, {2, 5, 6}},
              .message =
                  "scaled_dot_product_attention: query, key and value must have the same dtype, got query "
