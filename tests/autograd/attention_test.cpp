@@ -6,6 +6,7 @@
 #include <limits>
 #include <vector>
 
+#include <tapegrad/autograd/tensor/allocator.hpp>  // internal: reset_peak_stats
 #include <tapegrad/tapegrad.hpp>
 
 namespace {
@@ -43,6 +44,25 @@ std::vector<Tensor> run(bool fused, const Tensor& q, const Tensor& k, const Tens
       fused ? tg::scaled_dot_product_attention(q, k, v, {}, 0.0, causal) : naive_attention(q, k, v, causal);
   const auto grads = tg::autograd::grad({out}, {q, k, v}, {upstream});
   return {out, grads[0], grads[1], grads[2]};
+}
+
+// No [L, S] matrix is allocated: forward and backward at L = S = 4096 (one 64 MiB float matrix) stay within
+// the inputs, outputs, gradients, Kᵀ/Vᵀ copies and block buffers (a few MiB).
+TEST(Attention, MemoryIsLinearInTheSequenceLength) {
+  tg::manual_seed(11);
+  const std::int64_t L = 4096, E = 64;
+  const Tensor q = leaf({1, L, E}), k = leaf({1, L, E}), v = leaf({1, L, E});
+  const Tensor upstream = tg::randn({1, L, E});
+  tg::default_allocator().reset_peak_stats();
+  const std::size_t before = tg::allocator_stats().bytes_in_use;
+  for (const bool causal : {false, true}) {
+    const Tensor out = tg::scaled_dot_product_attention(q, k, v, {}, 0.0, causal);
+    const auto grads = tg::autograd::grad({out}, {q, k, v}, {upstream});
+  }
+  const std::size_t one_matrix = sizeof(float) * L * L;
+  const std::size_t vectors = sizeof(float) * L * E;  // one [L, E] tensor: 1 MiB
+  EXPECT_LT(tg::allocator_stats().peak_bytes_in_use - before, 12 * vectors);
+  EXPECT_LT(12 * vectors, one_matrix / 4);
 }
 
 class LongSequence : public ::testing::TestWithParam<bool> {};
