@@ -8,7 +8,8 @@
 
 namespace tg::autograd {
 namespace {
-thread_local std::uint64_t next_sequence_nr = 0;
+// Read by every recorded op: initial-exec spares the __tls_get_addr call of a shared library's thread_local.
+thread_local std::uint64_t next_sequence_nr __attribute__((tls_model("initial-exec"))) = 0;
 // See Note [Iterative graph destruction].
 thread_local std::vector<std::shared_ptr<Node>>* nodes_to_destroy = nullptr;
 }  // namespace
@@ -76,7 +77,7 @@ std::shared_ptr<Node> grad_accumulator(const Tensor& leaf) {
   AutogradMeta& meta = tg::detail::impl_of(leaf)->autograd_meta();
   std::lock_guard lock(accumulator_lock(tg::detail::impl_of(leaf)));
   if (auto existing = meta.grad_accumulator.lock()) return existing;
-  auto accumulator = std::make_shared<AccumulateGrad>(tg::detail::impl_ptr_of(leaf));
+  auto accumulator = tg::detail::make_pooled<AccumulateGrad>(tg::detail::impl_ptr_of(leaf));
   meta.grad_accumulator = accumulator;
   return accumulator;
 }

@@ -3,6 +3,7 @@
 #include <type_traits>
 
 #include <tapegrad/autograd/engine/accumulate_grad.hpp>
+#include <tapegrad/autograd/engine/grad_mode.hpp>
 #include <tapegrad/autograd/engine/node.hpp>
 #include <tapegrad/autograd/engine/saved_tensor.hpp>
 #include <tapegrad/autograd/kernels/column_sums.hpp>
@@ -121,8 +122,10 @@ struct AddBiasToLeafBackward final : AddBackward {
 
 // Records the node for out = a + alpha * b.
 void record_add(const Tensor& a, const Tensor& b, const Tensor& out, double alpha) {
-  AddBackward* node = AddBiasToLeafBackward::fits(a, b, alpha) ? record<AddBiasToLeafBackward>({a, b}, {out})
-                                                               : record<AddBackward>({a, b}, {out});
+  // The pattern test reads shapes; under no_grad nothing is recorded, so skip it.
+  const bool bias_to_leaf = GradMode::is_enabled() && AddBiasToLeafBackward::fits(a, b, alpha);
+  AddBackward* node =
+      bias_to_leaf ? record<AddBiasToLeafBackward>({a, b}, {out}) : record<AddBackward>({a, b}, {out});
   if (node != nullptr) node->alpha = alpha;
 }
 

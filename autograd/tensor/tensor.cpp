@@ -7,6 +7,7 @@
 #include <tapegrad/autograd/engine/node.hpp>
 #include <tapegrad/autograd/kernels/dispatch.hpp>
 #include <tapegrad/autograd/ops/arithmetic.hpp>
+#include <tapegrad/autograd/tensor/block_pool.hpp>
 #include <tapegrad/autograd/tensor/tensor.hpp>
 
 namespace tg {
@@ -139,7 +140,7 @@ std::uint32_t Tensor::output_nr() const {
 
 Tensor Tensor::detach() const {
   const TensorImpl& impl = checked_impl();
-  auto out = std::make_shared<TensorImpl>();
+  auto out = detail::make_pooled<TensorImpl>();
   out->storage = impl.storage;
   out->sizes = impl.sizes;
   out->strides = impl.strides;
@@ -216,7 +217,7 @@ Tensor Tensor::data() const {
   // A second Storage over the same memory gives the alias its own version counter; its deleter keeps
   // the original storage (the owner of the memory) alive.
   const std::shared_ptr<Storage>& owner = impl.storage;
-  auto out = std::make_shared<TensorImpl>();
+  auto out = detail::make_pooled<TensorImpl>();
   out->storage = std::make_shared<Storage>(owner->data(), owner->nbytes(), [owner](void*) {});
   out->sizes = impl.sizes;
   out->strides = impl.strides;
@@ -252,7 +253,7 @@ namespace detail {
 
 Tensor make_contiguous(IntArrayRef sizes, Dtype dtype, std::string_view op) {
   const std::int64_t numel = checked_numel(op, sizes, element_size(dtype));  // sizes >= 0, no overflow
-  auto impl = std::make_shared<TensorImpl>();
+  auto impl = make_pooled<TensorImpl>();
   impl->sizes.assign(sizes.begin(), sizes.end());
   impl->strides.resize(sizes.size());
   std::int64_t stride = 1;
@@ -266,7 +267,7 @@ Tensor make_contiguous(IntArrayRef sizes, Dtype dtype, std::string_view op) {
 }
 
 Tensor make_view(const Tensor& base, IntArrayRef sizes, IntArrayRef strides, std::int64_t offset) {
-  auto impl = std::make_shared<TensorImpl>();
+  auto impl = make_pooled<TensorImpl>();
   impl->storage = detail::impl_of(base)->storage;
   impl->sizes = sizes.vec();
   impl->strides = strides.vec();
