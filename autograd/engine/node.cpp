@@ -41,22 +41,17 @@ Node::~Node() {
 }
 
 void Node::set_inputs(const TensorRefs& inputs) {
+  // Sized once and filled in place: a push_back of a built InputMeta copied its Shape twice.
   next_edges_.clear();
   input_meta_.clear();
-  next_edges_.reserve(inputs.size());
-  input_meta_.reserve(inputs.size());
+  next_edges_.resize(inputs.size());
+  input_meta_.resize(inputs.size());
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     const TensorImpl* impl = tg::detail::impl_of(inputs[i]);
-    if (impl == nullptr) {
-      next_edges_.emplace_back();
-      input_meta_.emplace_back();
-      continue;
-    }
-    if (impl->autograd && impl->autograd->requires_grad)
-      next_edges_.push_back(gradient_edge(inputs[i]));
-    else
-      next_edges_.emplace_back();
-    input_meta_.push_back(InputMeta{impl->sizes, impl->dtype});
+    if (impl == nullptr) continue;
+    if (impl->autograd && impl->autograd->requires_grad) next_edges_[i] = gradient_edge(inputs[i]);
+    input_meta_[i].sizes = impl->sizes;
+    input_meta_[i].dtype = impl->dtype;
   }
 }
 

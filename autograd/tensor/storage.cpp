@@ -25,7 +25,7 @@ std::atomic<std::int64_t> live_storages{0};
 template <std::size_t Capacity>
 class InlineStorage final : public Storage {
  public:
-  explicit InlineStorage(std::size_t nbytes) : Storage(aligned_start(buffer_), nbytes, nullptr) {}
+  explicit InlineStorage(std::size_t nbytes) : Storage(aligned_start(buffer_), nbytes) {}
 
  private:
   static constexpr std::size_t kPadding = Allocator::kAlignment - 1;
@@ -58,6 +58,10 @@ Storage::Storage(std::size_t nbytes) : nbytes_(nbytes) {
 
 Storage::Storage(void* external, std::size_t nbytes, std::function<void(void*)> deleter)
     : data_(external), nbytes_(nbytes), deleter_(std::move(deleter)), owned_(false) {
+  ++live_storages;
+}
+
+Storage::Storage(void* inline_data, std::size_t nbytes) : data_(inline_data), nbytes_(nbytes), owned_(false) {
   ++live_storages;
 }
 

@@ -29,20 +29,16 @@ std::int64_t Tensor::stride(std::int64_t dim) const {
 
 bool Tensor::is_contiguous() const {
   const TensorImpl& impl = checked_impl();
-  if (shape_numel(impl.sizes) == 0) return true;  // as in PyTorch: no element is out of place
+  bool contiguous = true;
   std::int64_t expected = 1;
   for (std::size_t i = impl.sizes.size(); i-- > 0;) {
-    if (impl.sizes[i] == 1) continue;
-    if (impl.strides[i] != expected) return false;
-    expected *= impl.sizes[i];
+    const std::int64_t size = impl.sizes[i];
+    if (size == 0) return true;  // as in PyTorch: no element is out of place
+    if (size == 1) continue;
+    contiguous = contiguous && impl.strides[i] == expected;
+    expected *= size;
   }
-  return true;
-}
-
-void* Tensor::raw_data() const {
-  const TensorImpl& impl = checked_impl();
-  return static_cast<char*>(impl.storage->data()) +
-         impl.offset * static_cast<std::int64_t>(tg::element_size(impl.dtype));
+  return contiguous;
 }
 
 void Tensor::check_element_type(Dtype requested, const char* what) const {
@@ -254,10 +250,13 @@ namespace detail {
 Tensor make_contiguous(IntArrayRef sizes, Dtype dtype, std::string_view op) {
   const std::int64_t numel = checked_numel(op, sizes, element_size(dtype));  // sizes >= 0, no overflow
   auto impl = make_pooled<TensorImpl>();
-  impl->sizes.assign(sizes.begin(), sizes.end());
-  impl->strides.resize(sizes.size());
+  const std::size_t dims = sizes.size();
+  // resize + indexed writes: boost's assign() and push_back() check capacity per element.
+  impl->sizes.resize(dims, boost::container::default_init);
+  impl->strides.resize(dims, boost::container::default_init);
   std::int64_t stride = 1;
-  for (std::size_t i = sizes.size(); i-- > 0;) {
+  for (std::size_t i = dims; i-- > 0;) {
+    impl->sizes[i] = sizes[i];
     impl->strides[i] = stride;
     stride *= std::max<std::int64_t>(sizes[i], 1);
   }

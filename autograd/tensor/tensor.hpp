@@ -569,6 +569,11 @@ inline std::int64_t Tensor::numel() const { return shape_numel(checked_impl().si
 inline Dtype Tensor::dtype() const { return checked_impl().dtype; }
 inline std::int64_t Tensor::storage_offset() const { return checked_impl().offset; }
 inline std::uint64_t Tensor::version() const { return checked_impl().storage->version(); }
+inline void* Tensor::raw_data() const {
+  const TensorImpl& impl = checked_impl();
+  return static_cast<char*>(impl.storage->data()) +
+         impl.offset * static_cast<std::int64_t>(tg::element_size(impl.dtype));
+}
 inline bool Tensor::requires_grad() const {
   const TensorImpl& impl = checked_impl();
   return impl.autograd && impl.autograd->requires_grad;
