@@ -73,9 +73,13 @@ struct AddBackward : Node {
   double alpha = 1.0;
   std::string_view name() const override { return "AddBackward"; }
   tensor_list apply(tensor_list&& g) override {
-    tensor_list out(2);
-    if (needs_input_grad(0)) out[0] = sum_to(g[0], input_meta()[0].sizes);
-    if (needs_input_grad(1)) out[1] = sum_to(alpha == 1.0 ? g[0] : g[0] * alpha, input_meta()[1].sizes);
+    // The result reuses the incoming list's heap block (the engine recycles lists, so it usually has
+    // room for two): no list allocation per node.
+    const Tensor grad = std::move(g[0]);
+    tensor_list out = std::move(g);
+    out.resize(2);
+    if (needs_input_grad(0)) out[0] = sum_to(grad, input_meta()[0].sizes);
+    if (needs_input_grad(1)) out[1] = sum_to(alpha == 1.0 ? grad : grad * alpha, input_meta()[1].sizes);
     return out;
   }
 };
