@@ -50,8 +50,11 @@ void Node::set_inputs(const TensorRefs& inputs) {
     const TensorImpl* impl = tg::detail::impl_of(inputs[i]);
     if (impl == nullptr) continue;
     if (impl->autograd && impl->autograd->requires_grad) next_edges_[i] = gradient_edge(inputs[i]);
-    input_meta_[i].sizes = impl->sizes;
-    input_meta_[i].dtype = impl->dtype;
+    InputMeta& meta = input_meta_[i];
+    // Element by element: Shape's copy assignment goes through boost's generic assign and memcpy.
+    meta.sizes.resize(impl->sizes.size(), boost::container::default_init);
+    for (std::size_t d = 0; d < impl->sizes.size(); ++d) meta.sizes[d] = impl->sizes[d];
+    meta.dtype = impl->dtype;
   }
 }
 
