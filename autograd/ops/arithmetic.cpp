@@ -26,6 +26,7 @@ void check_binary(std::string_view op, const Tensor& a, const Tensor& b) {
 
 // The result dtype of a op b as PyTorch's result_type (0-d tensors count less than tensors with dims).
 Dtype result_dtype(const Tensor& a, const Tensor& b) {
+  if (a.dtype() == b.dtype()) return a.dtype();  // the common case: nothing to promote
   return ResultType().tensor(a.dtype(), a.dim() == 0).tensor(b.dtype(), b.dim() == 0).result();
 }
 Dtype result_dtype(const Tensor& a, const Scalar& b) {

@@ -281,8 +281,8 @@ void check_floating(std::string_view op, std::string_view argument, const Tensor
         tensor.dtype());
 }
 
-void check_defined(std::string_view op, std::string_view argument, const Tensor& tensor) {
-  check(tensor.defined(), op, argument, " is an undefined tensor");
+void throw_undefined_argument(std::string_view op, std::string_view argument) {
+  throw Error(str(op, ": ", argument, " is an undefined tensor"));
 }
 
 }  // namespace detail
