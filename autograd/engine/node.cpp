@@ -69,14 +69,47 @@ std::mutex& accumulator_lock(const TensorImpl* leaf) {
   static std::array<std::mutex, 16> locks;
   return locks[(reinterpret_cast<std::uintptr_t>(leaf) >> 6) % locks.size()];
 }
-}  // namespace
 
-std::shared_ptr<Node> grad_accumulator(const Tensor& leaf) {
+// Note [Accumulator cache]
+// Every op that reads a parameter needs the parameter's AccumulateGrad for its edge. The leaf keeps it
+// as a weak_ptr that another thread may write (creating it) at any time, so reading it takes one of the
+// locks above: a mutex per op and parameter, ~110 instructions. So each thread also remembers the
+// accumulators it looked up recently, as weak_ptrs keyed by the leaf's address, and uses an entry
+// whose accumulator is still alive without locking. That is the leaf's current accumulator:
+// - an alive accumulator owns its leaf, so the address cannot have been reused by another tensor;
+// - a leaf has one alive accumulator at most: a new one is made only after the old one expired.
+// A missing, mismatched or expired entry falls back to the locked lookup and is replaced. An entry
+// keeps the dead node's memory block (~300 bytes, the weak count) until it is replaced or the thread
+// exits.
+struct RecentAccumulator {
+  const TensorImpl* leaf = nullptr;
+  std::weak_ptr<Node> accumulator;
+};
+thread_local std::array<RecentAccumulator, 16> recent_accumulators;
+
+RecentAccumulator& recent_entry(const TensorImpl* leaf) {
+  const auto address = reinterpret_cast<std::uintptr_t>(leaf);
+  return recent_accumulators[(address * 0x9E3779B97F4A7C15ull) >> 60];  // top 4 bits: 16 entries
+}
+
+std::shared_ptr<Node> locked_grad_accumulator(const Tensor& leaf) {
   AutogradMeta& meta = tg::detail::impl_of(leaf)->autograd_meta();
   std::lock_guard lock(accumulator_lock(tg::detail::impl_of(leaf)));
   if (auto existing = meta.grad_accumulator.lock()) return existing;
   auto accumulator = tg::detail::make_pooled<AccumulateGrad>(tg::detail::impl_ptr_of(leaf));
   meta.grad_accumulator = accumulator;
+  return accumulator;
+}
+}  // namespace
+
+std::shared_ptr<Node> grad_accumulator(const Tensor& leaf) {
+  const TensorImpl* impl = tg::detail::impl_of(leaf);
+  RecentAccumulator& entry = recent_entry(impl);
+  if (entry.leaf == impl)
+    if (auto alive = entry.accumulator.lock()) return alive;
+  auto accumulator = locked_grad_accumulator(leaf);
+  entry.leaf = impl;
+  entry.accumulator = accumulator;
   return accumulator;
 }
 
