@@ -1,5 +1,6 @@
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 
 #include <tapegrad/autograd/engine/accumulate_grad.hpp>
@@ -80,16 +81,38 @@ std::mutex& accumulator_lock(const TensorImpl* leaf) {
 // - a leaf has one alive accumulator at most: a new one is made only after the old one expired.
 // A missing, mismatched or expired entry falls back to the locked lookup and is replaced. An entry
 // keeps the dead node's memory block (~300 bytes, the weak count) until it is replaced or the thread
-// exits.
+// exits. The table is reached through a trivially destructible initial-exec pointer: a thread_local
+// table with a destructor costs a __tls_get_addr call and an init-guard test per access.
 struct RecentAccumulator {
   const TensorImpl* leaf = nullptr;
   std::weak_ptr<Node> accumulator;
 };
-thread_local std::array<RecentAccumulator, 16> recent_accumulators;
+using RecentAccumulators = std::array<RecentAccumulator, 16>;
+constinit thread_local RecentAccumulators* recent_accumulators __attribute__((tls_model("initial-exec"))) =
+    nullptr;
+constinit thread_local bool recent_accumulators_gone __attribute__((tls_model("initial-exec"))) = false;
 
-RecentAccumulator& recent_entry(const TensorImpl* leaf) {
+// Owns this thread's table; after it is destroyed (thread exit), lookups take the locked path.
+struct RecentAccumulatorsOwner {
+  std::unique_ptr<RecentAccumulators> table = std::make_unique<RecentAccumulators>();
+  RecentAccumulatorsOwner() { recent_accumulators = table.get(); }
+  ~RecentAccumulatorsOwner() {
+    recent_accumulators = nullptr;
+    recent_accumulators_gone = true;
+  }
+};
+
+RecentAccumulators* recent_table() {
+  if (recent_accumulators != nullptr) [[likely]]
+    return recent_accumulators;
+  if (recent_accumulators_gone) return nullptr;
+  static thread_local RecentAccumulatorsOwner owner;
+  return recent_accumulators;
+}
+
+RecentAccumulator& recent_entry(RecentAccumulators& table, const TensorImpl* leaf) {
   const auto address = reinterpret_cast<std::uintptr_t>(leaf);
-  return recent_accumulators[(address * 0x9E3779B97F4A7C15ull) >> 60];  // top 4 bits: 16 entries
+  return table[(address * 0x9E3779B97F4A7C15ull) >> 60];  // top 4 bits: 16 entries
 }
 
 std::shared_ptr<Node> locked_grad_accumulator(const Tensor& leaf) {
@@ -104,7 +127,10 @@ std::shared_ptr<Node> locked_grad_accumulator(const Tensor& leaf) {
 
 std::shared_ptr<Node> grad_accumulator(const Tensor& leaf) {
   const TensorImpl* impl = tg::detail::impl_of(leaf);
-  RecentAccumulator& entry = recent_entry(impl);
+  RecentAccumulators* table = recent_table();
+  if (table == nullptr) [[unlikely]]
+    return locked_grad_accumulator(leaf);
+  RecentAccumulator& entry = recent_entry(*table, impl);
   if (entry.leaf == impl)
     if (auto alive = entry.accumulator.lock()) return alive;
   auto accumulator = locked_grad_accumulator(leaf);
