@@ -42,16 +42,16 @@ Node::~Node() {
 }
 
 void Node::set_inputs(const TensorRefs& inputs) {
-  // Sized once and filled in place: a push_back of a built InputMeta copied its Shape twice.
+  // Entries built in place: a push_back of a built InputMeta copied its Shape twice, and boost's
+  // resize() is an out-of-line call.
   next_edges_.clear();
   input_meta_.clear();
-  next_edges_.resize(inputs.size());
-  input_meta_.resize(inputs.size());
   for (std::size_t i = 0; i < inputs.size(); ++i) {
+    Edge& edge = next_edges_.emplace_back();
+    InputMeta& meta = input_meta_.emplace_back();
     const TensorImpl* impl = tg::detail::impl_of(inputs[i]);
     if (impl == nullptr) continue;
-    if (impl->autograd && impl->autograd->requires_grad) next_edges_[i] = gradient_edge(inputs[i]);
-    InputMeta& meta = input_meta_[i];
+    if (impl->autograd && impl->autograd->requires_grad) edge = gradient_edge(inputs[i]);
     // Element by element: Shape's copy assignment goes through boost's generic assign and memcpy.
     meta.sizes.resize(impl->sizes.size(), boost::container::default_init);
     for (std::size_t d = 0; d < impl->sizes.size(); ++d) meta.sizes[d] = impl->sizes[d];
