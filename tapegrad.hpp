@@ -20,6 +20,7 @@
 #include <tapegrad/autograd/ivalue.hpp>
 #include <tapegrad/autograd/ops/activation.hpp>
 #include <tapegrad/autograd/ops/arithmetic.hpp>
+#include <tapegrad/autograd/ops/attention.hpp>
 #include <tapegrad/autograd/ops/binary_math.hpp>
 #include <tapegrad/autograd/ops/comparison.hpp>
 #include <tapegrad/autograd/ops/conversion.hpp>
@@ -81,6 +82,7 @@
 #include <tapegrad/nn/enum.hpp>
 #include <tapegrad/nn/flatten.hpp>
 #include <tapegrad/nn/functional/activation.hpp>
+#include <tapegrad/nn/functional/attention.hpp>
 #include <tapegrad/nn/functional/distance.hpp>
 #include <tapegrad/nn/functional/dropout.hpp>
 #include <tapegrad/nn/functional/embedding.hpp>

@@ -347,19 +347,22 @@ constexpr double kDnnlMinFlops = 2.0 * 256 * 256 * 256;
 
 template <class T>
 bool use_dnnl_gemm(const MatrixView& c, double flops) {
-  return std::is_same_v<T, float> && flops >= kDnnlMinFlops && std::min(c.rows, c.cols) > kDotMaxSmallSide;
+  return std::is_same_v<T, float> && flops >= kDnnlMinFlops && std::min(c.rows, c.cols) > kDotMaxSmallSide &&
+         dnnl_gemm_available();
 }
 
 // One GEMM call on `threads` threads (BLIS's own, or the dot kernel's split); views are normalized.
+// `to_dnnl` is decided on the whole product (use_dnnl_gemm), so that the blocks of a split oneDNN GEMM,
+// whose narrower sides would fall in the dot kernel's ground, stay with oneDNN.
 template <class T>
 void routed_gemm(double alpha, const MatrixView& na, const MatrixView& nb, double beta, const MatrixView& nc,
-                 int threads) {
+                 int threads, bool to_dnnl) {
   const MatrixView &a = na, &b = nb, &c = nc;
   T alpha_t = static_cast<T>(alpha), beta_t = static_cast<T>(beta);
   const double macs = static_cast<double>(c.rows) * static_cast<double>(c.cols) * static_cast<double>(a.cols);
   const double flops = 2.0 * macs;
   if (threads == 1 && flops <= kXsmmMaxFlops<T> && xsmm_gemm(dtype_of<T>(), alpha, na, nb, beta, nc)) return;
-  if (use_dnnl_gemm<T>(nc, flops) && dnnl_gemm(dtype_of<T>(), alpha, na, nb, beta, nc, threads)) return;
+  if (to_dnnl && dnnl_gemm(dtype_of<T>(), alpha, na, nb, beta, nc, threads)) return;
   if (use_dot_gemm(na, nb, nc)) return dot_gemm(dtype_of<T>(), alpha, na, nb, beta, nc, threads);
   if (macs <= kTinyGemmMacs) return tiny_gemm<T>(alpha_t, a, b, beta_t, c);
   auto* pa = const_cast<T*>(static_cast<const T*>(na.data));
@@ -386,7 +389,7 @@ void routed_gemm(double alpha, const MatrixView& na, const MatrixView& nb, doubl
 // See Note [GEMM threads].
 template <class T>
 void split_gemm(double alpha, const MatrixView& a, const MatrixView& b, double beta, const MatrixView& c,
-                int threads) {
+                int threads, bool to_dnnl) {
   const bool along_n = c.rows < c.cols;
   const std::int64_t extent = along_n ? c.cols : c.rows;
   const std::int64_t blocks =
@@ -398,10 +401,10 @@ void split_gemm(double alpha, const MatrixView& a, const MatrixView& b, double b
     const std::int64_t begin = edge(block), size = edge(block + 1) - begin;
     if (along_n)
       routed_gemm<T>(alpha, a, block_of<T>(b, 0, b.rows, begin, size), beta,
-                     block_of<T>(c, 0, c.rows, begin, size), 1);
+                     block_of<T>(c, 0, c.rows, begin, size), 1, to_dnnl);
     else
       routed_gemm<T>(alpha, block_of<T>(a, begin, size, 0, a.cols), b, beta,
-                     block_of<T>(c, begin, size, 0, c.cols), 1);
+                     block_of<T>(c, begin, size, 0, c.cols), 1, to_dnnl);
   });
 }
 
@@ -411,9 +414,15 @@ void typed_gemm(double alpha, const MatrixView& a, const MatrixView& b, double b
       2.0 * static_cast<double>(c.rows) * static_cast<double>(c.cols) * static_cast<double>(a.cols);
   const int threads = gemm_threads(flops);
   const MatrixView na = normalized(a), nb = normalized(b), nc = normalized(c);
-  if (threads > 1 && !gemm_split().blis_threads && !use_dot_gemm(na, nb, nc))
-    return split_gemm<T>(alpha, na, nb, beta, nc, threads);
-  routed_gemm<T>(alpha, na, nb, beta, nc, threads);
+  // The dot kernel splits its own work through the pool; everything else is split here. oneDNN comes
+  // before the dot kernel in routed_gemm, so its GEMMs are split too: a multi-threaded dnnl_sgemm would
+  // leave an OpenMP team spinning on the core the pool needs next (step (b) at 2 threads ran slower
+  // than at 1 until this held).
+  const bool to_dnnl = use_dnnl_gemm<T>(nc, flops);
+  const bool dot_kernel_splits = use_dot_gemm(na, nb, nc) && !to_dnnl;
+  if (threads > 1 && !gemm_split().blis_threads && !dot_kernel_splits)
+    return split_gemm<T>(alpha, na, nb, beta, nc, threads, to_dnnl);
+  routed_gemm<T>(alpha, na, nb, beta, nc, threads, to_dnnl);
 }
 
 template <class T>

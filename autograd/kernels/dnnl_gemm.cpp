@@ -91,12 +91,14 @@ bool gemm_dnnl_enabled() { return enabled_flag().load(std::memory_order_relaxed)
 
 void set_gemm_dnnl(bool enabled) { enabled_flag().store(enabled, std::memory_order_relaxed); }
 
+// Below oneDNN's JIT (SSE4.1) at the baseline level: BLIS follows the level instead.
+bool dnnl_gemm_available() { return gemm_dnnl_enabled() && active_isa() != Isa::baseline; }
+
 bool dnnl_gemm(Dtype dtype, double alpha, const MatrixView& a_in, const MatrixView& b_in, double beta,
                const MatrixView& c_in, int threads) {
-  if (!gemm_dnnl_enabled() || dtype != kFloat32) return false;
+  if (!dnnl_gemm_available() || dtype != kFloat32) return false;
   // oneDNN 2.6 returns success for K = 0 without scaling C by beta; gemm never sends empty problems anyway.
   if (c_in.rows == 0 || c_in.cols == 0 || a_in.cols == 0) return false;
-  if (active_isa() == Isa::baseline) return false;  // below oneDNN's JIT (SSE4.1): BLIS follows the level
   limit_to_active_isa();
   MatrixView a = a_in, b = b_in, c = c_in;
   if (!row_major(c)) {  // column-major C: Cᵀ = Bᵀ * Aᵀ (Note [dnnl_sgemm as row-major])

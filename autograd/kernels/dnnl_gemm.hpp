@@ -20,4 +20,8 @@ bool dnnl_gemm(Dtype dtype, double alpha, const MatrixView& a, const MatrixView&
 bool gemm_dnnl_enabled();
 void set_gemm_dnnl(bool enabled);
 
+/// True when dnnl_gemm takes float32 work at all: oneDNN is enabled and the kernels' instruction-set level
+/// (cpu_isa.hpp) is above baseline, which oneDNN's JIT needs. Routing asks this before choosing a split.
+bool dnnl_gemm_available();
+
 }  // namespace tg::kernels

@@ -11,4 +11,6 @@ bool gemm_dnnl_enabled() { return false; }
 
 void set_gemm_dnnl(bool) {}
 
+bool dnnl_gemm_available() { return false; }
+
 }  // namespace tg::kernels

@@ -34,14 +34,17 @@ void relax() {
 }
 
 // One job slot, reused: a late worker only ever touches this process-lifetime object, never a caller's
-// stack. `claim` packs the job's generation (high 32 bits) with the next unclaimed chunk (low 32 bits), so
-// a worker that read an old job's word cannot claim in a newer job (its compare-exchange fails).
+// stack. The chunks are split into one contiguous home range per team thread (the caller's is range 0,
+// worker i's is range i + 1). Each thread first claims the chunks of its own range, then those left in
+// the others' (Note [thread pool wait policy]). Each range's `claim` word packs the job's generation (high
+// 32 bits) with the next unclaimed chunk (low 32 bits), so a worker that read an old job's word cannot
+// claim in a newer job (its compare-exchange fails).
 class Pool {
  public:
   void run(std::int64_t chunks, ChunkTask task, int threads) {
     ensure_workers(threads - 1);
-    // Publish the job: everything below is read by a worker only after its claim (acquire) succeeds,
-    // which follows the release store of `claim`.
+    // Publish the job: everything below is read by a worker only after a claim (acquire) succeeds, which
+    // follows the release stores of the `claim` words.
     task_run_.store(task.run, std::memory_order_relaxed);
     task_body_.store(task.body, std::memory_order_relaxed);
     chunk_count_.store(static_cast<std::uint32_t>(chunks), std::memory_order_relaxed);
@@ -50,11 +53,21 @@ class Pool {
     failed_.store(false, std::memory_order_relaxed);
     error_ = nullptr;
     generation_ = (generation_ + 1) & 0xffffffffu;
-    claim_.store(generation_ << 32, std::memory_order_release);
+    ranges_ = std::min(threads, kMaxRanges);
+    // Ranges past ranges_ keep an earlier job's words; every range is used up when its job ends.
+    for (int range = 0; range < ranges_; ++range) {
+      Range& home = ranges_of_[range];
+      home.begin.store(static_cast<std::uint32_t>(chunk_begin(chunks, ranges_, range)),
+                       std::memory_order_relaxed);
+      home.end.store(static_cast<std::uint32_t>(chunk_begin(chunks, ranges_, range + 1)),
+                     std::memory_order_relaxed);
+      home.claim.store(generation_ << 32, std::memory_order_release);
+    }
+    ranges_used_.store(ranges_, std::memory_order_release);
     epoch_.fetch_add(1, std::memory_order_release);
     epoch_.notify_all();  // no system call when no worker sleeps
 
-    work();
+    work(0);
     wait_for_claimed_chunks(static_cast<std::uint32_t>(chunks));
     if (failed_.load(std::memory_order_acquire)) std::rethrow_exception(std::exchange(error_, nullptr));
   }
@@ -64,16 +77,28 @@ class Pool {
   int worker_count() const { return started_.load(std::memory_order_relaxed); }
 
  private:
-  // Claims and runs chunks of the current job until none is left.
-  void work() {
+  // Claims and runs chunks of the current job until none is left: the thread's own range first, so that
+  // consecutive jobs over the same data keep each part of it in one core's cache, then the others'.
+  void work(int thread) {
+    const int ranges = ranges_used_.load(std::memory_order_acquire);
+    const int own = thread % std::max(ranges, 1);
+    for (int step = 0; step < ranges; ++step) drain((own + step) % ranges);
+  }
+
+  void drain(int range) {
+    Range& home = ranges_of_[range];
     while (true) {
-      std::uint64_t word = claim_.load(std::memory_order_acquire);
+      std::uint64_t word = home.claim.load(std::memory_order_acquire);
       // Read after `word`'s generation was published; if the job has changed since, the claim fails.
+      const std::uint32_t begin = home.begin.load(std::memory_order_relaxed);
+      const std::uint32_t end = home.end.load(std::memory_order_relaxed);
       const std::uint32_t count = chunk_count_.load(std::memory_order_relaxed);
-      if ((word & 0xffffffffu) >= count) return;
-      if (!claim_.compare_exchange_weak(word, word + 1, std::memory_order_acq_rel, std::memory_order_relaxed))
+      const std::uint32_t chunk = begin + static_cast<std::uint32_t>(word & 0xffffffffu);
+      if (chunk >= end) return;
+      if (!home.claim.compare_exchange_weak(word, word + 1, std::memory_order_acq_rel,
+                                            std::memory_order_relaxed))
         continue;
-      run_chunk(static_cast<std::int64_t>(word & 0xffffffffu), count);
+      run_chunk(chunk, count);
     }
   }
 
@@ -103,7 +128,7 @@ class Pool {
     inside_chunk = true;  // a parallel call from a worker's chunk runs serially there
     std::uint32_t seen = epoch_.load(std::memory_order_acquire);
     while (true) {
-      if (index < helpers_.load(std::memory_order_relaxed)) work();
+      if (index < helpers_.load(std::memory_order_relaxed)) work(index + 1);
       seen = wait_for_next_job(seen);
     }
   }
@@ -130,8 +155,18 @@ class Pool {
     }
   }
 
+  // Home ranges beyond this many threads are shared (thread t works from range t % kMaxRanges first).
+  static constexpr int kMaxRanges = 64;
+  struct alignas(64) Range {
+    std::atomic<std::uint64_t> claim{0};
+    std::atomic<std::uint32_t> begin{0};
+    std::atomic<std::uint32_t> end{0};
+  };
+
   std::atomic<bool> in_use_{false};
-  std::atomic<std::uint64_t> claim_{0};
+  Range ranges_of_[kMaxRanges];
+  std::atomic<int> ranges_used_{0};
+  int ranges_ = 0;  // written only by the thread holding the pool
   std::atomic<std::uint32_t> epoch_{0};
   std::atomic<std::uint32_t> done_{0};
   std::atomic<std::uint32_t> chunk_count_{0};

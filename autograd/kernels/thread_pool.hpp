@@ -7,8 +7,13 @@
 // team thread is descheduled, and OpenMP's spinning after each region takes the core from the others.
 // So here:
 // - The caller splits the work into chunks with fixed boundaries, publishes them, and claims chunks
-//   itself with an atomic counter, like every worker. It waits only for chunks that another thread has
+//   itself with atomic counters, like every worker. It waits only for chunks that another thread has
 //   already claimed (and is running); a worker that wakes late finds nothing left and sleeps again.
+// - Each team thread has a home range of contiguous chunks (the caller the first) and claims there first,
+//   then whatever is left in the other ranges. Consecutive calls over same-sized data thus give each
+//   thread the same part of it, which stays in that core's cache: on these VMs a core reads data the
+//   other core just wrote at 7-17 GB/s against ~58 from its own cache (bench/notes/contention.md), and
+//   step (b) at 2 threads went from ~6.9 to ~6.4 ms. A descheduled thread's range is still taken over.
 // - A worker that runs out of work spins for a short while (~20 µs, TG_POOL_SPIN_US: a training loop's next
 //   parallel call usually comes sooner), then sleeps on a futex (std::atomic::wait) until the next job.
 // - Calls from inside a chunk run serially (no nesting, no deadlock); when several user threads call at

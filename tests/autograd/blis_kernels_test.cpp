@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <random>
 #include <string>
 #include <type_traits>
@@ -23,6 +24,7 @@
 #include <tapegrad/autograd/kernels/cpu_isa.hpp>
 #include <tapegrad/autograd/kernels/dnnl_gemm.hpp>
 #include <tapegrad/autograd/kernels/dot_gemm.hpp>
+#include <tapegrad/autograd/kernels/thread_pool.hpp>
 #include <tapegrad/autograd/kernels/threads.hpp>
 #include <tapegrad/autograd/kernels/xsmm_gemm.hpp>
 
@@ -538,7 +540,7 @@ int dnnl_threads = 1;
 bool dnnl_took = false;
 
 // oneDNN's code starts at SSE4.1, so at the baseline level (TG_CPU_ISA=baseline) dnnl_gemm declines.
-bool dnnl_runs() { return gemm_dnnl_enabled() && active_isa() != Isa::baseline; }
+bool dnnl_runs() { return dnnl_gemm_available(); }
 
 // oneDNN when it takes the GEMM, else tapegrad's gemm, so that every result can be checked.
 void run_dnnl(Dtype dtype, double alpha, const MatrixView& a, const MatrixView& b, double beta,
@@ -596,6 +598,37 @@ TEST(DnnlGemm, BetaZeroOverwritesNaNAndEmptyProblemsAreDeclined) {
   const MatrixView c_empty{c.data.data(), 0, 11, 11, 1}, a_no_rows{a.data.data(), 0, 7, 7, 1};
   EXPECT_FALSE(dnnl_gemm(kFloat32, 1.0, a_no_rows, b.view, 0.5, c_empty, 1));
   for (float value : c.data) EXPECT_EQ(value, 2.0f);
+}
+
+int threads_of_this_process() {
+  int count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) {
+    (void)entry;
+    ++count;
+  }
+  return count;
+}
+
+// Linear's forward shape of step (b) (X·Wᵀ, 256x512x784) is in both oneDNN's and the dot kernel's ground.
+// On two threads it must run as one-thread oneDNN blocks through the pool: a two-thread dnnl_sgemm would
+// start an OpenMP team whose spinning thread takes the core the pool needs (step (b) at 2 threads was
+// slower than at 1). The process then has no threads beyond the pool's.
+TEST(DnnlGemm, SplitsMultiThreadedWorkIntoOneThreadCallsWithoutAnOpenMpTeam) {
+  if (!dnnl_runs()) GTEST_SKIP() << "built without oneDNN, TG_DNNL=0, or the baseline instruction-set level";
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        tg::set_num_threads(2);
+        std::mt19937 rng(3);
+        Matrix<float> x = random_matrix<float>(256, 784, false, 0, rng);
+        Matrix<float> w_t = random_matrix<float>(784, 512, true, 0, rng);
+        Matrix<float> y = random_matrix<float>(256, 512, false, 0, rng);
+        for (int repeat = 0; repeat < 3; ++repeat) gemm(kFloat32, 1.0, x.view, w_t.view, 0.0, y.view);
+        std::fprintf(stderr, "threads: %d, pool workers: %d\n", threads_of_this_process(),
+                     pool_worker_count());
+        std::exit(0);
+      },
+      ::testing::ExitedWithCode(0), "threads: 2, pool workers: 1\n");
 }
 
 TEST(DnnlGemm, DeclinesFloat64AndWhenTurnedOffLeavingCUntouched) {

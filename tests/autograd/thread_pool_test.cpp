@@ -90,6 +90,39 @@ TEST(ThreadPool, CallerRunsTheRestWhileAWorkerIsStuck) {
   }
 }
 
+// Each team thread starts in its own contiguous range of chunks (the caller in the first), so that
+// consecutive calls over the same data keep each part of it on one core. Timing decides who runs what
+// in any one call (a late or descheduled thread's range is taken over), so this counts over many calls:
+// a worker that joins a call starts at the second range's first chunk (without home ranges it would take
+// the next unclaimed one, chunk 1 or 2).
+TEST(ThreadPool, TheCallerStartsInTheFirstRangeAndAWorkerInTheSecond) {
+  WithThreads with(2);
+  constexpr int kCalls = 200;
+  constexpr std::int64_t kChunks = 8;
+  const auto caller = std::this_thread::get_id();
+  int first_by_caller = 0, worker_joined = 0, worker_started_in_its_range = 0;
+  for (int call = 0; call < kCalls; ++call) {
+    std::atomic<bool> first_on_caller{false};
+    std::atomic<std::int64_t> worker_first{-1};
+    parallel_chunks(kChunks, [&](std::int64_t chunk) {
+      if (std::this_thread::get_id() == caller) {
+        if (chunk == 0) first_on_caller = true;
+      } else {
+        std::int64_t none = -1;
+        worker_first.compare_exchange_strong(none, chunk);
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(50));  // long enough for the worker to join
+    });
+    first_by_caller += first_on_caller.load();
+    worker_joined += worker_first.load() >= 0;
+    worker_started_in_its_range += worker_first.load() == kChunks / 2;
+  }
+  EXPECT_GE(first_by_caller, kCalls * 9 / 10);
+  if (worker_joined >= 10) {
+    EXPECT_GE(worker_started_in_its_range, worker_joined / 2) << worker_joined;
+  }
+}
+
 // While one user thread has the pool (its chunks blocked), another user thread's parallel call still
 // completes: it runs its chunks serially on its own thread.
 TEST(ThreadPool, AnotherUserThreadRunsSeriallyWhileThePoolIsBusy) {

@@ -102,6 +102,7 @@ std::vector<OpCase> sort_cases();
 std::vector<OpCase> padding_cases();
 std::vector<OpCase> norm_cases();
 std::vector<OpCase> diagonal_cases();
+std::vector<OpCase> attention_cases();
 
 /// Inputs for one sample: deterministic values in each input's domain; float64 inputs require grad.
 /// `non_contiguous` lays out every floating input of rank >= 2 transposed in memory (same values).
