@@ -7,8 +7,6 @@
 
 namespace tg {
 
-bool operator==(IntArrayRef a, IntArrayRef b) { return std::equal(a.begin(), a.end(), b.begin(), b.end()); }
-
 std::ostream& operator<<(std::ostream& out, IntArrayRef sizes) {
   out << '[';
   for (std::size_t i = 0; i < sizes.size(); ++i) out << (i ? ", " : "") << sizes[i];
@@ -19,12 +17,6 @@ std::string to_string(IntArrayRef sizes) {
   std::ostringstream out;
   out << sizes;
   return out.str();
-}
-
-std::int64_t shape_numel(IntArrayRef sizes) {
-  std::int64_t n = 1;
-  for (auto s : sizes) n *= s;
-  return n;
 }
 
 namespace {

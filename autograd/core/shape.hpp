@@ -55,13 +55,23 @@ class IntArrayRef {
 /// libtorch's OptionalIntArrayRef: dims that may be left out (nullopt: every dim).
 using OptionalIntArrayRef = std::optional<IntArrayRef>;
 
-bool operator==(IntArrayRef a, IntArrayRef b);
+// Inline, like shape_numel below: both run several times per op.
+inline bool operator==(IntArrayRef a, IntArrayRef b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
 std::ostream& operator<<(std::ostream& out, IntArrayRef sizes);
 inline std::ostream& operator<<(std::ostream& out, const Shape& sizes) { return out << IntArrayRef(sizes); }
 
 /// Product of sizes (1 for a 0-d shape). Does not check for overflow: shapes are checked with
 /// checked_numel where they are made, so a tensor's sizes always multiply within int64.
-std::int64_t shape_numel(IntArrayRef sizes);
+inline std::int64_t shape_numel(IntArrayRef sizes) {
+  std::int64_t n = 1;
+  for (const std::int64_t size : sizes) n *= size;
+  return n;
+}
 /// The element count of `sizes` after checking that a tensor of `element_size`-byte elements can have
 /// them: no size is negative, the product of the sizes with each counted as at least 1 (the largest
 /// contiguous stride) fits in int64, and so does the byte count. Throws tg::Error naming `op` and the

@@ -137,7 +137,9 @@ void validate(const Node& node, tensor_list& grads) {
   for (std::size_t i = 0; i < grads.size(); ++i) {
     if (!grads[i].defined() || !edges[i].valid()) continue;
     const InputMeta& meta = node.input_meta()[i];
-    if (grads[i].dtype() != meta.dtype || grads[i].sizes() != meta.sizes) [[unlikely]]
+    // Compared as IntArrayRef: inline and cheaper than boost's generic container comparison.
+    if (grads[i].dtype() != meta.dtype || IntArrayRef(grads[i].sizes()) != IntArrayRef(meta.sizes))
+        [[unlikely]]
       fit_to_input(node, i, grads[i]);
   }
 }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <tapegrad/autograd/engine/anomaly_mode.hpp>
+#include <tapegrad/autograd/tensor/block_pool.hpp>
 #include <tapegrad/autograd/tensor/tensor.hpp>
 
 #pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
@@ -34,20 +35,30 @@ struct InputMeta {
 };
 
 /// A borrowed list of tensors, `{a, b}` or a tensor_list, passed to record() without copying
-/// handles or allocating (this is on the path of every op).
+/// handles or allocating (this is on the path of every op). It points into its argument: the array
+/// behind a braced list lives until the end of the call's full-expression, so use it as a parameter
+/// only, never as a variable.
 class TensorRefs {
  public:
-  TensorRefs(std::initializer_list<std::reference_wrapper<const Tensor>> tensors) {
-    for (const Tensor& t : tensors) pointers_.push_back(&t);
-  }
-  TensorRefs(const tensor_list& tensors) {
-    for (const Tensor& t : tensors) pointers_.push_back(&t);
-  }
-  std::size_t size() const { return pointers_.size(); }
-  const Tensor& operator[](std::size_t i) const { return *pointers_[i]; }
+// GCC warns that keeping begin() does not extend the array's life; the class comment above is why
+// it need not.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Winit-list-lifetime"
+#endif
+  TensorRefs(std::initializer_list<std::reference_wrapper<const Tensor>> tensors)
+      : refs_(tensors.begin()), size_(tensors.size()) {}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+  TensorRefs(const tensor_list& tensors) : tensors_(tensors.data()), size_(tensors.size()) {}
+  std::size_t size() const { return size_; }
+  const Tensor& operator[](std::size_t i) const { return tensors_ != nullptr ? tensors_[i] : refs_[i].get(); }
 
  private:
-  boost::container::small_vector<const Tensor*, 4> pointers_;
+  const std::reference_wrapper<const Tensor>* refs_ = nullptr;
+  const Tensor* tensors_ = nullptr;
+  std::size_t size_ = 0;
 };
 
 using EdgeList = boost::container::small_vector<Edge, 2>;
@@ -136,7 +147,7 @@ template <class NodeT>
 NodeT* record(const TensorRefs& inputs, const TensorRefs& outputs) {
   NodeT* raw = nullptr;
   if (any_requires_grad(inputs)) {
-    auto node = std::make_shared<NodeT>();
+    auto node = tg::detail::make_pooled<NodeT>();  // Note [Block pool]
     raw = node.get();
     node->set_inputs(inputs);
     node->set_num_outputs(static_cast<std::uint32_t>(outputs.size()));

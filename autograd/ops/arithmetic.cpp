@@ -3,6 +3,7 @@
 #include <type_traits>
 
 #include <tapegrad/autograd/engine/accumulate_grad.hpp>
+#include <tapegrad/autograd/engine/grad_mode.hpp>
 #include <tapegrad/autograd/engine/node.hpp>
 #include <tapegrad/autograd/engine/saved_tensor.hpp>
 #include <tapegrad/autograd/kernels/column_sums.hpp>
@@ -25,6 +26,7 @@ void check_binary(std::string_view op, const Tensor& a, const Tensor& b) {
 
 // The result dtype of a op b as PyTorch's result_type (0-d tensors count less than tensors with dims).
 Dtype result_dtype(const Tensor& a, const Tensor& b) {
+  if (a.dtype() == b.dtype()) return a.dtype();  // the common case: nothing to promote
   return ResultType().tensor(a.dtype(), a.dim() == 0).tensor(b.dtype(), b.dim() == 0).result();
 }
 Dtype result_dtype(const Tensor& a, const Scalar& b) {
@@ -72,9 +74,13 @@ struct AddBackward : Node {
   double alpha = 1.0;
   std::string_view name() const override { return "AddBackward"; }
   tensor_list apply(tensor_list&& g) override {
-    tensor_list out(2);
-    if (needs_input_grad(0)) out[0] = sum_to(g[0], input_meta()[0].sizes);
-    if (needs_input_grad(1)) out[1] = sum_to(alpha == 1.0 ? g[0] : g[0] * alpha, input_meta()[1].sizes);
+    // The result reuses the incoming list's heap block (the engine recycles lists, so it usually has
+    // room for two): no list allocation per node.
+    const Tensor grad = std::move(g[0]);
+    tensor_list out = std::move(g);
+    out.resize(2);
+    if (needs_input_grad(0)) out[0] = sum_to(grad, input_meta()[0].sizes);
+    if (needs_input_grad(1)) out[1] = sum_to(alpha == 1.0 ? grad : grad * alpha, input_meta()[1].sizes);
     return out;
   }
 };
@@ -121,8 +127,10 @@ struct AddBiasToLeafBackward final : AddBackward {
 
 // Records the node for out = a + alpha * b.
 void record_add(const Tensor& a, const Tensor& b, const Tensor& out, double alpha) {
-  AddBackward* node = AddBiasToLeafBackward::fits(a, b, alpha) ? record<AddBiasToLeafBackward>({a, b}, {out})
-                                                               : record<AddBackward>({a, b}, {out});
+  // The pattern test reads shapes; under no_grad nothing is recorded, so skip it.
+  const bool bias_to_leaf = GradMode::is_enabled() && AddBiasToLeafBackward::fits(a, b, alpha);
+  AddBackward* node =
+      bias_to_leaf ? record<AddBiasToLeafBackward>({a, b}, {out}) : record<AddBackward>({a, b}, {out});
   if (node != nullptr) node->alpha = alpha;
 }
 

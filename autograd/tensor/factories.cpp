@@ -5,6 +5,7 @@
 
 #include <tapegrad/autograd/core/numeric_cast.hpp>
 #include <tapegrad/autograd/kernels/dispatch.hpp>
+#include <tapegrad/autograd/tensor/block_pool.hpp>
 #include <tapegrad/autograd/tensor/factories.hpp>
 
 namespace tg {
@@ -265,7 +266,7 @@ Tensor from_blob(void* data, IntArrayRef sizes, std::function<void(void*)> delet
   checked_dtype("from_blob", options);
   const std::int64_t numel = checked_numel("from_blob", sizes, element_size(options.dtype()));
   check(data != nullptr || numel == 0, "from_blob", "data pointer is null");
-  auto impl = std::make_shared<TensorImpl>();
+  auto impl = detail::make_pooled<TensorImpl>();
   impl->storage = std::make_shared<Storage>(
       data, static_cast<std::size_t>(numel) * element_size(options.dtype()), std::move(deleter));
   impl->sizes = sizes.vec();

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include <tapegrad/autograd/tensor/allocator.hpp>
+#include <tapegrad/autograd/tensor/block_pool.hpp>
 #include <tapegrad/autograd/tensor/storage.hpp>
 
 // Note [Small storages]
@@ -19,12 +20,12 @@ namespace {
 std::atomic<std::int64_t> live_storages{0};
 
 // A Storage whose memory is its own member. the heap gives only 16-byte alignment, so the buffer is
-// padded and the data starts at its first 64-byte boundary (an alignas(64) member would make make_shared use
-// aligned operator new, which is much slower than plain malloc).
+// padded and the data starts at its first 64-byte boundary (an alignas(64) member would need aligned operator
+// new, which is much slower than plain malloc, and would keep it out of the block pool).
 template <std::size_t Capacity>
 class InlineStorage final : public Storage {
  public:
-  explicit InlineStorage(std::size_t nbytes) : Storage(aligned_start(buffer_), nbytes, nullptr) {}
+  explicit InlineStorage(std::size_t nbytes) : Storage(aligned_start(buffer_), nbytes) {}
 
  private:
   static constexpr std::size_t kPadding = Allocator::kAlignment - 1;
@@ -43,10 +44,10 @@ constexpr std::size_t kInlineCapacity = 256;  // up to 64 floats (an 8x8 matrix)
 std::shared_ptr<Storage> Storage::create(std::size_t nbytes) {
   static const bool inline_allowed = allocator_backend() == AllocatorBackend::caching;
   if (inline_allowed && nbytes <= kInlineCapacity) {
-    if (nbytes <= kSmallCapacity) return std::make_shared<InlineStorage<kSmallCapacity>>(nbytes);
-    return std::make_shared<InlineStorage<kInlineCapacity>>(nbytes);
+    if (nbytes <= kSmallCapacity) return detail::make_pooled<InlineStorage<kSmallCapacity>>(nbytes);
+    return detail::make_pooled<InlineStorage<kInlineCapacity>>(nbytes);
   }
-  return std::make_shared<Storage>(nbytes);
+  return detail::make_pooled<Storage>(nbytes);
 }
 
 // Owned memory comes from the caching allocator: see Note [Caching allocator] in allocator.cpp.
@@ -57,6 +58,10 @@ Storage::Storage(std::size_t nbytes) : nbytes_(nbytes) {
 
 Storage::Storage(void* external, std::size_t nbytes, std::function<void(void*)> deleter)
     : data_(external), nbytes_(nbytes), deleter_(std::move(deleter)), owned_(false) {
+  ++live_storages;
+}
+
+Storage::Storage(void* inline_data, std::size_t nbytes) : data_(inline_data), nbytes_(nbytes), owned_(false) {
   ++live_storages;
 }
 

@@ -32,6 +32,10 @@ class Storage {
   /// Number of Storage objects alive in the process (used to prove that training loops do not leak).
   static std::int64_t live_count();
 
+ protected:
+  /// Memory inside the derived object (Note [Small storages]): not owned, nothing to delete.
+  Storage(void* inline_data, std::size_t nbytes);
+
  private:
   void* data_ = nullptr;
   std::size_t nbytes_ = 0;

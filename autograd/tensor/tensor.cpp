@@ -7,6 +7,7 @@
 #include <tapegrad/autograd/engine/node.hpp>
 #include <tapegrad/autograd/kernels/dispatch.hpp>
 #include <tapegrad/autograd/ops/arithmetic.hpp>
+#include <tapegrad/autograd/tensor/block_pool.hpp>
 #include <tapegrad/autograd/tensor/tensor.hpp>
 
 namespace tg {
@@ -28,20 +29,16 @@ std::int64_t Tensor::stride(std::int64_t dim) const {
 
 bool Tensor::is_contiguous() const {
   const TensorImpl& impl = checked_impl();
-  if (shape_numel(impl.sizes) == 0) return true;  // as in PyTorch: no element is out of place
+  bool contiguous = true;
   std::int64_t expected = 1;
   for (std::size_t i = impl.sizes.size(); i-- > 0;) {
-    if (impl.sizes[i] == 1) continue;
-    if (impl.strides[i] != expected) return false;
-    expected *= impl.sizes[i];
+    const std::int64_t size = impl.sizes[i];
+    if (size == 0) return true;  // as in PyTorch: no element is out of place
+    if (size == 1) continue;
+    contiguous = contiguous && impl.strides[i] == expected;
+    expected *= size;
   }
-  return true;
-}
-
-void* Tensor::raw_data() const {
-  const TensorImpl& impl = checked_impl();
-  return static_cast<char*>(impl.storage->data()) +
-         impl.offset * static_cast<std::int64_t>(tg::element_size(impl.dtype));
+  return contiguous;
 }
 
 void Tensor::check_element_type(Dtype requested, const char* what) const {
@@ -139,7 +136,7 @@ std::uint32_t Tensor::output_nr() const {
 
 Tensor Tensor::detach() const {
   const TensorImpl& impl = checked_impl();
-  auto out = std::make_shared<TensorImpl>();
+  auto out = detail::make_pooled<TensorImpl>();
   out->storage = impl.storage;
   out->sizes = impl.sizes;
   out->strides = impl.strides;
@@ -216,7 +213,7 @@ Tensor Tensor::data() const {
   // A second Storage over the same memory gives the alias its own version counter; its deleter keeps
   // the original storage (the owner of the memory) alive.
   const std::shared_ptr<Storage>& owner = impl.storage;
-  auto out = std::make_shared<TensorImpl>();
+  auto out = detail::make_pooled<TensorImpl>();
   out->storage = std::make_shared<Storage>(owner->data(), owner->nbytes(), [owner](void*) {});
   out->sizes = impl.sizes;
   out->strides = impl.strides;
@@ -252,11 +249,14 @@ namespace detail {
 
 Tensor make_contiguous(IntArrayRef sizes, Dtype dtype, std::string_view op) {
   const std::int64_t numel = checked_numel(op, sizes, element_size(dtype));  // sizes >= 0, no overflow
-  auto impl = std::make_shared<TensorImpl>();
-  impl->sizes.assign(sizes.begin(), sizes.end());
-  impl->strides.resize(sizes.size());
+  auto impl = make_pooled<TensorImpl>();
+  const std::size_t dims = sizes.size();
+  // resize + indexed writes: boost's assign() and push_back() check capacity per element.
+  impl->sizes.resize(dims, boost::container::default_init);
+  impl->strides.resize(dims, boost::container::default_init);
   std::int64_t stride = 1;
-  for (std::size_t i = sizes.size(); i-- > 0;) {
+  for (std::size_t i = dims; i-- > 0;) {
+    impl->sizes[i] = sizes[i];
     impl->strides[i] = stride;
     stride *= std::max<std::int64_t>(sizes[i], 1);
   }
@@ -266,7 +266,7 @@ Tensor make_contiguous(IntArrayRef sizes, Dtype dtype, std::string_view op) {
 }
 
 Tensor make_view(const Tensor& base, IntArrayRef sizes, IntArrayRef strides, std::int64_t offset) {
-  auto impl = std::make_shared<TensorImpl>();
+  auto impl = make_pooled<TensorImpl>();
   impl->storage = detail::impl_of(base)->storage;
   impl->sizes = sizes.vec();
   impl->strides = strides.vec();
@@ -281,8 +281,8 @@ void check_floating(std::string_view op, std::string_view argument, const Tensor
         tensor.dtype());
 }
 
-void check_defined(std::string_view op, std::string_view argument, const Tensor& tensor) {
-  check(tensor.defined(), op, argument, " is an undefined tensor");
+void throw_undefined_argument(std::string_view op, std::string_view argument) {
+  throw Error(str(op, ": ", argument, " is an undefined tensor"));
 }
 
 }  // namespace detail

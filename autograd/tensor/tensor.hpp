@@ -569,6 +569,11 @@ inline std::int64_t Tensor::numel() const { return shape_numel(checked_impl().si
 inline Dtype Tensor::dtype() const { return checked_impl().dtype; }
 inline std::int64_t Tensor::storage_offset() const { return checked_impl().offset; }
 inline std::uint64_t Tensor::version() const { return checked_impl().storage->version(); }
+inline void* Tensor::raw_data() const {
+  const TensorImpl& impl = checked_impl();
+  return static_cast<char*>(impl.storage->data()) +
+         impl.offset * static_cast<std::int64_t>(tg::element_size(impl.dtype));
+}
 inline bool Tensor::requires_grad() const {
   const TensorImpl& impl = checked_impl();
   return impl.autograd && impl.autograd->requires_grad;
@@ -598,7 +603,12 @@ Tensor make_contiguous(IntArrayRef sizes, Dtype dtype, std::string_view op = "te
 Tensor make_view(const Tensor& base, IntArrayRef sizes, IntArrayRef strides, std::int64_t offset);
 /// Throws unless the tensor is float32 or float64.
 void check_floating(std::string_view op, std::string_view argument, const Tensor& tensor);
-void check_defined(std::string_view op, std::string_view argument, const Tensor& tensor);
+[[noreturn]] void throw_undefined_argument(std::string_view op, std::string_view argument);
+/// Inline: every op checks its arguments; the error is built out of line.
+inline void check_defined(std::string_view op, std::string_view argument, const Tensor& tensor) {
+  if (!tensor.defined()) [[unlikely]]
+    throw_undefined_argument(op, argument);
+}
 /// Throws unless `self` may be written in place: defined, not an expanded view, and not part of a graph
 /// under grad mode (a leaf that requires grad needs NoGradGuard).
 void check_inplace(std::string_view op, const Tensor& self);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <tapegrad/autograd/tensor/allocator.hpp>  // internal: the Allocator class itself
+#include <tapegrad/autograd/tensor/block_pool.hpp>
 #include <tapegrad/tapegrad.hpp>
 
 namespace {
@@ -425,6 +426,81 @@ TEST(Allocator, TrainingLoopReachesSteadyStateWithoutSystemAllocations) {
   (void)faults;
 #endif
   EXPECT_LT(last_loss, first_loss);
+}
+
+// ---------------------------------------------------------------- block pool (Note [Block pool])
+
+bool pool_is_on() {
+#if defined(__SANITIZE_ADDRESS__)
+  return false;
+#else
+  return default_is_caching();
+#endif
+}
+
+TEST(BlockPool, ReleasedBlockIsReusedWithinItsSizeClass) {
+  void* first = tg::detail::pool_allocate(100);
+  std::memset(first, 0xab, 100);
+  tg::detail::pool_deallocate(first, 100);
+  void* second = tg::detail::pool_allocate(128);  // same 128-byte class
+  if (pool_is_on()) {
+    EXPECT_EQ(second, first);
+  }
+  std::memset(second, 0xcd, 128);
+  void* other_class = tg::detail::pool_allocate(200);
+  EXPECT_NE(other_class, second);
+  tg::detail::pool_deallocate(other_class, 200);
+  tg::detail::pool_deallocate(second, 128);
+}
+
+TEST(BlockPool, BlocksAreAlignedForAnyFundamentalType) {
+  std::vector<std::pair<void*, std::size_t>> blocks;
+  for (std::size_t bytes = 1; bytes <= tg::detail::kPoolMaxBlockBytes; bytes += 37) {
+    blocks.emplace_back(tg::detail::pool_allocate(bytes), bytes);
+    EXPECT_EQ(address(blocks.back().first) % alignof(std::max_align_t), 0u) << bytes;
+  }
+  for (auto [block, bytes] : blocks) tg::detail::pool_deallocate(block, bytes);
+}
+
+// Blocks cross threads both ways: graphs and tensors made on threads that exit (their lists are freed
+// at exit) are released on this one, and this thread's are released on others.
+TEST(BlockPool, BlocksReleasedOnOtherThreadsAndAfterThreadExit) {
+  for (int round = 0; round < 20; ++round) {
+    std::vector<tg::Tensor> made_elsewhere(4);
+    std::vector<std::thread> threads;
+    for (auto& result : made_elsewhere)
+      threads.emplace_back([&result] {
+        tg::Tensor w = tg::ones({3}, tg::requires_grad());
+        tg::Tensor y = w;
+        for (int i = 0; i < 50; ++i) y = y * 1.5 + w;
+        result = y.sum();  // keeps the thread's graph alive after the thread is gone
+      });
+    for (auto& thread : threads) thread.join();
+    threads.clear();
+    for (auto& loss : made_elsewhere)
+      threads.emplace_back([&loss] {
+        loss.backward();
+        loss = tg::Tensor();
+      });
+    for (auto& thread : threads) thread.join();
+  }
+  tg::Tensor w = tg::ones({2}, tg::requires_grad());
+  tg::Tensor y = (w * 2 + w).sum();
+  std::thread([&y] { y = tg::Tensor(); }).join();  // this thread's nodes, released there
+  tg::Tensor z = (w * 3).sum();
+  z.backward();
+  EXPECT_EQ(w.grad().to_vector<float>(), (std::vector<float>{3, 3}));
+}
+
+TEST(BlockPool, LongChainsReleaseWithinTheCacheCap) {
+  // More nodes than the per-thread cap holds: the surplus goes back to operator delete.
+  tg::Tensor b = tg::ones({1}, tg::requires_grad());
+  for (int round = 0; round < 3; ++round) {
+    tg::Tensor y = tg::zeros({1}, tg::requires_grad());
+    for (int i = 0; i < 30000; ++i) y = y + b;
+    y.backward();
+    EXPECT_EQ(b.grad().item<float>(), 30000.0f * static_cast<float>(round + 1));
+  }
 }
 
 #if defined(__SANITIZE_ADDRESS__)

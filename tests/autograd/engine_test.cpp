@@ -689,4 +689,43 @@ TEST(Memory, CrossEntropyLoopIsFlatToo) {
   EXPECT_LT(last, first);
 }
 
+// Note [Accumulator cache]: a thread's remembered accumulators must never leak into another leaf, even
+// one that the block pool placed at a dead leaf's address, and one leaf keeps one accumulator.
+TEST(AccumulatorCache, LeavesAtReusedAddressesGetTheirOwnGradients) {
+  for (int i = 1; i <= 200; ++i) {
+    tg::Tensor w = tg::full({2}, static_cast<double>(i), tg::requires_grad());
+    (w * w).sum().backward();
+    ASSERT_EQ(w.grad().to_vector<float>(), (std::vector<float>{2.0f * i, 2.0f * i})) << i;
+  }
+}
+
+TEST(AccumulatorCache, OneAccumulatorPerLeafWhileAlive) {
+  tg::Tensor w = tg::ones({3}, tg::requires_grad());
+  tg::Tensor a = w * 2, b = w + 1;
+  EXPECT_EQ(a.grad_fn()->next_edges()[0].function, b.grad_fn()->next_edges()[0].function);
+  a = tg::Tensor(), b = tg::Tensor();  // the accumulator expires with the graphs
+  tg::Tensor c = w * 3;
+  ASSERT_NE(c.grad_fn()->next_edges()[0].function, nullptr);
+  c.sum().backward();
+  EXPECT_EQ(w.grad().to_vector<float>(), (std::vector<float>{3, 3, 3}));
+}
+
+TEST(AccumulatorCache, ThreadsShareLeavesAndAgreeOnTheAccumulator) {
+  tg::Tensor w = tg::ones({4}, tg::requires_grad());
+  std::vector<std::shared_ptr<tg::autograd::Node>> seen(4);
+  std::vector<tg::Tensor> losses(4);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      tg::Tensor y = w * 1.0;
+      seen[t] = y.grad_fn()->next_edges()[0].function;
+      losses[t] = y.sum();
+    });
+  for (auto& thread : threads) thread.join();
+  for (int t = 1; t < 4; ++t) EXPECT_EQ(seen[t], seen[0]);
+  seen.clear();
+  for (auto& loss : losses) loss.backward();
+  EXPECT_EQ(w.grad().to_vector<float>(), (std::vector<float>{4, 4, 4, 4}));
+}
+
 }  // namespace
