@@ -49,6 +49,7 @@
 #include <tapegrad/autograd/parallel.hpp>
 #include <tapegrad/autograd/tensor/accessor.hpp>
 #include <tapegrad/autograd/tensor/allocator_stats.hpp>
+#include <tapegrad/autograd/tensor/block_pool.hpp>
 #include <tapegrad/autograd/tensor/factories.hpp>
 #include <tapegrad/autograd/tensor/options.hpp>
 #include <tapegrad/autograd/tensor/random.hpp>

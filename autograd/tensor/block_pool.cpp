@@ -83,7 +83,7 @@ struct ExitHook {
     for (std::size_t index = 0; index < kClasses; ++index) {
       while (FreeBlock* block = lists.head[index]) {
         lists.head[index] = block->next;
-        ::operator delete(block, class_bytes(index));
+        ::operator delete(block);
       }
     }
     lists.cached_bytes = 0;
@@ -96,13 +96,13 @@ void push(void* block, std::size_t index) {
 }
 
 [[gnu::noinline]] void release_slow(void* block, std::size_t bytes) noexcept {
-  if (!pool_enabled()) return ::operator delete(block, bytes);  // as it was allocated
+  if (!pool_enabled()) return ::operator delete(block);  // as it was allocated
   const std::size_t index = class_of(bytes);
   if (lists.state == ListsState::unused) {
     static thread_local const ExitHook hook;  // opens the lists; frees them at thread exit
     if (lists.state == ListsState::open) return push(block, index);
   }
-  ::operator delete(block, class_bytes(index));
+  ::operator delete(block);
 }
 }  // namespace
 

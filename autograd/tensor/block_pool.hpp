@@ -5,7 +5,10 @@
 #include <memory>
 #include <utility>
 
-#pragma GCC visibility push(default)  // exported: record<NodeT>, instantiated in user code, uses it
+// Public only because record<NodeT> (autograd/engine/node.hpp), instantiated in users' custom ops,
+// allocates its node here: the two functions are exported (tests/tools/check_exports.cmake lists them),
+// while the allocator template stays hidden (each binary instantiates its own).
+#pragma GCC visibility push(default)
 
 namespace tg::detail {
 
@@ -16,6 +19,8 @@ inline constexpr std::size_t kPoolMaxBlockBytes = 512;
 void* pool_allocate(std::size_t bytes);
 /// Returns a block from pool_allocate(bytes) (same `bytes`), on any thread.
 void pool_deallocate(void* block, std::size_t bytes) noexcept;
+
+#pragma GCC visibility push(hidden)
 
 /// Allocator for std::allocate_shared: single objects that fit come from the block pool.
 template <class T>
@@ -48,6 +53,8 @@ template <class T, class... Args>
 std::shared_ptr<T> make_pooled(Args&&... args) {
   return std::allocate_shared<T>(PoolAllocator<T>(), std::forward<Args>(args)...);
 }
+
+#pragma GCC visibility pop  // hidden
 
 }  // namespace tg::detail
 

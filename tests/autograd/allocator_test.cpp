@@ -3,6 +3,7 @@
 // (almost) no page faults. See Note [Caching allocator] in autograd/tensor/allocator.cpp.
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <gtest/gtest.h>
@@ -403,10 +404,17 @@ TEST(Allocator, TrainingLoopReachesSteadyStateWithoutSystemAllocations) {
 
   constexpr int kSteps = 20;
   const tg::AllocatorStats before = tg::allocator_stats();
-  const long faults_before = minor_faults();
+  // Page faults of a steady loop, in the quieter of two windows: a loop that allocates from the system
+  // faults in both, while the VM's own page work under CI load (97 faults in one window once, 0 in
+  // every rerun) is not repeatable.
+  long faults = 0;
   double last_loss = 0;
-  for (int i = 0; i < kSteps; ++i) last_loss = step();
-  const long faults = minor_faults() - faults_before;
+  for (int window = 0; window < 2; ++window) {
+    const long faults_before = minor_faults();
+    for (int i = 0; i < kSteps / 2; ++i) last_loss = step();
+    const long window_faults = minor_faults() - faults_before;
+    faults = window == 0 ? window_faults : std::min(faults, window_faults);
+  }
   const tg::AllocatorStats after = tg::allocator_stats();
 
   EXPECT_EQ(after.os_allocations, before.os_allocations);  // the steady state asks the system for nothing
@@ -421,7 +429,8 @@ TEST(Allocator, TrainingLoopReachesSteadyStateWithoutSystemAllocations) {
   // under TSan, oneDNN's per-call packing buffers come from TSan's malloc, which maps them afresh each time
   // (5,323 faults in 20 steps; 0 with TG_DNNL=0).
 #if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
-  EXPECT_LE(faults, 2 * kSteps) << "minor page faults in " << kSteps << " steady steps";
+  EXPECT_LE(faults, kSteps) << "minor page faults in the quieter of two windows of " << kSteps / 2
+                            << " steady steps";
 #else
   (void)faults;
 #endif
