@@ -12,6 +12,7 @@ set(TAPEGRAD_EXTRA_PUBLIC_HEADERS
 
 set(TAPEGRAD_PRIVATE_HEADERS
   autograd/core/numeric_cast.hpp
+  autograd/core/sanitizers.hpp
   autograd/engine/accumulate_grad.hpp
   autograd/engine/graph_task.hpp
   autograd/kernels/*.hpp

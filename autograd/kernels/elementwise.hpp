@@ -81,8 +81,11 @@ Tensor zip(std::string_view op, const Tensor& a, const Tensor& b, F f) {
   check(a.dtype() == b.dtype(), op, "dtypes ", a.dtype(), " and ", b.dtype(),
         " differ; convert one with .to(", a.dtype(), ")");
   const bool same_sizes = a.sizes() == b.sizes();
-  Shape out_sizes = same_sizes ? a.sizes() : broadcast_shapes(op, a.sizes(), b.sizes());
-  Tensor out = detail::make_contiguous(out_sizes, types == Types::Predicate ? kBool : a.dtype());
+  const Dtype out_dtype = types == Types::Predicate ? kBool : a.dtype();
+  // Same sizes (the common case) go straight into the output: no Shape copy per op.
+  Tensor out = same_sizes ? detail::make_contiguous(a.sizes(), out_dtype)
+                          : detail::make_contiguous(broadcast_shapes(op, a.sizes(), b.sizes()), out_dtype);
+  const IntArrayRef out_sizes = out.sizes();
   dispatch_types<types>(op, a.dtype(), [&]<class T>() {
     using O = std::conditional_t<types == Types::Predicate, bool, T>;
     const T* pa = static_cast<const T*>(a.raw_data());

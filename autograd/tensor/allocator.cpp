@@ -41,15 +41,8 @@
 #include <string_view>
 
 #include <tapegrad/autograd/core/error.hpp>
+#include <tapegrad/autograd/core/sanitizers.hpp>
 #include <tapegrad/autograd/tensor/allocator.hpp>
-
-#if defined(__SANITIZE_ADDRESS__)
-#define TG_ADDRESS_SANITIZER 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TG_ADDRESS_SANITIZER 1
-#endif
-#endif
 
 #ifdef TG_ADDRESS_SANITIZER
 #include <sanitizer/asan_interface.h>

@@ -3,16 +3,9 @@
 #include <cstdint>
 #include <new>
 
+#include <tapegrad/autograd/core/sanitizers.hpp>
 #include <tapegrad/autograd/tensor/allocator.hpp>
 #include <tapegrad/autograd/tensor/block_pool.hpp>
-
-#if defined(__SANITIZE_ADDRESS__)
-#define TG_ADDRESS_SANITIZER 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TG_ADDRESS_SANITIZER 1
-#endif
-#endif
 
 // Note [Block pool]
 // Every op allocates the same few small objects: the output's TensorImpl, its Storage (with the data
