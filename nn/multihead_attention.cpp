@@ -1,5 +1,6 @@
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include <tapegrad/autograd/ops/arithmetic.hpp>
 #include <tapegrad/autograd/ops/attention.hpp>
@@ -173,9 +174,19 @@ std::tuple<Tensor, Tensor> multi_head_attention_forward(const Tensor& query_in, 
 
   // Work batch-first: [N, T, E].
   const Projections p = projections(o, embed_dim);
-  Tensor q = linear(in.query.transpose(0, 1), p.q_weight, p.q_bias);
-  Tensor k = linear(in.key.transpose(0, 1), p.k_weight, p.k_bias);
-  Tensor v = linear(in.value.transpose(0, 1), p.v_weight, p.v_bias);
+  Tensor q, k, v;
+  if (!o.use_separate_proj_weight() && query_in.is_same(key_in) && key_in.is_same(value_in)) {
+    // Self-attention: one GEMM projects all three, as PyTorch's in_proj.
+    const std::vector<Tensor> qkv =
+        linear(in.query.transpose(0, 1), o.in_proj_weight(), o.in_proj_bias()).chunk(3, -1);
+    q = qkv[0];
+    k = qkv[1];
+    v = qkv[2];
+  } else {
+    q = linear(in.query.transpose(0, 1), p.q_weight, p.q_bias);
+    k = linear(in.key.transpose(0, 1), p.k_weight, p.k_bias);
+    v = linear(in.value.transpose(0, 1), p.v_weight, p.v_bias);
+  }
 
   if (o.bias_k().defined() || o.bias_v().defined()) {
     check(o.bias_k().defined() && o.bias_v().defined(), kOp,
@@ -304,8 +315,11 @@ std::tuple<Tensor, Tensor> MultiheadAttentionImpl::forward(const Tensor& query, 
         .q_proj_weight(q_proj_weight)
         .k_proj_weight(k_proj_weight)
         .v_proj_weight(v_proj_weight);
-  auto [out, weights] =
-      functional::multi_head_attention_forward(layout(query), layout(key), layout(value), func_options);
+  // The same tensor stays the same tensor, so self-attention keeps its single-GEMM projection.
+  const Tensor q = layout(query);
+  const Tensor k = key.is_same(query) ? q : layout(key);
+  const Tensor v = value.is_same(key) ? k : layout(value);
+  auto [out, weights] = functional::multi_head_attention_forward(q, k, v, func_options);
   return {layout(out), weights};
 }
 

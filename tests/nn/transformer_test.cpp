@@ -229,6 +229,21 @@ TEST(MultiheadAttention, GradcheckQueryKeyValueFloat64) {
   }
 }
 
+TEST(MultiheadAttention, GradcheckSelfAttentionFloat64) {
+  tg::manual_seed(8);
+  for (bool batch_first : {false, true}) {
+    nn::MultiheadAttention mha(nn::MultiheadAttentionOptions(4, 2).batch_first(batch_first));
+    mha->to(tg::kFloat64);
+    const Tensor causal = nn::TransformerImpl::generate_square_subsequent_mask(3).to(tg::kFloat64);
+    auto fn = [&](const tg::tensor_list& in) {
+      auto [out, weights] = mha(in[0], in[0], in[0], Tensor(), batch_first, causal);
+      return batch_first ? tg::tensor_list{out, weights} : tg::tensor_list{out};
+    };
+    const tg::Shape sizes = batch_first ? tg::Shape{2, 3, 4} : tg::Shape{3, 2, 4};  // L = 3, N = 2
+    EXPECT_GRADCHECK(fn, {tg::randn(sizes, tg::kFloat64).requires_grad_()});
+  }
+}
+
 TEST(MultiheadAttention, FunctionalFormMatchesTheModule) {
   tg::manual_seed(9);
   nn::MultiheadAttention mha(nn::MultiheadAttentionOptions(8, 2));
