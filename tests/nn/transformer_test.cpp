@@ -257,6 +257,31 @@ TEST(MultiheadAttention, FunctionalFormMatchesTheModule) {
   expect_close(weights, module_weights, "functional weights");
 }
 
+TEST(MultiheadAttention, StaticKeysValuesAndUint8Masks) {
+  tg::manual_seed(10);
+  nn::MultiheadAttention mha(8, 2);
+  const Tensor q = tg::randn({3, 2, 8}), k = tg::randn({4, 2, 8});
+  const Tensor mask = tg::tensor({0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0, 1.0}, {3, 4});
+  auto [expected, expected_weights] = mha(q, k, k, Tensor(), true, mask.to(tg::kBool));
+  auto [from_uint8, uint8_weights] = mha(q, k, k, Tensor(), true, mask.to(tg::kUInt8));
+  expect_close(from_uint8, expected, "uint8 mask as bool");
+  // static_k / static_v: the projected keys and values as [N * H, S, E / H].
+  auto heads = [&](std::int64_t row) {
+    const Tensor projected =
+        F::linear(k, mha->in_proj_weight.narrow(0, row, 8), mha->in_proj_bias.narrow(0, row, 8));
+    return projected.transpose(0, 1).reshape({2, 4, 2, 4}).transpose(1, 2).reshape({4, 4, 4});
+  };
+  auto [out, weights] = F::multi_head_attention_forward(
+      q, k, k,
+      F::MultiheadAttentionForwardFuncOptions(8, 2, mha->in_proj_weight, mha->in_proj_bias, {}, {}, false,
+                                              0.0, mha->out_proj->weight, mha->out_proj->bias)
+          .attn_mask(mask.to(tg::kBool))
+          .static_k(heads(8))
+          .static_v(heads(16)));
+  expect_close(out, expected, "static_k / static_v");
+  expect_close(weights, expected_weights, "static_k / static_v weights");
+}
+
 std::string error_message(const std::function<void()>& f) {
   try {
     f();
