@@ -484,4 +484,45 @@ TEST(Transformer, ErrorsNameTheModule) {
       << feature_error;
 }
 
+namespace libtorch_style {
+namespace torch = tg;
+
+// libtorch 1.13's documented constructions compile unchanged after `namespace torch = tg`.
+TEST(Transformer, LibtorchDocumentationExamplesCompileAndRun) {
+  torch::nn::MultiheadAttention attention(torch::nn::MultiheadAttentionOptions(20, 10).bias(false));
+  const torch::Tensor x = torch::randn({5, 3, 20});
+  auto [out, weights] = attention(x, x, x);
+  EXPECT_EQ(out.sizes(), (torch::Shape{5, 3, 20}));
+  EXPECT_EQ(weights.sizes(), (torch::Shape{3, 5, 5}));
+
+  torch::nn::TransformerEncoderLayer encoder_layer(
+      torch::nn::TransformerEncoderLayerOptions(20, 4).dim_feedforward(32).dropout(0.1));
+  torch::nn::TransformerEncoder encoder(torch::nn::TransformerEncoderOptions(encoder_layer, 2)
+                                            .norm(torch::nn::LayerNorm(torch::nn::LayerNormOptions({20}))));
+  EXPECT_EQ(encoder(x).sizes(), (torch::Shape{5, 3, 20}));
+
+  torch::nn::TransformerDecoderLayer decoder_layer(
+      torch::nn::TransformerDecoderLayerOptions(20, 4).dim_feedforward(32).activation(torch::kGELU));
+  torch::nn::TransformerDecoder decoder(torch::nn::TransformerDecoderOptions(decoder_layer, 2));
+  const torch::Tensor tgt_mask = torch::nn::TransformerImpl::generate_square_subsequent_mask(4);
+  EXPECT_EQ(decoder(torch::randn({4, 3, 20}), x, tgt_mask).sizes(), (torch::Shape{4, 3, 20}));
+
+  torch::nn::Transformer model(torch::nn::TransformerOptions(20, 4, 1, 1).dim_feedforward(32));
+  EXPECT_EQ(model(x, torch::randn({4, 3, 20})).sizes(), (torch::Shape{4, 3, 20}));
+}
+
+TEST(Transformer, CloneIsADeepCopy) {
+  torch::manual_seed(17);
+  torch::nn::Transformer model(torch::nn::TransformerOptions(8, 2, 2, 1).dim_feedforward(16).dropout(0.0));
+  auto copy = std::dynamic_pointer_cast<torch::nn::TransformerImpl>(model->clone());
+  ASSERT_NE(copy, nullptr);
+  const torch::Tensor src = torch::randn({5, 2, 8}), tgt = torch::randn({4, 2, 8});
+  expect_close(copy->forward(src, tgt), model(src, tgt), "clone's output");
+  const auto original = model->named_parameters();
+  const auto cloned = copy->named_parameters();
+  ASSERT_EQ(original.keys(), cloned.keys());
+  for (const auto& item : original) EXPECT_FALSE(item.value().is_same(cloned[item.key()])) << item.key();
+}
+}  // namespace libtorch_style
+
 }  // namespace
