@@ -94,10 +94,11 @@ fi
 log "building (release) in ${build_dir#$root/}"
 targets=(bench_peak bench_gemm bench_elementwise bench_train_step bench_overhead contention bench_attention)
 ((with_libtorch)) && targets+=(compare_libtorch contention_libtorch)
-cmake --preset release -B "$build_dir" -DTAPEGRAD_BUILD_TESTS=OFF -DTAPEGRAD_BUILD_EXAMPLES=OFF \
+targets+=(char_lm)
+cmake --preset release -B "$build_dir" -DTAPEGRAD_BUILD_TESTS=OFF -DTAPEGRAD_BUILD_EXAMPLES=ON \
   -DTAPEGRAD_BUILD_BENCH=ON -DTAPEGRAD_BENCH_LIBTORCH=$((with_libtorch ? 1 : 0)) >"$results/configure.log"
 cmake --build "$build_dir" -j"$(nproc)" --target "${targets[@]}"
-echo "cmake --preset release -B ${build_dir#$root/} -DTAPEGRAD_BUILD_TESTS=OFF -DTAPEGRAD_BUILD_EXAMPLES=OFF -DTAPEGRAD_BUILD_BENCH=ON -DTAPEGRAD_BENCH_LIBTORCH=$((with_libtorch ? 1 : 0))" >>"$commands"
+echo "cmake --preset release -B ${build_dir#$root/} -DTAPEGRAD_BUILD_TESTS=OFF -DTAPEGRAD_BUILD_EXAMPLES=ON -DTAPEGRAD_BUILD_BENCH=ON -DTAPEGRAD_BENCH_LIBTORCH=$((with_libtorch ? 1 : 0))" >>"$commands"
 echo "cmake --build ${build_dir#$root/} -j$(nproc) --target ${targets[*]}" >>"$commands"
 if ((with_native)); then
   log "building (native) in ${native_dir#$root/}"
@@ -173,6 +174,23 @@ if ((with_libtorch)); then
     run "attention_torch_memory/$L" OMP_NUM_THREADS=$threads_all -- /usr/bin/python3 "$root/bench/attention_torch.py" \
       --threads "$threads_all" --only-L "$L" --backward --out "$results/attention_torch_memory_$L.json"
   done
+fi
+
+# ---- examples/char_lm (default model, 400 iterations, no evaluation or sampling) at 1 and all threads, and
+# its PyTorch twin bench/char_lm_torch.py with --with-libtorch; both print "training: X ms per iteration"
+if [[ -d /usr/share/games/fortunes ]]; then
+  log char_lm
+  char_lm_args=(--iters 400 --eval-interval 0 --eval-iters 1 --sample-tokens 0)
+  for threads in 1 "$threads_all"; do
+    run "char_lm/$threads" -- "$build_dir/examples/char_lm/char_lm" --threads "$threads" "${char_lm_args[@]}" \
+      --output-dir "$results/char_lm_$threads" >"$results/char_lm_$threads.txt"
+    if ((with_libtorch)); then
+      run "char_lm_torch/$threads" -- /usr/bin/python3 "$root/bench/char_lm_torch.py" --threads "$threads" \
+        "${char_lm_args[@]}" --output-dir "$results/char_lm_torch_$threads" >"$results/char_lm_torch_$threads.txt"
+    fi
+  done
+else
+  log "char_lm skipped: /usr/share/games/fortunes is missing (apt-get install fortunes)"
 fi
 
 # ---- the same train steps and element-wise kernels built with -march=native
