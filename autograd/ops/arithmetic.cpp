@@ -127,8 +127,8 @@ struct AddBiasToLeafBackward final : AddBackward {
 
 // Records the node for out = a + alpha * b.
 void record_add(const Tensor& a, const Tensor& b, const Tensor& out, double alpha) {
-  // The pattern test reads shapes; under no_grad nothing is recorded, so skip it.
-  const bool bias_to_leaf = GradMode::is_enabled() && AddBiasToLeafBackward::fits(a, b, alpha);
+  if (!GradMode::is_enabled()) return;  // nothing is recorded: skip the pattern test and record's checks
+  const bool bias_to_leaf = AddBiasToLeafBackward::fits(a, b, alpha);
   AddBackward* node =
       bias_to_leaf ? record<AddBiasToLeafBackward>({a, b}, {out}) : record<AddBackward>({a, b}, {out});
   if (node != nullptr) node->alpha = alpha;
