@@ -34,6 +34,7 @@
 #include <tapegrad/autograd/ops/margin_loss.hpp>
 #include <tapegrad/autograd/ops/matmul.hpp>
 #include <tapegrad/autograd/ops/norm.hpp>
+#include <tapegrad/autograd/ops/normalization.hpp>
 #include <tapegrad/autograd/ops/padding.hpp>
 #include <tapegrad/autograd/ops/rearrange.hpp>
 #include <tapegrad/autograd/ops/reduction.hpp>
