@@ -45,6 +45,7 @@
 #include <tapegrad/autograd/ops/softmax.hpp>
 #include <tapegrad/autograd/ops/sort.hpp>
 #include <tapegrad/autograd/ops/split.hpp>
+#include <tapegrad/autograd/ops/swiglu.hpp>
 #include <tapegrad/autograd/ops/trigonometric.hpp>
 #include <tapegrad/autograd/ops/unary.hpp>
 #include <tapegrad/autograd/parallel.hpp>

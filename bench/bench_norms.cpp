@@ -83,10 +83,15 @@ void embedding(benchmark::State& state) {
 BENCHMARK(embedding)->Arg(768)->Arg(4096)->ArgName("lookups")->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 // SwiGLU feed-forward block, B*T = 768, d = 128, hidden 512: (silu(x W1ᵀ) * (x W3ᵀ)) W2ᵀ forward + backward,
-// and its element-wise part silu(a) * b alone on [768, 512] (forward + backward): their ratio says whether a
-// fused silu(a) * b kernel could matter.
+// and its element-wise part silu(a) * b alone on [768, 512] (forward + backward), each with the composed
+// silu(a) * b and with the fused tg::silu_mul.
+tg::Tensor gate(const tg::Tensor& a, const tg::Tensor& b, bool fused) {
+  return fused ? tg::silu_mul(a, b) : tg::silu(a) * b;
+}
+
+// state.range: 0 whole block (else the element-wise part), 1 fused.
 void swiglu(benchmark::State& state) {
-  const bool whole_block = state.range(0) != 0;
+  const bool whole_block = state.range(0) != 0, fused = state.range(1) != 0;
   const std::int64_t tokens = 768, d = 128, hidden = 512;
   tg::manual_seed(0);
   const tg::Tensor x = tg::randn({tokens, d}).requires_grad_();
@@ -97,19 +102,23 @@ void swiglu(benchmark::State& state) {
   const tg::Tensor upstream = tg::randn({tokens, whole_block ? d : hidden});
   for (auto _ : state) {
     if (whole_block) {
-      const tg::Tensor out = tg::linear(tg::silu(tg::linear(x, w1)) * tg::linear(x, w3), w2);
+      const tg::Tensor out = tg::linear(gate(tg::linear(x, w1), tg::linear(x, w3), fused), w2);
       const auto grads = tg::autograd::grad({out}, {x, w1, w3, w2}, {upstream});
       benchmark::DoNotOptimize(grads[0].raw_data());
     } else {
-      const tg::Tensor out = tg::silu(a) * b;
-      const auto grads = tg::autograd::grad({out}, {a, b}, {upstream});
+      const auto grads = tg::autograd::grad({gate(a, b, fused)}, {a, b}, {upstream});
       benchmark::DoNotOptimize(grads[0].raw_data());
     }
   }
-  state.SetLabel(whole_block ? "SwiGLU block fwd+bwd" : "silu(a) * b fwd+bwd");
+  state.SetLabel(std::string(whole_block ? "SwiGLU block fwd+bwd" : "silu(a) * b fwd+bwd") +
+                 (fused ? " (silu_mul)" : " (composed)"));
 }
 
-BENCHMARK(swiglu)->Arg(1)->Arg(0)->ArgName("block")->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(swiglu)
+    ->ArgsProduct({{1, 0}, {0, 1}})
+    ->ArgNames({"block", "fused"})
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
 
 }  // namespace
 

@@ -158,4 +158,16 @@ TEST(Embedding, LargeVocabularyBackwardIsAScatterAdd) {
   EXPECT_LT(max_abs_difference(table->weight.grad(), tg::tensor(expected, {V, D})), 1e-5);
 }
 
+// silu_mul's one-pass backward (same shapes, parallel over a large tensor) equals the composed gradients.
+TEST(SiluMul, FusedBackwardMatchesTheComposition) {
+  tg::manual_seed(12);
+  const Tensor a = (tg::randn({300, 257}, tg::kFloat64) * 4.0).requires_grad_();
+  const Tensor b = tg::randn({300, 257}, tg::kFloat64).requires_grad_();
+  const Tensor upstream = tg::randn({300, 257}, tg::kFloat64);
+  const auto fused = tg::autograd::grad({tg::silu_mul(a, b)}, {a, b}, {upstream});
+  const auto composed = tg::autograd::grad({tg::silu(a) * b}, {a, b}, {upstream});
+  EXPECT_LT(max_abs_difference(tg::silu_mul(a, b), tg::silu(a) * b), 1e-14);
+  for (std::size_t i = 0; i < 2; ++i) EXPECT_LT(max_abs_difference(fused[i], composed[i]), 1e-13) << i;
+}
+
 }  // namespace

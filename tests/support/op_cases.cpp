@@ -18,7 +18,8 @@ std::vector<OpCase> all_families() {
         exp_log_cases(),     rounding_cases(),   binary_math_cases(),   activation_extra_cases(),
         einsum_cases(),      indexing_cases(),   scatter_cases(),       scan_cases(),
         sort_cases(),        padding_cases(),    norm_cases(),          diagonal_cases(),
-        margin_loss_cases(), attention_cases(),  normalization_cases(), embedding_cases()})
+        margin_loss_cases(), attention_cases(),  normalization_cases(), embedding_cases(),
+        swiglu_cases()})
     std::move(family.begin(), family.end(), std::back_inserter(cases));
   return cases;
 }
