@@ -8,11 +8,12 @@
 //   digits either; weight and bias are applied in the input's dtype (as PyTorch).
 // mean and rstd (double, [rows]) are kept by the node. Backward, per row, with gw = g * weight:
 //   dx = rstd * (gw - mean(gw) - xhat * mean(gw * xhat))   (rms_norm: without the mean(gw) term)
-// in two passes (the two row sums, then dx). dweight = sum over rows of g * xhat and dbias = sum of g are
-// accumulated in the first pass into per-chunk double rows; the chunks are contiguous row ranges whose
-// boundaries depend on the sizes only and whose partials are added in chunk order, so the gradients have
-// the same bits for any thread count. With create_graph the backward is composed of differentiable ops
-// instead (recomputing the statistics from x), which gives double backward.
+// in two passes (the two row sums, then dx), in the input's dtype (double there made the float32 backward
+// compute-bound) with the mean split in two floats so that a large mean costs no digits. dweight = sum over
+// rows of g * xhat and dbias = sum of g are accumulated in the first pass into per-chunk double rows; the
+// chunks are contiguous row ranges whose boundaries depend on the sizes only and whose partials are added in
+// chunk order, so the gradients have the same bits for any thread count. With create_graph the backward is
+// composed of differentiable ops instead (recomputing the statistics from x), which gives double backward.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -143,40 +144,60 @@ struct RowBackward {
   double* dbias;
 };
 
-template <class T, bool HasWeight>
+// In T: mean is split into mean_hi + mean_lo so that x - mean keeps its digits when the mean is large
+// (x - mean_hi is exact when they are within a factor of 2). The row sums use the vector lanes' partials.
+template <class T, bool HasWeight, bool WantDweight, bool WantDbias>
 void backward_row(const RowBackward<T>& r, std::int64_t n, double mean, double rstd, NormKind kind) {
   const T* g = r.grad;
   const T* x = r.x;
   const T* w = r.weight;
-  double sum_gw = 0, sum_gw_xhat = 0;
+  double* dw = r.dweight;
+  double* db = r.dbias;
+  const T mean_hi = static_cast<T>(mean);
+  const T mean_lo = static_cast<T>(mean - static_cast<double>(mean_hi));
+  const T scale = static_cast<T>(rstd);
+  T sum_gw = 0, sum_gw_xhat = 0;
 #pragma omp simd reduction(+ : sum_gw, sum_gw_xhat)
   for (std::int64_t j = 0; j < n; ++j) {
-    const double xhat = (static_cast<double>(x[j]) - mean) * rstd;
-    const double gw = HasWeight ? static_cast<double>(g[j]) * static_cast<double>(w[j]) : g[j];
+    const T xhat = ((x[j] - mean_hi) - mean_lo) * scale;
+    const T gw = HasWeight ? g[j] * w[j] : g[j];
     sum_gw += gw;
     sum_gw_xhat += gw * xhat;
-  }
-  if (r.dweight != nullptr) {
-    double* dw = r.dweight;
-#pragma omp simd
-    for (std::int64_t j = 0; j < n; ++j) dw[j] += static_cast<double>(g[j]) * ((x[j] - mean) * rstd);
-  }
-  if (r.dbias != nullptr) {
-    double* db = r.dbias;
-#pragma omp simd
-    for (std::int64_t j = 0; j < n; ++j) db[j] += static_cast<double>(g[j]);
+    if constexpr (WantDweight) dw[j] += static_cast<double>(g[j] * xhat);
+    if constexpr (WantDbias) db[j] += static_cast<double>(g[j]);
   }
   if (r.dx == nullptr) return;
-  const double count = static_cast<double>(n);
-  const double mean_gw = kind == NormKind::Layer ? sum_gw / count : 0.0;
-  const double mean_gw_xhat = sum_gw_xhat / count;
+  const T count = static_cast<T>(n);
+  const T mean_gw = kind == NormKind::Layer ? sum_gw / count : T(0);
+  const T mean_gw_xhat = sum_gw_xhat / count;
   T* dx = r.dx;
 #pragma omp simd
   for (std::int64_t j = 0; j < n; ++j) {
-    const double xhat = (static_cast<double>(x[j]) - mean) * rstd;
-    const double gw = HasWeight ? static_cast<double>(g[j]) * static_cast<double>(w[j]) : g[j];
-    dx[j] = static_cast<T>(rstd * (gw - mean_gw - xhat * mean_gw_xhat));
+    const T xhat = ((x[j] - mean_hi) - mean_lo) * scale;
+    const T gw = HasWeight ? g[j] * w[j] : g[j];
+    dx[j] = scale * (gw - mean_gw - xhat * mean_gw_xhat);
   }
+}
+
+// backward_row with the flags of this call's inputs and wanted gradients.
+template <class T>
+void backward_row_dispatch(const RowBackward<T>& r, std::int64_t n, double mean, double rstd, NormKind kind) {
+  const auto with_bias = [&]<bool HasWeight, bool WantDweight>() {
+    if (r.dbias != nullptr)
+      backward_row<T, HasWeight, WantDweight, true>(r, n, mean, rstd, kind);
+    else
+      backward_row<T, HasWeight, WantDweight, false>(r, n, mean, rstd, kind);
+  };
+  const auto with_weight_grad = [&]<bool HasWeight>() {
+    if (r.dweight != nullptr)
+      with_bias.template operator()<HasWeight, true>();
+    else
+      with_bias.template operator()<HasWeight, false>();
+  };
+  if (r.weight != nullptr)
+    with_weight_grad.template operator()<true>();
+  else
+    with_weight_grad.template operator()<false>();
 }
 
 // Row chunks of the backward: about kParallelThreshold / 2 elements each, at most 64; a function of the
@@ -258,10 +279,7 @@ FusedGrads backward_kernel(NormKind kind, const RowsGeometry& g, const Statistic
         for (std::int64_t r = begin; r < end; ++r) {
           const RowBackward<T> row{pg + r * n, px + r * n, pw, pdx != nullptr ? pdx + r * n : nullptr,
                                    dw,         db};
-          if (pw != nullptr)
-            backward_row<T, true>(row, n, means[r], rstds[r], kind);
-          else
-            backward_row<T, false>(row, n, means[r], rstds[r], kind);
+          backward_row_dispatch(row, n, means[r], rstds[r], kind);
         }
       });
     });
