@@ -34,6 +34,7 @@
 #include <tapegrad/autograd/ops/margin_loss.hpp>
 #include <tapegrad/autograd/ops/matmul.hpp>
 #include <tapegrad/autograd/ops/norm.hpp>
+#include <tapegrad/autograd/ops/normalization.hpp>
 #include <tapegrad/autograd/ops/padding.hpp>
 #include <tapegrad/autograd/ops/rearrange.hpp>
 #include <tapegrad/autograd/ops/reduction.hpp>
@@ -44,6 +45,7 @@
 #include <tapegrad/autograd/ops/softmax.hpp>
 #include <tapegrad/autograd/ops/sort.hpp>
 #include <tapegrad/autograd/ops/split.hpp>
+#include <tapegrad/autograd/ops/swiglu.hpp>
 #include <tapegrad/autograd/ops/trigonometric.hpp>
 #include <tapegrad/autograd/ops/unary.hpp>
 #include <tapegrad/autograd/parallel.hpp>

@@ -38,4 +38,35 @@ void LayerNormImpl::pretty_print(std::ostream& out) const {
       << ", eps=" << options.eps() << ")";
 }
 
+RMSNormImpl::RMSNormImpl(RMSNormOptions options) : options(std::move(options)) {
+  check(!this->options.normalized_shape().empty(), "RMSNorm", "normalized_shape must not be empty");
+  reset();
+}
+
+void RMSNormImpl::reset() {
+  weight = options.elementwise_affine() ? register_parameter("weight", tg::empty(options.normalized_shape()))
+                                        : Tensor();
+  reset_parameters();
+}
+
+void RMSNormImpl::reset_parameters() {
+  if (weight.defined()) init::ones_(weight);
+}
+
+Tensor RMSNormImpl::forward(const Tensor& input) {
+  return functional::rms_norm(input, options.normalized_shape(), weight, options.eps());
+}
+
+void RMSNormImpl::pretty_print(std::ostream& out) const {
+  out << "torch::nn::RMSNorm([";
+  for (std::size_t i = 0; i < options.normalized_shape().size(); ++i)
+    out << (i ? ", " : "") << options.normalized_shape()[i];
+  out << "], eps=";
+  if (options.eps())
+    out << *options.eps();
+  else
+    out << "None";
+  out << ", elementwise_affine=" << (options.elementwise_affine() ? "true" : "false") << ")";
+}
+
 }  // namespace tg::nn

@@ -27,6 +27,23 @@ class LayerNormImpl : public Cloneable<LayerNormImpl> {
 };
 TG_MODULE(LayerNorm);
 
+/// PyTorch 2.4's RMSNorm: x / sqrt(mean(x²) + eps) * weight over the trailing normalized_shape dims, with a
+/// learnable weight (ones) when elementwise_affine; eps nullopt is the input dtype's machine epsilon.
+class RMSNormImpl : public Cloneable<RMSNormImpl> {
+ public:
+  explicit RMSNormImpl(std::vector<std::int64_t> normalized_shape)
+      : RMSNormImpl(RMSNormOptions(std::move(normalized_shape))) {}
+  explicit RMSNormImpl(RMSNormOptions options);
+  void reset() override;
+  void reset_parameters();
+  Tensor forward(const Tensor& input);
+  void pretty_print(std::ostream& out) const override;
+
+  RMSNormOptions options;
+  Tensor weight;
+};
+TG_MODULE(RMSNorm);
+
 }  // namespace tg::nn
 
 #pragma GCC visibility pop

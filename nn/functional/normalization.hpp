@@ -1,4 +1,6 @@
 #pragma once
+#include <optional>
+
 #include <tapegrad/autograd/tensor/tensor.hpp>
 #include <tapegrad/nn/options/normalization.hpp>
 
@@ -6,11 +8,17 @@
 
 namespace tg::nn::functional {
 
-/// Normalizes over the trailing dims given by normalized_shape: (x - mean) / sqrt(var + eps), then
-/// scales by weight and shifts by bias when they are defined (biased variance, as PyTorch).
+/// tg::layer_norm (one fused op): (x - mean) / sqrt(var + eps) over the trailing normalized_shape dims,
+/// then scaled by weight and shifted by bias when they are defined (biased variance, as PyTorch).
 Tensor layer_norm(const Tensor& input, IntArrayRef normalized_shape, const Tensor& weight = {},
                   const Tensor& bias = {}, double eps = 1e-5);
 Tensor layer_norm(const Tensor& input, const LayerNormFuncOptions& options);
+
+/// x / sqrt(mean(x²) + eps) * weight over the trailing normalized_shape dims (PyTorch 2.4's rms_norm; eps
+/// defaults to the machine epsilon of input's dtype).
+Tensor rms_norm(const Tensor& input, IntArrayRef normalized_shape, const Tensor& weight = {},
+                std::optional<double> eps = std::nullopt);
+Tensor rms_norm(const Tensor& input, const RMSNormFuncOptions& options);
 
 /// x / max(‖x‖_p, eps) along options.dim().
 Tensor normalize(const Tensor& input, NormalizeFuncOptions options = {});

@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include <tapegrad/autograd/tensor/tensor.hpp>
@@ -17,6 +18,15 @@ struct LayerNormOptions {
   TG_ARG(bool, elementwise_affine) = true;
 };
 
+/// PyTorch 2.4's RMSNorm: eps nullopt means the machine epsilon of the input's dtype.
+struct RMSNormOptions {
+  /* implicit */ RMSNormOptions(std::vector<std::int64_t> normalized_shape)
+      : normalized_shape_(std::move(normalized_shape)) {}
+  TG_ARG(std::vector<std::int64_t>, normalized_shape);
+  TG_ARG(std::optional<double>, eps) = std::nullopt;
+  TG_ARG(bool, elementwise_affine) = true;
+};
+
 namespace functional {
 struct LayerNormFuncOptions {
   /* implicit */ LayerNormFuncOptions(std::vector<std::int64_t> normalized_shape)
@@ -25,6 +35,14 @@ struct LayerNormFuncOptions {
   TG_ARG(Tensor, weight) = {};
   TG_ARG(Tensor, bias) = {};
   TG_ARG(double, eps) = 1e-5;
+};
+
+struct RMSNormFuncOptions {
+  /* implicit */ RMSNormFuncOptions(std::vector<std::int64_t> normalized_shape)
+      : normalized_shape_(std::move(normalized_shape)) {}
+  TG_ARG(std::vector<std::int64_t>, normalized_shape);
+  TG_ARG(Tensor, weight) = {};
+  TG_ARG(std::optional<double>, eps) = std::nullopt;
 };
 
 struct NormalizeFuncOptions {

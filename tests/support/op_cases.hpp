@@ -103,6 +103,9 @@ std::vector<OpCase> padding_cases();
 std::vector<OpCase> norm_cases();
 std::vector<OpCase> diagonal_cases();
 std::vector<OpCase> attention_cases();
+std::vector<OpCase> normalization_cases();
+std::vector<OpCase> embedding_cases();
+std::vector<OpCase> swiglu_cases();
 
 /// Inputs for one sample: deterministic values in each input's domain; float64 inputs require grad.
 /// `non_contiguous` lays out every floating input of rank >= 2 transposed in memory (same values).
