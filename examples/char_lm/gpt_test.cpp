@@ -141,6 +141,28 @@ TEST(CharLmGpt, WeightDecayGroupHoldsExactlyTheMatrices) {
   for (const auto& p : no_decay) EXPECT_EQ(p.dim(), 1);
 }
 
+TEST(CharLmGpt, AdamWGroupsDecayOnlyTheMatricesAndClippingBoundsTheNorm) {
+  // The recipe's optimizer: with zero gradients Adam's step is 0, so only the decoupled decay moves a weight.
+  const tg::Tensor matrix = tg::ones({2, 2}).requires_grad_(true), bias = tg::ones({2}).requires_grad_(true);
+  const auto adamw = tg::optim::AdamWOptions(0.5).betas({0.9, 0.95});
+  tg::optim::AdamW optimizer(
+      {tg::optim::OptimizerParamGroup({matrix}, tg::optim::AdamWOptions(adamw).weight_decay(0.1)),
+       tg::optim::OptimizerParamGroup({bias}, tg::optim::AdamWOptions(adamw).weight_decay(0.0))},
+      adamw);
+  (matrix.sum() * 0 + bias.sum() * 0).backward();
+  for (auto& group : optimizer.param_groups()) group.options().set_lr(0.2);  // as the schedule does each step
+  optimizer.step();
+  EXPECT_NEAR(matrix.min().item<double>(), 1 - 0.2 * 0.1, 1e-7);
+  EXPECT_NEAR(matrix.max().item<double>(), 1 - 0.2 * 0.1, 1e-7);
+  EXPECT_EQ(bias.min().item<double>(), 1.0);
+  // clip_grad_norm_(1.0) scales the joint gradient [3, 4] (norm 5) to norm 1 and returns 5.
+  const tg::Tensor a = tg::zeros({1}).requires_grad_(true), b = tg::zeros({1}).requires_grad_(true);
+  (3 * a + 4 * b).sum().backward();
+  EXPECT_NEAR(tg::nn::utils::clip_grad_norm_({a, b}, 1.0), 5.0, 1e-6);
+  EXPECT_NEAR(a.grad().item<double>(), 0.6, 1e-6);
+  EXPECT_NEAR(b.grad().item<double>(), 0.8, 1e-6);
+}
+
 TEST(CharLmGpt, ScheduleWarmsUpLinearlyThenDecaysByCosine) {
   // nanoGPT's get_lr with lr 1e-3, min_lr 1e-4, warm-up 100, decay to 2000.
   EXPECT_DOUBLE_EQ(char_lm::learning_rate_at(0, 1e-3, 1e-4, 100, 2000), 1e-3 / 101);
