@@ -100,6 +100,7 @@
 #include <tapegrad/nn/margin_loss.hpp>
 #include <tapegrad/nn/module.hpp>
 #include <tapegrad/nn/module_holder.hpp>
+#include <tapegrad/nn/multihead_attention.hpp>
 #include <tapegrad/nn/options.hpp>
 #include <tapegrad/nn/options/activation.hpp>
 #include <tapegrad/nn/options/distance.hpp>
@@ -109,8 +110,10 @@
 #include <tapegrad/nn/options/loss.hpp>
 #include <tapegrad/nn/options/margin_loss.hpp>
 #include <tapegrad/nn/options/normalization.hpp>
+#include <tapegrad/nn/options/transformer.hpp>
 #include <tapegrad/nn/ordered_dict.hpp>
 #include <tapegrad/nn/sequential.hpp>
+#include <tapegrad/nn/transformer.hpp>
 #include <tapegrad/optim/adagrad.hpp>
 #include <tapegrad/optim/adam.hpp>
 #include <tapegrad/optim/adamax.hpp>

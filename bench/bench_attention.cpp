@@ -68,6 +68,32 @@ void arguments(benchmark::internal::Benchmark* b) {
 
 BENCHMARK(attention)->Apply(arguments);
 
+// Peak memory of one fused forward + backward (unmasked) per L, each L meant to run in a process of its
+// own (bench/run.sh does): doubling L should double what the call adds to the process, not quadruple it.
+void attention_memory(benchmark::State& state) {
+  const std::int64_t L = state.range(0);
+  tg::manual_seed(0);
+  const double before = tb::peak_rss_mib();
+  const tg::Tensor q = tg::randn({1, kHeads, L, kEmbedding}).requires_grad_();
+  const tg::Tensor k = tg::randn({1, kHeads, L, kEmbedding}).requires_grad_();
+  const tg::Tensor v = tg::randn({1, kHeads, L, kEmbedding}).requires_grad_();
+  for (auto _ : state) {
+    const tg::Tensor out = tg::scaled_dot_product_attention(q, k, v);
+    const auto grads = tg::autograd::grad({out}, {q, k, v}, {tg::ones_like(out)});
+    benchmark::DoNotOptimize(grads[0].raw_data());
+  }
+  state.counters["peak_rss_MiB"] = tb::peak_rss_mib();
+  state.counters["rss_before_MiB"] = before;
+}
+BENCHMARK(attention_memory)
+    ->ArgName("L")
+    ->Arg(512)
+    ->Arg(1024)
+    ->Arg(2048)
+    ->Arg(4096)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+
 }  // namespace
 
 int main(int argc, char** argv) {

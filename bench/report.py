@@ -451,6 +451,47 @@ class Report:
                 "better median of the two counts). Ratio > 1: the default build is slower.\n\n"
                 + table(["benchmark", "default build ms", "-march=native ms", "default / native"], rows))
 
+    # -- attention (bench_attention; PyTorch's math path from bench/attention_torch.py)
+    def attention_section(self):
+        tg = self.r.get("attention")
+        if not tg:
+            return "## Attention\n\nbench_attention did not run."
+        torch = self.r.get("attention_torch")
+        peak = self.fp32_peak(self.everyone)
+        rows = []
+        for backward in (0, 1):
+            for causal in (0, 1):
+                for length in (64, 256, 1024, 2048):
+                    config = f"attention/L:{length}/causal:{causal}/bwd:{backward}"
+                    fused, naive = tg.get(config + "/fused:1"), tg.get(config + "/fused:0")
+                    gflops = tg.get(config + "/fused:1", "GFLOP/s")
+                    theirs = torch.get(config + "/torch") if torch else None
+                    rows.append([length, "causal" if causal else "–", "fwd+bwd" if backward else "fwd", fmt(fused),
+                                 fmt(gflops), pct(100 * gflops / peak if gflops and peak else None), fmt(naive),
+                                 fmt(theirs), ratio_text(ratio(fused, theirs))])
+        headers = ["L", "mask", "pass", "fused ms", "fused GFLOP/s", "% of peak", "naive tapegrad ms",
+                   "PyTorch 1.13 math ms", "fused / PyTorch"]
+        memory_rows = []
+        for length in (512, 1024, 2048, 4096):
+            ours = self.r.get(f"attention_memory_{length}")
+            theirs = self.r.get(f"attention_torch_memory_{length}")
+            ours_name = f"attention_memory/L:{length}"
+            mine = ours.get(ours_name, "peak_rss_MiB", "single") if ours else None
+            before = ours.get(ours_name, "rss_before_MiB", "single") if ours else None
+            torch_peak = theirs.get(f"attention_memory/L:{length}/bwd:1/torch", "peak_rss_MiB", "single") if theirs else None
+            memory_rows.append([length, fmt(mine), fmt(None if mine is None or before is None else mine - before),
+                                fmt(torch_peak)])
+        return ("## Attention (bench_attention" + (", bench/attention_torch.py" if torch else "") + ")\n\n"
+                f"float32, batch 1, 8 heads, E = 64, L = S, {self.everyone} threads; median ms. GFLOP/s counts the "
+                "naive method's GEMM flops (forward 4·L·S·E per head, backward twice that, halved when causal); "
+                "% of this run's FP32 peak at that thread count. \"naive\" is tapegrad's matmul / masked_fill / "
+                "softmax / matmul; PyTorch 1.13 has no fused attention, its column is the same composition in "
+                "PyTorch (what nn.MultiheadAttention runs there).\n\n" + table(headers, rows)
+                + "\n\nPeak RSS (MiB) of one process per L running one unmasked forward + backward: the fused op "
+                "keeps no L×S matrix, so what it adds grows linearly in L; the composition holds [8, L, L] scores, "
+                "weights and their gradients.\n\n"
+                + table(["L", "tapegrad peak RSS", "tapegrad: added by the call", "PyTorch peak RSS"], memory_rows))
+
     def notes_section(self):
         notes_dir = pathlib.Path(__file__).resolve().parent / "notes"
         notes = sorted(notes_dir.glob("*.md")) if notes_dir.exists() else []
@@ -572,6 +613,16 @@ class Report:
                    if shares else "–")
         t.append(("element-wise kernels, 64 MiB tensors: % of copy bandwidth", summary, "≥ 70 % each",
                   None if not shares else not failing))
+        added = {}
+        for length in (2048, 4096):
+            results = self.r.get(f"attention_memory_{length}")
+            name = f"attention_memory/L:{length}"
+            if results and results.get(name, "peak_rss_MiB", "single") is not None:
+                added[length] = (results.get(name, "peak_rss_MiB", "single")
+                                 - results.get(name, "rss_before_MiB", "single"))
+        growth = ratio(added.get(4096), added.get(2048))
+        t.append(("attention fwd+bwd: memory the call adds, L = 4096 / L = 2048 (linear: 2×, quadratic: 4×)",
+                  ratio_text(growth), "≤ 2.5×", None if growth is None else growth <= 2.5))
 
     def targets_section(self):
         status = {True: "**met**", False: "not met", None: "n/a"}
@@ -597,6 +648,7 @@ class Report:
             self.elementwise_section(),
             self.native_section(),
             self.contention_section(),
+            self.attention_section(),
             self.notes_section(),
             self.commands(),
         ]

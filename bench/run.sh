@@ -77,7 +77,7 @@ run() {
 # ---- packages: the comparison needs libtorch and OpenMP OpenBLAS (idempotent; sudo when not root)
 if ((with_libtorch)); then
   missing=()
-  for package in libtorch-dev libopenblas0-openmp; do
+  for package in libtorch-dev libopenblas0-openmp python3-torch; do
     dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null | grep -qx installed || missing+=("$package")
   done
   if ((${#missing[@]})); then
@@ -92,7 +92,7 @@ fi
 # ---- build: the release preset (Release, no -march: the build users get) in a directory of its own, and
 # the native preset (-march=native) for the comparison
 log "building (release) in ${build_dir#$root/}"
-targets=(bench_peak bench_gemm bench_elementwise bench_train_step bench_overhead contention)
+targets=(bench_peak bench_gemm bench_elementwise bench_train_step bench_overhead contention bench_attention)
 ((with_libtorch)) && targets+=(compare_libtorch contention_libtorch)
 cmake --preset release -B "$build_dir" -DTAPEGRAD_BUILD_TESTS=OFF -DTAPEGRAD_BUILD_EXAMPLES=OFF \
   -DTAPEGRAD_BUILD_BENCH=ON -DTAPEGRAD_BENCH_LIBTORCH=$((with_libtorch ? 1 : 0)) >"$results/configure.log"
@@ -155,6 +155,25 @@ run blis_gemms OMP_NUM_THREADS=$threads_all -- "$bin/bench_train_step" \
 # Default threads on purpose (no OMP_NUM_THREADS): what a user gets, idle and next to $(nproc) busy processes.
 log contention
 run contention -- "$bin/contention" "--out=$results/contention.jsonl"
+
+# ---- attention: the fused op and the naive composition (one process), then peak memory per L (one process
+# each, so each peak is that L's alone); PyTorch's math path in the same configurations with --with-libtorch
+log bench_attention
+run attention OMP_NUM_THREADS=$threads_all -- "$bin/bench_attention" '--benchmark_filter=^attention/' \
+  --benchmark_min_time=0.2 --benchmark_repetitions=3 --benchmark_report_aggregates_only=true $(json attention)
+attention_lengths=(512 1024 2048 4096)
+for L in "${attention_lengths[@]}"; do
+  run "attention_memory/$L" OMP_NUM_THREADS=$threads_all -- "$bin/bench_attention" \
+    "--benchmark_filter=^attention_memory/L:$L/" $(json "attention_memory_$L")
+done
+if ((with_libtorch)); then
+  run attention_torch OMP_NUM_THREADS=$threads_all -- /usr/bin/python3 "$root/bench/attention_torch.py" \
+    --threads "$threads_all" --out "$results/attention_torch.json"
+  for L in "${attention_lengths[@]}"; do
+    run "attention_torch_memory/$L" OMP_NUM_THREADS=$threads_all -- /usr/bin/python3 "$root/bench/attention_torch.py" \
+      --threads "$threads_all" --only-L "$L" --backward --out "$results/attention_torch_memory_$L.json"
+  done
+fi
 
 # ---- the same train steps and element-wise kernels built with -march=native
 if ((with_native)); then

@@ -37,6 +37,7 @@ struct kConvTranspose3D {};
 struct kSigmoid {};
 struct kTanh {};
 struct kReLU {};
+struct kGELU {};
 struct kLeakyReLU {};
 struct kFanIn {};
 struct kFanOut {};
@@ -52,6 +53,7 @@ inline constexpr enumtype::kConvTranspose3D kConvTranspose3D{};
 inline constexpr enumtype::kSigmoid kSigmoid{};
 inline constexpr enumtype::kTanh kTanh{};
 inline constexpr enumtype::kReLU kReLU{};
+inline constexpr enumtype::kGELU kGELU{};
 inline constexpr enumtype::kLeakyReLU kLeakyReLU{};
 inline constexpr enumtype::kFanIn kFanIn{};
 inline constexpr enumtype::kFanOut kFanOut{};
@@ -66,6 +68,7 @@ inline std::string_view enum_name(enumtype::kConvTranspose3D) { return "conv_tra
 inline std::string_view enum_name(enumtype::kSigmoid) { return "sigmoid"; }
 inline std::string_view enum_name(enumtype::kTanh) { return "tanh"; }
 inline std::string_view enum_name(enumtype::kReLU) { return "relu"; }
+inline std::string_view enum_name(enumtype::kGELU) { return "gelu"; }
 inline std::string_view enum_name(enumtype::kLeakyReLU) { return "leaky_relu"; }
 inline std::string_view enum_name(enumtype::kFanIn) { return "fan_in"; }
 inline std::string_view enum_name(enumtype::kFanOut) { return "fan_out"; }

@@ -33,6 +33,7 @@
 
 #include <tapegrad/autograd/kernels/fast_math.hpp>
 #include <tapegrad/autograd/kernels/isa_loop.hpp>
+#include <tapegrad/autograd/kernels/lane_reductions.hpp>
 #include <tapegrad/autograd/kernels/row_exp_sum.hpp>
 #include <tapegrad/autograd/kernels/thread_pool.hpp>
 
@@ -61,21 +62,7 @@ struct RowResults {
 // vectorizes: an unvectorized float sum over a row of 1024 equal terms is ~1000 ulp off, and clang
 // starts an `omp simd` max at -FLT_MAX, so a row of -inf had the maximum -FLT_MAX there and -inf
 // with GCC.
-constexpr int kLanes = 16;
-
-template <class T>
-T portable_row_max(const T* x, std::int64_t n) {
-  T lanes[kLanes];
-  std::fill(lanes, lanes + kLanes, -std::numeric_limits<T>::infinity());
-  std::int64_t j = 0;
-  for (; j + kLanes <= n; j += kLanes)
-#pragma omp simd
-    for (int k = 0; k < kLanes; ++k) lanes[k] = x[j + k] > lanes[k] ? x[j + k] : lanes[k];
-  for (; j < n; ++j) lanes[0] = x[j] > lanes[0] ? x[j] : lanes[0];
-  T top = lanes[0];
-  for (int k = 1; k < kLanes; ++k) top = lanes[k] > top ? lanes[k] : top;
-  return top;
-}
+constexpr int kLanes = kReductionLanes;
 
 // Each lane adds n / 16 terms in T (up to ~7 ulp on random rows of 1024, ~62 ulp on rows of 1024
 // equal terms, tested); the lanes and the tail are added in double. Double lanes would be exact enough
@@ -105,7 +92,7 @@ void portable_rows(const T* x, std::int64_t begin, std::int64_t end, std::int64_
     const T* row = x + r * n;
     const std::int64_t ahead = r * n + kAhead;
     for (std::int64_t j = 0; j < n && ahead + j < total; j += kLine) __builtin_prefetch(x + ahead + j);
-    const T top = portable_row_max(row, n);
+    const T top = lane_row_max(row, n);
     out.maxima[r] = top;
     out.sums[r] = portable_exp_sum(row, n, top);
     out.pick(row, r);

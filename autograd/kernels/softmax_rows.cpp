@@ -3,6 +3,7 @@
 
 #include <tapegrad/autograd/kernels/dispatch.hpp>
 #include <tapegrad/autograd/kernels/fast_math.hpp>
+#include <tapegrad/autograd/kernels/lane_reductions.hpp>
 #include <tapegrad/autograd/kernels/parallel_for.hpp>
 #include <tapegrad/autograd/kernels/row_exp_sum.hpp>
 #include <tapegrad/autograd/kernels/softmax_rows.hpp>
@@ -12,14 +13,6 @@ namespace {
 
 // `omp simd` reductions let the compiler reorder the additions (it may not otherwise), so these
 // loops use full vectors.
-template <class T>
-T row_max(const T* x, std::int64_t n) {
-  T top = -std::numeric_limits<T>::infinity();
-#pragma omp simd reduction(max : top)
-  for (std::int64_t j = 0; j < n; ++j) top = x[j] > top ? x[j] : top;
-  return top;
-}
-
 // out_j = exp(x_j - top); returns their sum. out may be x.
 template <class T>
 T exp_shifted(const T* x, T* out, std::int64_t n, T top) {
@@ -43,7 +36,7 @@ T exp_shifted_sum(const T* x, std::int64_t n, T top) {
 
 template <class T>
 void softmax_row(const T* x, T* out, std::int64_t n, bool log) {
-  const T top = row_max(x, n);
+  const T top = lane_row_max(x, n);  // not an `omp simd` max: clang starts those at -FLT_MAX
   if (log) {
     // (x - top) - log(sum), not x - (top + log(sum)): with large logits the sum top + log(sum) would round
     // away the small log term.

@@ -26,6 +26,7 @@
 #include <tapegrad/autograd/kernels/dispatch.hpp>
 #include <tapegrad/autograd/kernels/elementwise.hpp>
 #include <tapegrad/autograd/kernels/fast_math.hpp>
+#include <tapegrad/autograd/kernels/lane_reductions.hpp>
 #include <tapegrad/autograd/kernels/parallel_for.hpp>
 #include <tapegrad/autograd/ops/arithmetic.hpp>
 #include <tapegrad/autograd/ops/attention.hpp>
@@ -196,35 +197,6 @@ T exp_of(T x) {
   return kernels::fast::exp_nonpositive(x);
 }
 
-// Row maximum and sum in kLanes independent lanes: without -ffast-math GCC keeps a single-accumulator
-// float reduction scalar (it may not reassociate), and this is the per-element work of every block.
-constexpr std::int64_t kLanes = 16;
-
-template <class T>
-T row_max(const T* row, std::int64_t n) {
-  T lanes[kLanes];
-  std::fill(lanes, lanes + kLanes, -std::numeric_limits<T>::infinity());
-  std::int64_t c = 0;
-  for (; c + kLanes <= n; c += kLanes)
-    for (std::int64_t l = 0; l < kLanes; ++l) lanes[l] = row[c + l] > lanes[l] ? row[c + l] : lanes[l];
-  T top = -std::numeric_limits<T>::infinity();
-  for (; c < n; ++c) top = row[c] > top ? row[c] : top;
-  for (std::int64_t l = 0; l < kLanes; ++l) top = lanes[l] > top ? lanes[l] : top;
-  return top;
-}
-
-template <class T>
-T row_sum(const T* row, std::int64_t n) {
-  T lanes[kLanes] = {};
-  std::int64_t c = 0;
-  for (; c + kLanes <= n; c += kLanes)
-    for (std::int64_t l = 0; l < kLanes; ++l) lanes[l] += row[c + l];
-  T sum = 0;
-  for (; c < n; ++c) sum += row[c];
-  for (std::int64_t l = 0; l < kLanes; ++l) sum += lanes[l];
-  return sum;
-}
-
 // The keys query rows [i0, i0 + rows) may see: causal rows stop at their own index.
 std::int64_t key_end(const Geometry& g, std::int64_t i0, std::int64_t rows) {
   return g.causal ? std::min(g.S, i0 + rows) : g.S;
@@ -253,14 +225,14 @@ void forward_block(const Geometry& g, const Operands<T>& o, const Dropout& dropo
     scale_and_mask(s, rows, cols, i0, j0, batch, g, o);
     for (std::int64_t r = 0; r < rows; ++r) {
       T* row = s + r * cols;
-      const T top = std::max(maxima[static_cast<std::size_t>(r)], row_max(row, cols));
+      const T top = std::max(maxima[static_cast<std::size_t>(r)], kernels::lane_row_max(row, cols));
       if (top == -std::numeric_limits<T>::infinity()) {  // nothing visible yet: contributes nothing
         std::fill(row, row + cols, T(0));
         continue;
       }
       const T correction = exp_of<T>(maxima[static_cast<std::size_t>(r)] - top);
       for (std::int64_t c = 0; c < cols; ++c) row[c] = exp_of<T>(row[c] - top);
-      const T sum = row_sum(row, cols);
+      const T sum = kernels::lane_row_sum(row, cols);
       sums[static_cast<std::size_t>(r)] = sums[static_cast<std::size_t>(r)] * correction + sum;
       maxima[static_cast<std::size_t>(r)] = top;
       if (correction != T(1))
