@@ -15,10 +15,11 @@ tg::nn::Linear make_linear(std::int64_t in, std::int64_t out) { return tg::nn::L
 
 tg::nn::Dropout make_dropout(double p) { return tg::nn::Dropout(tg::nn::DropoutOptions(p)); }
 
-/// [B, T, C] -> [B, heads, T, C / heads].
-tg::Tensor split_heads(const tg::Tensor& x, std::int64_t heads) {
-  const auto b = x.size(0), t = x.size(1), c = x.size(2);
-  return x.reshape({b, t, heads, c / heads}).transpose(1, 2);
+/// c_attn's output [B, T, 3C] as contiguous q, k, v [B, heads, T, C / heads]: one permuting copy here
+/// instead of SDPA copying each transposed view in its forward and again in its backward.
+std::vector<tg::Tensor> split_qkv(const tg::Tensor& qkv, std::int64_t heads) {
+  const auto b = qkv.size(0), t = qkv.size(1), c = qkv.size(2) / 3;
+  return qkv.view({b, t, 3, heads, c / heads}).permute({2, 0, 3, 1, 4}).contiguous().unbind(0);
 }
 
 }  // namespace
@@ -36,9 +37,8 @@ CausalSelfAttentionImpl::CausalSelfAttentionImpl(const GPTOptions& options)
 
 tg::Tensor CausalSelfAttentionImpl::forward(const tg::Tensor& x, KVCache* cache) {
   const auto batch = x.size(0), steps = x.size(1);
-  const auto qkv = c_attn(x).split(n_embd, 2);
-  tg::Tensor q = split_heads(qkv[0], n_head), k = split_heads(qkv[1], n_head),
-             v = split_heads(qkv[2], n_head);
+  const auto qkv = split_qkv(c_attn(x), n_head);
+  tg::Tensor q = qkv[0], k = qkv[1], v = qkv[2];
   const std::int64_t past = cache ? cache->length() : 0;
   if (cache) {
     if (past > 0) {
