@@ -451,6 +451,29 @@ class Report:
                 "better median of the two counts). Ratio > 1: the default build is slower.\n\n"
                 + table(["benchmark", "default build ms", "-march=native ms", "default / native"], rows))
 
+    # -- char_lm (examples/char_lm and bench/char_lm_torch.py print "training: X ms per iteration")
+    def char_lm_ms(self, program, threads):
+        path = self.dir / f"{program}_{threads}.txt"
+        if not path.exists():
+            return None
+        found = re.search(r"training: ([0-9.]+) ms per iteration", path.read_text())
+        return float(found.group(1)) if found else None
+
+    def char_lm_section(self):
+        rows = []
+        for threads in self.thread_counts:
+            ours, theirs = self.char_lm_ms("char_lm", threads), self.char_lm_ms("char_lm_torch", threads)
+            if ours is not None or theirs is not None:
+                rows.append([threads, fmt(ours), fmt(theirs), ratio_text(ratio(ours, theirs))])
+        if not rows:
+            return "## char_lm\n\nexamples/char_lm did not run (needs Debian's fortunes)."
+        return ("## char_lm (examples/char_lm vs bench/char_lm_torch.py)\n\n"
+                "The character-level GPT with its default model (4 layers, 4 heads, 128 wide, block 64, batch 12), "
+                "400 iterations without evaluation or sampling; ms per training iteration (batch sampling, forward, "
+                "backward, clipping, AdamW step, loss.item()), as each program reports it. PyTorch 1.13's twin "
+                "computes attention as softmax(q kᵀ · scale + mask) v (it has no fused attention).\n\n"
+                + table(["threads", "tapegrad ms/iter", "PyTorch 1.13 ms/iter", "tapegrad / PyTorch"], rows))
+
     # -- attention (bench_attention; PyTorch's math path from bench/attention_torch.py)
     def attention_section(self):
         tg = self.r.get("attention")
@@ -620,6 +643,10 @@ class Report:
             if results and results.get(name, "peak_rss_MiB", "single") is not None:
                 added[length] = (results.get(name, "peak_rss_MiB", "single")
                                  - results.get(name, "rss_before_MiB", "single"))
+        for threads in self.thread_counts:
+            value = ratio(self.char_lm_ms("char_lm", threads), self.char_lm_ms("char_lm_torch", threads))
+            t.append((f"char_lm, {threads} thread{'s' if threads > 1 else ''}: tapegrad / PyTorch ms per iteration",
+                      ratio_text(value), "≤ 0.6×", None if value is None else value <= 0.6))
         growth = ratio(added.get(4096), added.get(2048))
         t.append(("attention fwd+bwd: memory the call adds, L = 4096 / L = 2048 (linear: 2×, quadratic: 4×)",
                   ratio_text(growth), "≤ 2.5×", None if growth is None else growth <= 2.5))
@@ -649,6 +676,7 @@ class Report:
             self.native_section(),
             self.contention_section(),
             self.attention_section(),
+            self.char_lm_section(),
             self.notes_section(),
             self.commands(),
         ]

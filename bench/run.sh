@@ -2,7 +2,7 @@
 # Builds the release configuration, runs every bench/ program with the same threads and environment,
 # and writes BENCHMARKS.md (machine, exact commands, tables, targets met or not).
 #
-#   bench/run.sh [--with-libtorch] [--no-native] [--wait-quiet SECONDS] [--output FILE]
+#   bench/run.sh [--with-libtorch] [--no-native] [--wait-quiet SECONDS] [--output FILE] [--only STAGES]
 #
 #   --with-libtorch      also build and run bench/compare_libtorch, with libtorch as installed and tuned
 #                        (installs libtorch-dev and libopenblas0-openmp with apt-get when missing)
@@ -10,6 +10,9 @@
 #   --wait-quiet SECONDS before starting, wait up to SECONDS for the 1-minute load average to drop
 #                        below 0.5 (the machines are shared; the load is recorded either way)
 #   --output FILE        where to write the report (default: BENCHMARKS.md at the repository root)
+#   --only STAGES        re-run only these comma-separated stages of an earlier full run, keeping its other
+#                        results (peak, overhead, gemm, elementwise, train_step, contention, attention,
+#                        char_lm, native, libtorch); the commands and loads of the re-run are appended
 #
 # Results (Google Benchmark JSON, one file per process) go to build/bench-results/. Every percentage
 # is relative to bench_peak's measurements from the same run, exported to the other programs as
@@ -21,6 +24,7 @@ root=$(pwd)
 with_libtorch=0
 with_native=1
 wait_quiet=0
+only=""
 output=$root/BENCHMARKS.md
 while (($#)); do
   case $1 in
@@ -28,6 +32,7 @@ while (($#)); do
     --no-native) with_native=0 ;;
     --wait-quiet) wait_quiet=$2; shift ;;
     --output) output=$(realpath -m "$2"); shift ;;
+    --only) only=",$2,"; shift ;;
     -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -43,12 +48,21 @@ python=/usr/bin/python3
 threads_all=$(nproc)
 ((threads_all >= 2)) || threads_all=2
 
-rm -rf "$results"
-mkdir -p "$results"
 commands=$results/commands.txt
 loadlog=$results/load.txt
-: >"$commands"
-: >"$loadlog"
+if [[ -z $only ]]; then
+  rm -rf "$results"
+  mkdir -p "$results"
+  : >"$commands"
+  : >"$loadlog"
+elif [[ ! -f $results/peaks.env ]]; then
+  echo "run.sh: --only needs the results of an earlier full run in ${results#$root/}" >&2
+  exit 2
+else
+  echo "# re-run of stages ${only:1:-1} ($(date -u +%Y-%m-%dT%H:%M:%SZ))" >>"$commands"
+fi
+# stage NAME: whether this run includes the stage.
+stage() { [[ -z $only || $only == *",$1,"* ]]; }
 
 log() { printf '\n== %s\n' "$*" >&2; }
 record_load() { printf '%s\t%s\t%s\n' "$1" "$(date +%s)" "$(cut -d' ' -f1-3 /proc/loadavg)" >>"$loadlog"; }
@@ -94,12 +108,13 @@ fi
 log "building (release) in ${build_dir#$root/}"
 targets=(bench_peak bench_gemm bench_elementwise bench_train_step bench_overhead contention bench_attention)
 ((with_libtorch)) && targets+=(compare_libtorch contention_libtorch)
-cmake --preset release -B "$build_dir" -DTAPEGRAD_BUILD_TESTS=OFF -DTAPEGRAD_BUILD_EXAMPLES=OFF \
+targets+=(char_lm)
+cmake --preset release -B "$build_dir" -DTAPEGRAD_BUILD_TESTS=OFF -DTAPEGRAD_BUILD_EXAMPLES=ON \
   -DTAPEGRAD_BUILD_BENCH=ON -DTAPEGRAD_BENCH_LIBTORCH=$((with_libtorch ? 1 : 0)) >"$results/configure.log"
 cmake --build "$build_dir" -j"$(nproc)" --target "${targets[@]}"
-echo "cmake --preset release -B ${build_dir#$root/} -DTAPEGRAD_BUILD_TESTS=OFF -DTAPEGRAD_BUILD_EXAMPLES=OFF -DTAPEGRAD_BUILD_BENCH=ON -DTAPEGRAD_BENCH_LIBTORCH=$((with_libtorch ? 1 : 0))" >>"$commands"
+echo "cmake --preset release -B ${build_dir#$root/} -DTAPEGRAD_BUILD_TESTS=OFF -DTAPEGRAD_BUILD_EXAMPLES=ON -DTAPEGRAD_BUILD_BENCH=ON -DTAPEGRAD_BENCH_LIBTORCH=$((with_libtorch ? 1 : 0))" >>"$commands"
 echo "cmake --build ${build_dir#$root/} -j$(nproc) --target ${targets[*]}" >>"$commands"
-if ((with_native)); then
+if ((with_native)) && stage native; then
   log "building (native) in ${native_dir#$root/}"
   cmake --preset native -B "$native_dir" -DTAPEGRAD_BUILD_TESTS=OFF -DTAPEGRAD_BUILD_EXAMPLES=OFF \
     -DTAPEGRAD_BUILD_BENCH=ON -DTAPEGRAD_BENCH_LIBTORCH=0 >"$results/configure-native.log"
@@ -116,13 +131,15 @@ if ((wait_quiet > 0)); then
   done
 fi
 record_load start
-date -u +%Y-%m-%dT%H:%M:%SZ >"$results/started"
+[[ -n $only ]] || date -u +%Y-%m-%dT%H:%M:%SZ >"$results/started"
 
 json() { echo "--benchmark_out=$results/$1.json" --benchmark_out_format=json; }
 
 # ---- the denominators first; every other program reads them from the environment
-log bench_peak
-run peak -- "$bin/bench_peak" $(json peak)
+if stage peak; then
+  log bench_peak
+  run peak -- "$bin/bench_peak" $(json peak)
+fi
 eval "$("$python" "$root/bench/report.py" --peaks-env "$results")"
 export TG_BENCH_PEAK_FP32_1T TG_BENCH_PEAK_FP32_ALL TG_BENCH_COPY_GBS_1T TG_BENCH_COPY_GBS_ALL
 export TG_BENCH_COPY_SMALL_GBS_1T TG_BENCH_COPY_SMALL_GBS_ALL
@@ -134,49 +151,78 @@ TG_VERBOSE=1 OMP_NUM_THREADS=1 "$bin/bench_train_step" '--benchmark_filter=^trai
   --benchmark_min_time=0.01 --benchmark_repetitions=1 2>&1 >/dev/null | grep '^tapegrad:' |
   sed 's/^tapegrad: //' | paste -sd';' >"$results/isa.txt" || true
 
-log bench_overhead
-run overhead OMP_NUM_THREADS=1 -- "$bin/bench_overhead" $(json overhead)
-log bench_gemm
-run gemm OMP_NUM_THREADS=$threads_all -- "$bin/bench_gemm" $(json gemm)
-log bench_elementwise
-run elementwise OMP_NUM_THREADS=$threads_all -- "$bin/bench_elementwise" $(json elementwise)
+if stage overhead; then
+  log bench_overhead
+  run overhead OMP_NUM_THREADS=1 -- "$bin/bench_overhead" $(json overhead)
+fi
+if stage gemm; then
+  log bench_gemm
+  run gemm OMP_NUM_THREADS=$threads_all -- "$bin/bench_gemm" $(json gemm)
+fi
+if stage elementwise; then
+  log bench_elementwise
+  run elementwise OMP_NUM_THREADS=$threads_all -- "$bin/bench_elementwise" $(json elementwise)
+fi
 
 # One process per config and thread count, so each peak RSS is that config's alone.
-log bench_train_step
-for config in a b c; do
-  for threads in 1 "$threads_all"; do
-    run "train_step/$config/$threads" OMP_NUM_THREADS=$threads -- "$bin/bench_train_step" \
-      "--benchmark_filter=^train_step/$config/threads:$threads(/|\$)" $(json "train_${config}_$threads")
+if stage train_step; then
+  log bench_train_step
+  for config in a b c; do
+    for threads in 1 "$threads_all"; do
+      run "train_step/$config/$threads" OMP_NUM_THREADS=$threads -- "$bin/bench_train_step" \
+        "--benchmark_filter=^train_step/$config/threads:$threads(/|\$)" $(json "train_${config}_$threads")
+    done
   done
-done
-run blis_gemms OMP_NUM_THREADS=$threads_all -- "$bin/bench_train_step" \
-  '--benchmark_filter=^blis_gemms/' $(json train_blis)
+  run blis_gemms OMP_NUM_THREADS=$threads_all -- "$bin/bench_train_step" \
+    '--benchmark_filter=^blis_gemms/' $(json train_blis)
+fi
 
 # Default threads on purpose (no OMP_NUM_THREADS): what a user gets, idle and next to $(nproc) busy processes.
-log contention
-run contention -- "$bin/contention" "--out=$results/contention.jsonl"
+if stage contention; then
+  log contention
+  run contention -- "$bin/contention" "--out=$results/contention.jsonl"
+fi
 
 # ---- attention: the fused op and the naive composition (one process), then peak memory per L (one process
 # each, so each peak is that L's alone); PyTorch's math path in the same configurations with --with-libtorch
-log bench_attention
-run attention OMP_NUM_THREADS=$threads_all -- "$bin/bench_attention" '--benchmark_filter=^attention/' \
-  --benchmark_min_time=0.2 --benchmark_repetitions=3 --benchmark_report_aggregates_only=true $(json attention)
-attention_lengths=(512 1024 2048 4096)
-for L in "${attention_lengths[@]}"; do
-  run "attention_memory/$L" OMP_NUM_THREADS=$threads_all -- "$bin/bench_attention" \
-    "--benchmark_filter=^attention_memory/L:$L/" $(json "attention_memory_$L")
-done
-if ((with_libtorch)); then
-  run attention_torch OMP_NUM_THREADS=$threads_all -- /usr/bin/python3 "$root/bench/attention_torch.py" \
-    --threads "$threads_all" --out "$results/attention_torch.json"
+if stage attention; then
+  log bench_attention
+  run attention OMP_NUM_THREADS=$threads_all -- "$bin/bench_attention" '--benchmark_filter=^attention/' \
+    --benchmark_min_time=0.2 --benchmark_repetitions=3 --benchmark_report_aggregates_only=true $(json attention)
+  attention_lengths=(512 1024 2048 4096)
   for L in "${attention_lengths[@]}"; do
-    run "attention_torch_memory/$L" OMP_NUM_THREADS=$threads_all -- /usr/bin/python3 "$root/bench/attention_torch.py" \
-      --threads "$threads_all" --only-L "$L" --backward --out "$results/attention_torch_memory_$L.json"
+    run "attention_memory/$L" OMP_NUM_THREADS=$threads_all -- "$bin/bench_attention" \
+      "--benchmark_filter=^attention_memory/L:$L/" $(json "attention_memory_$L")
   done
+  if ((with_libtorch)); then
+    run attention_torch OMP_NUM_THREADS=$threads_all -- /usr/bin/python3 "$root/bench/attention_torch.py" \
+      --threads "$threads_all" --out "$results/attention_torch.json"
+    for L in "${attention_lengths[@]}"; do
+      run "attention_torch_memory/$L" OMP_NUM_THREADS=$threads_all -- /usr/bin/python3 "$root/bench/attention_torch.py" \
+        --threads "$threads_all" --only-L "$L" --backward --out "$results/attention_torch_memory_$L.json"
+    done
+  fi
+fi
+
+# ---- examples/char_lm (default model, 400 iterations, no evaluation or sampling) at 1 and all threads, and
+# its PyTorch twin bench/char_lm_torch.py with --with-libtorch; both print "training: X ms per iteration"
+if stage char_lm && [[ -d /usr/share/games/fortunes ]]; then
+  log char_lm
+  char_lm_args=(--iters 400 --eval-interval 0 --eval-iters 1 --sample-tokens 0)
+  for threads in 1 "$threads_all"; do
+    run "char_lm/$threads" -- "$build_dir/examples/char_lm/char_lm" --threads "$threads" "${char_lm_args[@]}" \
+      --output-dir "$results/char_lm_$threads" >"$results/char_lm_$threads.txt"
+    if ((with_libtorch)); then
+      run "char_lm_torch/$threads" -- /usr/bin/python3 "$root/bench/char_lm_torch.py" --threads "$threads" \
+        "${char_lm_args[@]}" --output-dir "$results/char_lm_torch_$threads" >"$results/char_lm_torch_$threads.txt"
+    fi
+  done
+elif stage char_lm; then
+  log "char_lm skipped: /usr/share/games/fortunes is missing (apt-get install fortunes)"
 fi
 
 # ---- the same train steps and element-wise kernels built with -march=native
-if ((with_native)); then
+if ((with_native)) && stage native; then
   log "native build: bench_train_step, bench_elementwise"
   for config in a b c; do
     for threads in 1 "$threads_all"; do
@@ -193,7 +239,7 @@ if ((with_native)); then
 fi
 
 # ---- libtorch, as installed and tuned (OpenMP OpenBLAS with the right core type, no malloc trimming)
-if ((with_libtorch)); then
+if ((with_libtorch)) && stage libtorch; then
   if [[ ! -x $bin/compare_libtorch/compare_libtorch ]]; then
     echo "run.sh: compare_libtorch was not built (see $results/configure.log)" >&2
     exit 1

@@ -484,6 +484,72 @@ TEST(Transformer, ErrorsNameTheModule) {
       << feature_error;
 }
 
+// The two feed-forward blocks of transformer recipes, written with the layers (issue: "SwiGLU and GELU
+// feed-forward blocks ... written with the layers above"): FFN(x) = gelu(x W1 + b1) W2 + b2 and LLaMA's
+// gated (silu(x W1) ⊙ x W3) W2, against the same modules in PyTorch.
+class GeluFeedForwardImpl : public nn::Cloneable<GeluFeedForwardImpl> {
+ public:
+  GeluFeedForwardImpl(std::int64_t dim, std::int64_t hidden, std::string approximate)
+      : dim_(dim), hidden_(hidden), approximate_(std::move(approximate)) {
+    reset();
+  }
+  void reset() override {
+    fc1 = register_module("fc1", nn::Linear(dim_, hidden_));
+    fc2 = register_module("fc2", nn::Linear(hidden_, dim_));
+  }
+  Tensor forward(const Tensor& x) {
+    return fc2(F::gelu(fc1(x), F::GELUFuncOptions().approximate(approximate_)));
+  }
+  nn::Linear fc1 = nullptr, fc2 = nullptr;
+
+ private:
+  std::int64_t dim_, hidden_;
+  std::string approximate_;
+};
+TG_MODULE(GeluFeedForward);
+
+class SwiGluFeedForwardImpl : public nn::Cloneable<SwiGluFeedForwardImpl> {
+ public:
+  SwiGluFeedForwardImpl(std::int64_t dim, std::int64_t hidden) : dim_(dim), hidden_(hidden) { reset(); }
+  void reset() override {
+    w1 = register_module("w1", nn::Linear(nn::LinearOptions(dim_, hidden_).bias(false)));
+    w2 = register_module("w2", nn::Linear(nn::LinearOptions(hidden_, dim_).bias(false)));
+    w3 = register_module("w3", nn::Linear(nn::LinearOptions(dim_, hidden_).bias(false)));
+  }
+  Tensor forward(const Tensor& x) { return w2(F::silu(w1(x)) * w3(x)); }
+  nn::Linear w1 = nullptr, w2 = nullptr, w3 = nullptr;
+
+ private:
+  std::int64_t dim_, hidden_;
+};
+TG_MODULE(SwiGluFeedForward);
+
+TEST(FeedForwardTorch, GeluAndSwiGluBlocksMatchPyTorch) {
+  for (const auto& [name, approximate] : {std::pair<std::string, std::string>{"ffn_gelu", "none"},
+                                          std::pair<std::string, std::string>{"ffn_gelu_tanh", "tanh"}}) {
+    SCOPED_TRACE(name);
+    GeluFeedForward block(kE, 4 * kE, approximate);
+    load_torch_state(*block, name);
+    const Tensor x = input(name, "x");
+    expect_matches_torch(name, *block, {"x"}, {x}, block(x));
+  }
+  SwiGluFeedForward gated(kE, 12);
+  load_torch_state(*gated, "ffn_swiglu");
+  const Tensor x = input("ffn_swiglu", "x");
+  expect_matches_torch("ffn_swiglu", *gated, {"x"}, {x}, gated(x));
+}
+
+TEST(FeedForward, SwiGluGradcheckFloat64) {
+  tg::manual_seed(3);
+  auto gated = [](const tg::tensor_list& in) {  // x, W1, W2, W3
+    return tg::tensor_list{F::linear(F::silu(F::linear(in[0], in[1])) * F::linear(in[0], in[3]), in[2])};
+  };
+  EXPECT_GRADCHECK(
+      gated,
+      {tg::randn({2, 3, 4}, tg::kFloat64).requires_grad_(), tg::randn({6, 4}, tg::kFloat64).requires_grad_(),
+       tg::randn({4, 6}, tg::kFloat64).requires_grad_(), tg::randn({6, 4}, tg::kFloat64).requires_grad_()});
+}
+
 namespace libtorch_style {
 namespace torch = tg;
 
