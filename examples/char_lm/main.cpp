@@ -194,7 +194,7 @@ int main(int argc, char** argv) {
   add("min-lr", po::value(&o.min_lr)->default_value(o.min_lr),
       "learning rate at the end of the cosine decay");
   add("warmup", po::value(&o.warmup)->default_value(o.warmup), "linear warm-up iterations");
-  add("weight-decay", po::value(&o.weight_decay)->default_value(o.weight_decay),
+  add("weight-decay", po::value(&o.weight_decay)->default_value(o.weight_decay, "0.1"),
       "AdamW weight decay of the 2-D weights (biases and LayerNorms get none)");
   add("dropout", po::value(&o.dropout)->default_value(o.dropout), "dropout probability");
   add("eval-interval", po::value(&o.eval_interval)->default_value(o.eval_interval),
