@@ -20,6 +20,7 @@ packages=(
   libbenchmark-dev                                 # bench/
   gnuplot-nox                                      # the training-curve plots of examples/fashion_mlp and digits
   dataset-fashion-mnist                            # MNIST-format IDX files (/usr/share/datasets/fashion-mnist)
+  fortunes                                         # examples/char_lm's corpus (/usr/share/games/fortunes)
   valgrind                                         # callgrind counts (bench/notes/overhead_chain.cpp)
   clang libclang-rt-14-dev libomp-14-dev           # asan preset: clang++, its ASan/UBSan/libFuzzer runtimes, OpenMP
 )
