@@ -210,10 +210,11 @@ if stage char_lm && [[ -d /usr/share/games/fortunes ]]; then
   log char_lm
   char_lm_args=(--iters 400 --eval-interval 0 --eval-iters 1 --sample-tokens 0)
   for threads in 1 "$threads_all"; do
-    run "char_lm/$threads" -- "$build_dir/examples/char_lm/char_lm" --threads "$threads" "${char_lm_args[@]}" \
+    run "char_lm/$threads" OMP_NUM_THREADS=$threads -- "$build_dir/examples/char_lm/char_lm" --threads "$threads" "${char_lm_args[@]}" \
       --output-dir "$results/char_lm_$threads" >"$results/char_lm_$threads.txt"
     if ((with_libtorch)); then
-      run "char_lm_torch/$threads" -- /usr/bin/python3 "$root/bench/char_lm_torch.py" --threads "$threads" \
+      # OMP_NUM_THREADS too: torch.set_num_threads(2) alone left this PyTorch at one thread's speed (60 vs 38 ms)
+      run "char_lm_torch/$threads" OMP_NUM_THREADS=$threads -- /usr/bin/python3 "$root/bench/char_lm_torch.py" --threads "$threads" \
         "${char_lm_args[@]}" --output-dir "$results/char_lm_torch_$threads" >"$results/char_lm_torch_$threads.txt"
     fi
   done
