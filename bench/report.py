@@ -215,7 +215,8 @@ class Report:
             values = [float(avg.split()[0]) for _, _, avg in load]
             stages = []
             for (name, start, avg), following in zip(load, load[1:] + [None]):
-                seconds = int(following[1]) - int(start) if following else None
+                # "end" closes a run; a later "start" opens a re-run of some stages (run.sh --only)
+                seconds = int(following[1]) - int(start) if following and name != "end" else None
                 stages.append(f"{name} {avg.split()[0]}" + (f" ({seconds} s)" if seconds is not None else ""))
             lines.append(f"- **Machine load** (1-minute load average; 2 cores, shared with other work): "
                          f"{min(values):.2f}–{max(values):.2f} during the run. Per stage (load at its start, "
