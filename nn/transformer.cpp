@@ -170,6 +170,21 @@ ModuleList cloned_layers(const char* module, const LayerHolder& layer, std::int6
   return layers;
 }
 
+// The stacks' optional final norm: a clone of the configured one, registered as "norm".
+AnyModule registered_norm(Module& stack, const AnyModule& configured) {
+  if (configured.is_empty()) return AnyModule();
+  AnyModule norm = configured.clone();
+  stack.register_module("norm", norm.ptr());
+  return norm;
+}
+
+template <class LayerImpl>
+void reset_stack_parameters(const ModuleList& layers, const AnyModule& norm) {
+  for (const auto& layer : *layers) layer->as<LayerImpl>()->reset_parameters();
+  if (auto* layer_norm = norm.is_empty() ? nullptr : norm.ptr()->as<LayerNormImpl>())
+    layer_norm->reset_parameters();
+}
+
 }  // namespace
 
 TransformerEncoderImpl::TransformerEncoderImpl(TransformerEncoderOptions options)
@@ -180,14 +195,11 @@ TransformerEncoderImpl::TransformerEncoderImpl(TransformerEncoderOptions options
 void TransformerEncoderImpl::reset() {
   layers = register_module(
       "layers", cloned_layers("TransformerEncoder", options.encoder_layer(), options.num_layers()));
-  norm = options.norm().is_empty() ? AnyModule() : options.norm().clone();
-  if (!norm.is_empty()) register_module("norm", norm.ptr());
+  norm = registered_norm(*this, options.norm());
 }
 
 void TransformerEncoderImpl::reset_parameters() {
-  for (const auto& layer : *layers) layer->as<TransformerEncoderLayerImpl>()->reset_parameters();
-  if (auto* layer_norm = norm.is_empty() ? nullptr : norm.ptr()->as<LayerNormImpl>())
-    layer_norm->reset_parameters();
+  reset_stack_parameters<TransformerEncoderLayerImpl>(layers, norm);
 }
 
 Tensor TransformerEncoderImpl::forward(const Tensor& src, const Tensor& src_mask,
@@ -206,14 +218,11 @@ TransformerDecoderImpl::TransformerDecoderImpl(TransformerDecoderOptions options
 void TransformerDecoderImpl::reset() {
   layers = register_module(
       "layers", cloned_layers("TransformerDecoder", options.decoder_layer(), options.num_layers()));
-  norm = options.norm().is_empty() ? AnyModule() : options.norm().clone();
-  if (!norm.is_empty()) register_module("norm", norm.ptr());
+  norm = registered_norm(*this, options.norm());
 }
 
 void TransformerDecoderImpl::reset_parameters() {
-  for (const auto& layer : *layers) layer->as<TransformerDecoderLayerImpl>()->reset_parameters();
-  if (auto* layer_norm = norm.is_empty() ? nullptr : norm.ptr()->as<LayerNormImpl>())
-    layer_norm->reset_parameters();
+  reset_stack_parameters<TransformerDecoderLayerImpl>(layers, norm);
 }
 
 Tensor TransformerDecoderImpl::forward(const Tensor& tgt, const Tensor& memory, const Tensor& tgt_mask,
