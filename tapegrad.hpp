@@ -83,6 +83,7 @@
 #include <tapegrad/nn/dropout.hpp>
 #include <tapegrad/nn/embedding.hpp>
 #include <tapegrad/nn/enum.hpp>
+#include <tapegrad/nn/expanding_array.hpp>
 #include <tapegrad/nn/flatten.hpp>
 #include <tapegrad/nn/functional/activation.hpp>
 #include <tapegrad/nn/functional/attention.hpp>

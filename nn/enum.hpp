@@ -73,6 +73,52 @@ inline std::string_view enum_name(enumtype::kLeakyReLU) { return "leaky_relu"; }
 inline std::string_view enum_name(enumtype::kFanIn) { return "fan_in"; }
 inline std::string_view enum_name(enumtype::kFanOut) { return "fan_out"; }
 
+// Convolution padding modes and padding strings, interpolation modes, recurrent modes (nn/conv, nn/pooling,
+// nn/upsampling, nn/rnn).
+namespace enumtype {
+struct kZeros {};
+struct kSame {};
+struct kValid {};
+struct kNearest {};
+struct kNearestExact {};
+struct kBilinear {};
+struct kBicubic {};
+struct kTrilinear {};
+struct kArea {};
+struct kRNN_TANH {};
+struct kRNN_RELU {};
+struct kLSTM {};
+struct kGRU {};
+}  // namespace enumtype
+
+inline constexpr enumtype::kZeros kZeros{};
+inline constexpr enumtype::kSame kSame{};
+inline constexpr enumtype::kValid kValid{};
+inline constexpr enumtype::kNearest kNearest{};
+inline constexpr enumtype::kNearestExact kNearestExact{};
+inline constexpr enumtype::kBilinear kBilinear{};
+inline constexpr enumtype::kBicubic kBicubic{};
+inline constexpr enumtype::kTrilinear kTrilinear{};
+inline constexpr enumtype::kArea kArea{};
+inline constexpr enumtype::kRNN_TANH kRNN_TANH{};
+inline constexpr enumtype::kRNN_RELU kRNN_RELU{};
+inline constexpr enumtype::kLSTM kLSTM{};
+inline constexpr enumtype::kGRU kGRU{};
+
+inline std::string_view enum_name(enumtype::kZeros) { return "zeros"; }
+inline std::string_view enum_name(enumtype::kSame) { return "same"; }
+inline std::string_view enum_name(enumtype::kValid) { return "valid"; }
+inline std::string_view enum_name(enumtype::kNearest) { return "nearest"; }
+inline std::string_view enum_name(enumtype::kNearestExact) { return "nearest-exact"; }
+inline std::string_view enum_name(enumtype::kBilinear) { return "bilinear"; }
+inline std::string_view enum_name(enumtype::kBicubic) { return "bicubic"; }
+inline std::string_view enum_name(enumtype::kTrilinear) { return "trilinear"; }
+inline std::string_view enum_name(enumtype::kArea) { return "area"; }
+inline std::string_view enum_name(enumtype::kRNN_TANH) { return "RNN_TANH"; }
+inline std::string_view enum_name(enumtype::kRNN_RELU) { return "RNN_RELU"; }
+inline std::string_view enum_name(enumtype::kLSTM) { return "LSTM"; }
+inline std::string_view enum_name(enumtype::kGRU) { return "GRU"; }
+
 }  // namespace tg
 
 #pragma GCC visibility pop
