@@ -30,8 +30,7 @@ class ExpandingArray {
     check(values.size() == D, "ExpandingArray", "Expected ", D, " values, but instead got ", values.size());
     std::copy_n(values.begin(), D, values_.begin());
   }
-  /*implicit*/ ExpandingArray(IntArrayRef values)
-    requires std::is_same_v<T, std::int64_t>
+  /*implicit*/ ExpandingArray(IntArrayRef values) requires std::is_same_v<T, std::int64_t>
       : ExpandingArray(ArrayRef<T>(values.begin(), values.end())) {}
   /*implicit*/ ExpandingArray(T single_size) { values_.fill(single_size); }
   /*implicit*/ constexpr ExpandingArray(const std::array<T, D>& values) : values_(values) {}
@@ -41,9 +40,7 @@ class ExpandingArray {
   std::array<T, D>* operator->() { return &values_; }
   const std::array<T, D>* operator->() const { return &values_; }
   operator ArrayRef<T>() const { return ArrayRef<T>(values_); }
-  operator IntArrayRef() const
-    requires std::is_same_v<T, std::int64_t>
-  {
+  operator IntArrayRef() const requires std::is_same_v<T, std::int64_t> {
     return IntArrayRef(std::span<const std::int64_t>(values_));
   }
   std::size_t size() const noexcept { return D; }

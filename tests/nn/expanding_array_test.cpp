@@ -38,7 +38,8 @@ TEST(ExpandingArray, WrongCountNamesExpectedAndGiven) {
     tg::ExpandingArray<2> bad({1, 2, 3});
     FAIL() << "three values were accepted for a 2-array: " << printed(bad);
   } catch (const tg::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("Expected 2 values, but instead got 3"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("Expected 2 values, but instead got 3"), std::string::npos)
+        << e.what();
   }
 }
 
