@@ -1,7 +1,7 @@
 #pragma once
 // libtorch's ExpandingArray (torch/expanding_array.h): D values given either as one value repeated
 // ("kernel_size(3)" is 3x3 for a 2-d layer) or as exactly D values; the options of convolution and
-// pooling layers hold their sizes this way.
+// pooling layers hold their sizes this way. Printed as libtorch prints it: always the D values, "[3, 3]".
 #include <algorithm>
 #include <array>
 #include <cstddef>
@@ -51,8 +51,6 @@ class ExpandingArray {
 
 template <std::size_t D, class T>
 std::ostream& operator<<(std::ostream& stream, const ExpandingArray<D, T>& array) {
-  if (std::all_of(array->begin(), array->end(), [&](const T& v) { return v == (*array)[0]; }))
-    return stream << (*array)[0];
   stream << '[';
   for (std::size_t i = 0; i < D; ++i) stream << (i ? ", " : "") << (*array)[i];
   return stream << ']';
@@ -86,8 +84,6 @@ std::ostream& operator<<(std::ostream& stream, const ExpandingArrayWithOptionalE
   const auto print = [&](const std::optional<T>& v) -> std::ostream& {
     return v ? (stream << *v) : (stream << "None");
   };
-  if (std::all_of(array->begin(), array->end(), [&](const auto& v) { return v == (*array)[0]; }))
-    return print((*array)[0]);
   stream << '[';
   for (std::size_t i = 0; i < D; ++i) {
     if (i) stream << ", ";

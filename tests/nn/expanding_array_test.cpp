@@ -43,8 +43,8 @@ TEST(ExpandingArray, WrongCountNamesExpectedAndGiven) {
   }
 }
 
-TEST(ExpandingArray, PrintsOneValueWhenAllEqualElseTheList) {
-  EXPECT_EQ(printed(tg::ExpandingArray<2>(3)), "3");
+TEST(ExpandingArray, PrintsAllDValuesAsLibtorch) {
+  EXPECT_EQ(printed(tg::ExpandingArray<2>(3)), "[3, 3]");
   EXPECT_EQ(printed(tg::ExpandingArray<3>({1, 2, 3})), "[1, 2, 3]");
 }
 
@@ -59,7 +59,7 @@ TEST(ExpandingArrayWithOptionalElem, NulloptKeepsAnElementOpen) {
   EXPECT_EQ((*plain)[0], 3);
   EXPECT_EQ((*plain)[1], 4);
   EXPECT_EQ(printed(open), "[None, 7]");
-  EXPECT_EQ(printed(both), "5");
+  EXPECT_EQ(printed(both), "[5, 5]");
 }
 
 }  // namespace
