@@ -24,6 +24,7 @@
 #include <tapegrad/autograd/ops/binary_math.hpp>
 #include <tapegrad/autograd/ops/comparison.hpp>
 #include <tapegrad/autograd/ops/conversion.hpp>
+#include <tapegrad/autograd/ops/convolution.hpp>
 #include <tapegrad/autograd/ops/diagonal.hpp>
 #include <tapegrad/autograd/ops/distance.hpp>
 #include <tapegrad/autograd/ops/einsum.hpp>
