@@ -84,7 +84,9 @@ void im2col_typed(const T* image, T* columns, const ConvGeometry& g, std::int64_
                        }
                        const T* in = image + source;
                        std::fill(out, out + valid.first, T(0));
-                       if (stride == 1) {
+                       if (valid.first >= valid.last) {
+                         // nothing inside the image on this row
+                       } else if (stride == 1) {
                          std::copy(in + valid.first + offset, in + valid.last + offset, out + valid.first);
                        } else {
                          for (std::int64_t o = valid.first; o < valid.last; ++o)

@@ -205,8 +205,13 @@ void weight_kernel(Dtype dtype, const T* x, const T* grad, T* gw, std::int64_t s
 }
 
 // ---- The three ops on tensors (no autograd): contiguous copies of the inputs, fresh outputs.
-Tensor forward_raw(const Tensor& x, const Tensor& w, const Tensor& bias, const ConvParams& p) {
-  const Shape out_spatial = conv_output_spatial(p, spatial(x.sizes()), spatial(w.sizes()));
+// out_spatial: the output size when the caller knows it (a gradient's size; see conv_forward_op), else the
+// usual formula's.
+Tensor forward_raw(const Tensor& x, const Tensor& w, const Tensor& bias, const ConvParams& p,
+                   const Shape* known_out_spatial) {
+  const Shape out_spatial = known_out_spatial != nullptr
+                                ? *known_out_spatial
+                                : conv_output_spatial(p, spatial(x.sizes()), spatial(w.sizes()));
   const auto g = make_geometry(p, x.size(1), spatial(x.sizes()), spatial(w.sizes()), out_spatial);
   const GemmSizes s(g, w.size(0), p.groups);
   Tensor out = detail::make_contiguous(concat_sizes(x.size(0), w.size(0), out_spatial), x.dtype(), "conv");
@@ -250,7 +255,8 @@ Tensor weight_raw(const Tensor& x, const Tensor& grad, const ConvParams& p, IntA
 }
 
 // ---- The three ops with autograd (Note [Convolution as three closed ops]).
-Tensor conv_forward_op(const Tensor& x, const Tensor& w, const Tensor& bias, const ConvParams& p);
+Tensor conv_forward_op(const Tensor& x, const Tensor& w, const Tensor& bias, const ConvParams& p,
+                       const Shape* out_spatial = nullptr);
 Tensor conv_transpose_op(const Tensor& grad, const Tensor& w, const ConvParams& p, IntArrayRef input_spatial);
 Tensor conv_weight_op(const Tensor& x, const Tensor& grad, const ConvParams& p, IntArrayRef kernel_spatial);
 
@@ -293,7 +299,10 @@ struct ConvTransposeBackward final : Node {
   }
   tensor_list apply(tensor_list&& g) override {
     tensor_list out(2);
-    if (needs_input_grad(0)) out[0] = conv_forward_op(g[0], weight.unpack(*this), Tensor(), params);
+    if (needs_input_grad(0)) {
+      const Shape out_spatial = spatial(input_meta()[0].sizes).vec();
+      out[0] = conv_forward_op(g[0], weight.unpack(*this), Tensor(), params, &out_spatial);
+    }
     if (needs_input_grad(1))
       out[1] = conv_weight_op(g[0], grad.unpack(*this), params, spatial(input_meta()[1].sizes));
     return out;
@@ -313,15 +322,21 @@ struct ConvWeightBackward final : Node {
     tensor_list out(2);
     if (needs_input_grad(0))
       out[0] = conv_transpose_op(grad.unpack(*this), g[0], params, spatial(input_meta()[0].sizes));
-    if (needs_input_grad(1)) out[1] = conv_forward_op(input.unpack(*this), g[0], Tensor(), params);
+    if (needs_input_grad(1)) {
+      const Shape out_spatial = spatial(input_meta()[1].sizes).vec();
+      out[1] = conv_forward_op(input.unpack(*this), g[0], Tensor(), params, &out_spatial);
+    }
     return out;
   }
 };
 
 namespace {
 
-Tensor conv_forward_op(const Tensor& x, const Tensor& w, const Tensor& bias, const ConvParams& p) {
-  Tensor out = forward_raw(x, w, bias, p);
+// NOTE: a gradient passes out_spatial: after a transposed convolution with output_padding >= stride
+// (allowed when dilation > output_padding) the formula gives one more position than the gradient has.
+Tensor conv_forward_op(const Tensor& x, const Tensor& w, const Tensor& bias, const ConvParams& p,
+                       const Shape* out_spatial) {
+  Tensor out = forward_raw(x, w, bias, p, out_spatial);
   if (auto* node = record<ConvolutionBackward>({x, w, bias}, {out})) {
     node->params = p;
     if (node->needs_input_grad(1)) node->input = SavedTensor(x, false);

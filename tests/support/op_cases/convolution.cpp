@@ -159,6 +159,11 @@ std::vector<OpCase> convolution_cases() {
                 .fn = [](const tensor_list& in) { return conv_transpose1d(in[0], in[1], in[2], 2, 0, 2); }}},
        .empty_samples = {{{0, 3, 5}, {3, 2, 4}, {2}}, {{2, 3, 5}, {3, 0, 4}, {0}}},
        .fixtures = {"conv_transpose1d"}},
+      {.name = "conv_transpose1d_dilated_output_padding",
+       .fn = [](const tensor_list& in) { return conv_transpose1d(in[0], in[1], {}, 1, Shape{0}, 1, 1, 2); },
+       .samples = {{{2, 2, 4}, {2, 3, 3}}},
+       .double_backward = true,
+       .fixtures = {"conv_transpose1d_dilated_output_padding"}},
       {.name = "conv_transpose2d",
        .fn =
            [](const tensor_list& in) {
