@@ -24,7 +24,10 @@ template <std::size_t D>
 std::string printed(const ExpandingArray<D>& values) {
   if (D == 1) return std::to_string((*values)[0]);
   std::string out = "[";
-  for (std::size_t i = 0; i < D; ++i) out += (i > 0 ? ", " : "") + std::to_string((*values)[i]);
+  for (std::size_t i = 0; i < D; ++i) {
+    if (i > 0) out += ", ";
+    out += std::to_string((*values)[i]);
+  }
   return out + "]";
 }
 

@@ -13,7 +13,11 @@ IntArrayRef ref(const ExpandingArray<2>& values) {
 
 // libtorch prints these as lists: "[2, 2]".
 std::string printed(const ExpandingArray<2>& values) {
-  return "[" + std::to_string((*values)[0]) + ", " + std::to_string((*values)[1]) + "]";
+  std::string out = "[";
+  out += std::to_string((*values)[0]);
+  out += ", ";
+  out += std::to_string((*values)[1]);
+  return out + "]";
 }
 
 }  // namespace

@@ -379,7 +379,10 @@ Shape expand_param(std::string_view op, std::string_view name, IntArrayRef value
 // "(28 x 28)"
 std::string parenthesized(IntArrayRef values) {
   std::string out = "(";
-  for (std::size_t i = 0; i < values.size(); ++i) out += (i > 0 ? " x " : "") + std::to_string(values[i]);
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += " x ";
+    out += std::to_string(values[i]);
+  }
   return out + ")";
 }
 

@@ -16,7 +16,11 @@ struct BlockParams {
 };
 
 std::string pair(const std::array<std::int64_t, 2>& values) {
-  return "(" + std::to_string(values[0]) + ", " + std::to_string(values[1]) + ")";
+  std::string out = "(";
+  out += std::to_string(values[0]);
+  out += ", ";
+  out += std::to_string(values[1]);
+  return out + ")";
 }
 
 std::array<std::int64_t, 2> two(std::string_view op, std::string_view name, IntArrayRef values) {

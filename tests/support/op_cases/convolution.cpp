@@ -13,9 +13,9 @@ std::vector<OpCase> convolution_cases() {
        .fn = [](const tensor_list& in) { return conv1d(in[0], in[1], {}, 2, 1); },
        .samples = {{{2, 3, 9}, {4, 3, 3}}, {{1, 3, 4}, {2, 3, 3}}, {{3, 5}, {2, 3, 2}}},
        .double_backward = true,
-       .bad = {{{{2, 3}, {4, 3, 3}},
-                "conv1d: Expected 2D (unbatched) or 3D (batched) input to conv1d, but got input of size: [2, "
-                "3]"},
+       .bad = {{{{2, 3, 4, 5}, {4, 3, 3}},
+                "conv1d: Expected 2D (unbatched) or 3D (batched) input to conv1d, but got input of size: "
+                "[2, 3, 4, 5]"},
                {{{2, 4, 9}, {4, 3, 3}},
                 "conv1d: Given groups=1, weight of size [4, 3, 3], expected input[2, 4, 9] to have 3 "
                 "channels, but "
@@ -38,9 +38,9 @@ std::vector<OpCase> convolution_cases() {
        .samples = {{{2, 3, 7, 6}, {4, 3, 3, 3}, {4}}, {{1, 2, 3, 5}, {3, 2, 2, 1}, {3}}},
        .double_backward = true,
        .bad =
-           {{{{2, 3, 7}, {4, 3, 3, 3}, {4}},
-             "conv2d: Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: [2, 3, "
-             "7]"},
+           {{{{2, 3}, {4, 3, 3, 3}, {4}},
+             "conv2d: Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: [2, "
+             "3]"},
             {{{2, 3, 7, 6}, {4, 3, 3, 3}, {3}},
              "conv2d: Given weight of size [4, 3, 3, 3], expected bias to be 1-dimensional with 4 elements, "
              "but "
@@ -136,10 +136,9 @@ std::vector<OpCase> convolution_cases() {
            },
        .samples = {{{2, 2, 4, 5, 3}, {3, 2, 2, 3, 2}, {3}}, {{2, 3, 3, 3}, {1, 2, 1, 2, 3}, {1}}},
        .double_backward = true,
-       .bad = {{{{2, 2, 4, 5}, {3, 2, 2, 3, 2}, {3}},
-                "conv3d: Expected 4D (unbatched) or 5D (batched) input to conv3d, but got input of size: [2, "
-                "2, 4, "
-                "5]"}},
+       .bad = {{{{2, 2, 4}, {3, 2, 2, 3, 2}, {3}},
+                "conv3d: Expected 4D (unbatched) or 5D (batched) input to conv3d, but got input of size: "
+                "[2, 2, 4]"}},
        .empty_samples = {{{0, 2, 4, 5, 3}, {3, 2, 2, 3, 2}, {3}}},
        .fixtures = {"conv3d"}},
       {.name = "conv3d_same",

@@ -17,10 +17,9 @@ std::vector<OpCase> fold_cases() {
            },
        .samples = {{{2, 3, 5, 7}}, {{2, 4, 6}}},
        .double_backward = true,
-       .bad = {{{{2, 3, 5}},
+       .bad = {{{{2, 3}},
                 "im2col: Expected 3D or 4D (batch mode) tensor for input with possibly 0 batch size and "
-                "non-zero "
-                "dimensions for input, but got: [2, 3, 5]"},
+                "non-zero dimensions for input, but got: [2, 3]"},
                {{{1, 2, 1, 2}},
                 "im2col: Given input with spatial size (1, 2), kernel_size=(2, 3), dilation=(1, 2), "
                 "padding=(1, 0), "
