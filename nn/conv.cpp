@@ -43,7 +43,7 @@ bool all_equal(const ExpandingArray<D>& values, std::int64_t value) {
   return true;
 }
 
-std::string_view padding_mode_name(const detail::conv_padding_mode_t& mode) {
+std::string_view padding_mode_name(const conv_padding_mode_t& mode) {
   return std::visit([](auto m) { return enum_name(m); }, mode);
 }
 
@@ -53,8 +53,8 @@ std::string module_name(bool transposed) {
 }
 
 template <std::size_t D>
-detail::ConvNdOptions<D> nd_options(const ConvOptions<D>& o) {
-  return detail::ConvNdOptions<D>(o.in_channels(), o.out_channels(), o.kernel_size())
+ConvNdOptions<D> nd_options(const ConvOptions<D>& o) {
+  return ConvNdOptions<D>(o.in_channels(), o.out_channels(), o.kernel_size())
       .stride(o.stride())
       .padding(o.padding())
       .dilation(o.dilation())
@@ -64,8 +64,8 @@ detail::ConvNdOptions<D> nd_options(const ConvOptions<D>& o) {
 }
 
 template <std::size_t D>
-detail::ConvNdOptions<D> nd_options(const ConvTransposeOptions<D>& o) {
-  return detail::ConvNdOptions<D>(o.in_channels(), o.out_channels(), o.kernel_size())
+ConvNdOptions<D> nd_options(const ConvTransposeOptions<D>& o) {
+  return ConvNdOptions<D>(o.in_channels(), o.out_channels(), o.kernel_size())
       .stride(o.stride())
       .padding(o.padding())
       .dilation(o.dilation())
@@ -78,8 +78,7 @@ detail::ConvNdOptions<D> nd_options(const ConvTransposeOptions<D>& o) {
 
 template <std::size_t D>
 Tensor conv_nd(const Tensor& input, const Tensor& weight, const Tensor& bias, const ExpandingArray<D>& stride,
-               const detail::conv_padding_t<D>& padding, const ExpandingArray<D>& dilation,
-               std::int64_t groups) {
+               const conv_padding_t<D>& padding, const ExpandingArray<D>& dilation, std::int64_t groups) {
   const auto call = [&](auto&& padding_argument) {
     if constexpr (D == 1)
       return tg::conv1d(input, weight, bias, ref(stride), padding_argument, ref(dilation), groups);
@@ -112,7 +111,7 @@ Tensor conv_transpose_nd(const Tensor& input, const Tensor& weight, const Tensor
 }  // namespace
 
 template <std::size_t D, class Derived>
-ConvNdImpl<D, Derived>::ConvNdImpl(detail::ConvNdOptions<D> options_) : options(std::move(options_)) {}
+ConvNdImpl<D, Derived>::ConvNdImpl(ConvNdOptions<D> options_) : options(std::move(options_)) {}
 
 template <std::size_t D, class Derived>
 void ConvNdImpl<D, Derived>::reset() {

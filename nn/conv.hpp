@@ -17,14 +17,14 @@ namespace tg::nn {
 template <std::size_t D, class Derived>
 class ConvNdImpl : public Cloneable<Derived> {
  public:
-  explicit ConvNdImpl(detail::ConvNdOptions<D> options);
+  explicit ConvNdImpl(ConvNdOptions<D> options);
 
   void reset() override;
   /// PyTorch's default: weight kaiming_uniform_(a = sqrt(5)), bias U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
   void reset_parameters();
   void pretty_print(std::ostream& out) const override;
 
-  detail::ConvNdOptions<D> options;
+  ConvNdOptions<D> options;
   Tensor weight;
   Tensor bias;  // undefined without bias
 

@@ -14,7 +14,6 @@
 
 namespace tg::nn {
 
-namespace detail {
 using conv_padding_mode_t =
     std::variant<enumtype::kZeros, enumtype::kReflect, enumtype::kReplicate, enumtype::kCircular>;
 /// Explicit sizes, or "valid" (none) / "same" (output as large as the input; stride 1 only).
@@ -22,6 +21,8 @@ template <std::size_t D>
 using conv_padding_t = std::variant<ExpandingArray<D>, enumtype::kValid, enumtype::kSame>;
 
 /// What a Conv*d or ConvTranspose*d module keeps: either options struct, with `transposed` telling which.
+/// libtorch names it torch::nn::detail::ConvNdOptions (an alias below); it lives outside `detail` here
+/// because the modules' exported constructors take it (no detail names in libtapegrad.so's symbols).
 template <std::size_t D>
 struct ConvNdOptions {
   using padding_t = conv_padding_t<D>;
@@ -45,6 +46,11 @@ struct ConvNdOptions {
   TG_ARG(bool, bias) = true;
   TG_ARG(conv_padding_mode_t, padding_mode) = kZeros;
 };
+
+namespace detail {
+using nn::conv_padding_mode_t;
+using nn::conv_padding_t;
+using nn::ConvNdOptions;
 }  // namespace detail
 
 template <std::size_t D>

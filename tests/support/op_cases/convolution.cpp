@@ -120,7 +120,8 @@ std::vector<OpCase> convolution_cases() {
       {.name = "conv2d_valid",
        .fn = [](const tensor_list& in) { return conv2d(in[0], in[1], in[2], 1, "valid"); },
        .samples = {{{2, 2, 5, 4}, {3, 2, 2, 3}, {3}}},
-       .double_backward = true},
+       .double_backward = true,
+       .empty_samples = {{{0, 2, 5, 4}, {3, 2, 2, 3}, {3}}}},
       {.name = "conv2d_unbatched",
        .fn =
            [](const tensor_list& in) {
@@ -128,6 +129,7 @@ std::vector<OpCase> convolution_cases() {
            },
        .samples = {{{2, 5, 6}, {3, 2, 2, 3}}},
        .double_backward = true,
+       .empty_samples = {{{0, 5, 6}, {3, 0, 2, 3}}},
        .fixtures = {"conv2d_unbatched"}},
       {.name = "conv3d",
        .fn =
@@ -144,7 +146,8 @@ std::vector<OpCase> convolution_cases() {
       {.name = "conv3d_same",
        .fn = [](const tensor_list& in) { return conv3d(in[0], in[1], {}, 1, "same"); },
        .samples = {{{1, 2, 3, 4, 3}, {2, 2, 2, 3, 1}}},
-       .double_backward = true},
+       .double_backward = true,
+       .empty_samples = {{{0, 2, 3, 4, 3}, {2, 2, 2, 3, 1}}}},
       {.name = "conv_transpose1d",
        .fn = [](const tensor_list& in) { return conv_transpose1d(in[0], in[1], in[2], 3, 1, 2); },
        .samples = {{{2, 3, 5}, {3, 2, 4}, {2}}, {{3, 4}, {3, 1, 2}, {1}}},
@@ -162,6 +165,7 @@ std::vector<OpCase> convolution_cases() {
        .fn = [](const tensor_list& in) { return conv_transpose1d(in[0], in[1], {}, 1, Shape{0}, 1, 1, 2); },
        .samples = {{{2, 2, 4}, {2, 3, 3}}},
        .double_backward = true,
+       .empty_samples = {{{0, 2, 4}, {2, 3, 3}}},
        .fixtures = {"conv_transpose1d_dilated_output_padding"}},
       {.name = "conv_transpose2d",
        .fn =
@@ -190,11 +194,13 @@ std::vector<OpCase> convolution_cases() {
              return convolution(in[0], in[1], in[2], {1, 2}, {1, 0}, {1, 1}, false, {0, 0}, 1);
            },
        .samples = {{{2, 3, 5, 6}, {2, 3, 2, 3}, {2}}},
-       .double_backward = true},
+       .double_backward = true,
+       .empty_samples = {{{0, 3, 5, 6}, {2, 3, 2, 3}, {2}}}},
       {.name = "convolution_transposed",
        .fn = [](const tensor_list& in) { return convolution(in[0], in[1], in[2], 2, 0, 1, true, 1, 1); },
        .samples = {{{2, 3, 3, 2}, {3, 2, 2, 3}, {2}}},
-       .double_backward = true},
+       .double_backward = true,
+       .empty_samples = {{{0, 3, 3, 2}, {3, 2, 2, 3}, {2}}}},
   };
 }
 

@@ -33,6 +33,7 @@ std::vector<OpCase> fold_cases() {
        .samples = {{{2, 2, 3, 4}}},
        .double_backward = true,
        .bad = {{{{2, 3, 4}}, "unfold: Input Error: Only 4D input Tensors are supported (got 3D)"}},
+       .empty_samples = {{{0, 2, 3, 4}}},
        .fixtures = {"unfold"}},
       {.name = "col2im",
        .fn =
@@ -63,6 +64,7 @@ std::vector<OpCase> fold_cases() {
        .bad =
            {{{{2, 2, 8, 6}},
              "fold: Input Error: Only unbatched (2D) or batched (3D) input Tensors are supported (got 4D)"}},
+       .empty_samples = {{{0, 8, 6}}},
        .fixtures = {"fold"}},
   };
 }
