@@ -24,9 +24,11 @@
 #include <tapegrad/autograd/ops/binary_math.hpp>
 #include <tapegrad/autograd/ops/comparison.hpp>
 #include <tapegrad/autograd/ops/conversion.hpp>
+#include <tapegrad/autograd/ops/convolution.hpp>
 #include <tapegrad/autograd/ops/diagonal.hpp>
 #include <tapegrad/autograd/ops/distance.hpp>
 #include <tapegrad/autograd/ops/einsum.hpp>
+#include <tapegrad/autograd/ops/fold.hpp>
 #include <tapegrad/autograd/ops/index.hpp>
 #include <tapegrad/autograd/ops/indexing.hpp>
 #include <tapegrad/autograd/ops/linear.hpp>
@@ -60,6 +62,7 @@
 #include <tapegrad/nn/activation.hpp>
 #include <tapegrad/nn/cloneable.hpp>
 #include <tapegrad/nn/container/any.hpp>
+#include <tapegrad/nn/conv.hpp>
 #include <tapegrad/nn/container/functional.hpp>
 #include <tapegrad/nn/container/module_dict.hpp>
 #include <tapegrad/nn/container/module_list.hpp>
@@ -85,11 +88,14 @@
 #include <tapegrad/nn/enum.hpp>
 #include <tapegrad/nn/expanding_array.hpp>
 #include <tapegrad/nn/flatten.hpp>
+#include <tapegrad/nn/fold.hpp>
 #include <tapegrad/nn/functional/activation.hpp>
 #include <tapegrad/nn/functional/attention.hpp>
+#include <tapegrad/nn/functional/conv.hpp>
 #include <tapegrad/nn/functional/distance.hpp>
 #include <tapegrad/nn/functional/dropout.hpp>
 #include <tapegrad/nn/functional/embedding.hpp>
+#include <tapegrad/nn/functional/fold.hpp>
 #include <tapegrad/nn/functional/linear.hpp>
 #include <tapegrad/nn/functional/loss.hpp>
 #include <tapegrad/nn/functional/margin_loss.hpp>
@@ -106,9 +112,11 @@
 #include <tapegrad/nn/multihead_attention.hpp>
 #include <tapegrad/nn/options.hpp>
 #include <tapegrad/nn/options/activation.hpp>
+#include <tapegrad/nn/options/conv.hpp>
 #include <tapegrad/nn/options/distance.hpp>
 #include <tapegrad/nn/options/dropout.hpp>
 #include <tapegrad/nn/options/embedding.hpp>
+#include <tapegrad/nn/options/fold.hpp>
 #include <tapegrad/nn/options/linear.hpp>
 #include <tapegrad/nn/options/loss.hpp>
 #include <tapegrad/nn/options/margin_loss.hpp>

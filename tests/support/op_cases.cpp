@@ -11,15 +11,15 @@ std::vector<OpCase> all_families() {
   std::vector<OpCase> cases;
   // One line per tests/support/op_cases/<family>.cpp.
   for (std::vector<OpCase> family :
-       {arithmetic_cases(),  unary_cases(),      activation_cases(),    matmul_cases(),
-        linear_cases(),      shape_cases(),      split_cases(),         rearrange_cases(),
-        index_cases(),       conversion_cases(), reduction_cases(),     softmax_cases(),
-        loss_cases(),        comparison_cases(), composite_cases(),     trigonometric_cases(),
-        exp_log_cases(),     rounding_cases(),   binary_math_cases(),   activation_extra_cases(),
-        einsum_cases(),      indexing_cases(),   scatter_cases(),       scan_cases(),
-        sort_cases(),        padding_cases(),    norm_cases(),          diagonal_cases(),
-        margin_loss_cases(), attention_cases(),  normalization_cases(), embedding_cases(),
-        swiglu_cases()})
+       {arithmetic_cases(),  unary_cases(),       activation_cases(),    matmul_cases(),
+        linear_cases(),      shape_cases(),       split_cases(),         rearrange_cases(),
+        index_cases(),       conversion_cases(),  reduction_cases(),     softmax_cases(),
+        loss_cases(),        comparison_cases(),  composite_cases(),     trigonometric_cases(),
+        exp_log_cases(),     rounding_cases(),    binary_math_cases(),   activation_extra_cases(),
+        einsum_cases(),      indexing_cases(),    scatter_cases(),       scan_cases(),
+        sort_cases(),        padding_cases(),     norm_cases(),          diagonal_cases(),
+        margin_loss_cases(), attention_cases(),   normalization_cases(), embedding_cases(),
+        swiglu_cases(),      convolution_cases(), fold_cases()})
     std::move(family.begin(), family.end(), std::back_inserter(cases));
   return cases;
 }
