@@ -36,6 +36,7 @@
 #include <tapegrad/autograd/ops/norm.hpp>
 #include <tapegrad/autograd/ops/normalization.hpp>
 #include <tapegrad/autograd/ops/padding.hpp>
+#include <tapegrad/autograd/ops/pooling.hpp>
 #include <tapegrad/autograd/ops/rearrange.hpp>
 #include <tapegrad/autograd/ops/reduction.hpp>
 #include <tapegrad/autograd/ops/rounding.hpp>
