@@ -46,8 +46,14 @@ Taps taps_for(Mode mode, std::int64_t in, std::int64_t out, bool align_corners, 
     const auto oi = static_cast<std::size_t>(o);
     const double dst = static_cast<double>(o);
     if (mode == Mode::Nearest || mode == Mode::NearestExact) {
-      const double src = mode == Mode::Nearest ? std::floor(dst * ratio) : std::floor((dst + 0.5) * ratio);
-      taps.positions[0][oi] = std::min(static_cast<std::int64_t>(src), in - 1);
+      // In float, as PyTorch computes these (the rounding decides ties); nearest keeps equal sizes as they
+      // are whatever the scale.
+      const auto ratio_f = static_cast<float>(ratio);
+      const auto dst_f = static_cast<float>(o);
+      const float src =
+          mode == Mode::Nearest ? std::floor(dst_f * ratio_f) : std::floor((dst_f + 0.5f) * ratio_f);
+      taps.positions[0][oi] =
+          mode == Mode::Nearest && in == out ? o : std::min(static_cast<std::int64_t>(src), in - 1);
       taps.weights[0][oi] = 1.0;
       continue;
     }
@@ -80,7 +86,8 @@ Taps taps_for(Mode mode, std::int64_t in, std::int64_t out, bool align_corners, 
 Tensor resample_dim(const Tensor& x, std::int64_t dim, std::int64_t out, Mode mode, bool align_corners,
                     std::optional<double> scale) {
   const std::int64_t in = x.size(dim);
-  if (in == out && source_scale(in, out, align_corners, scale, mode) == 1.0) return x;  // the identity
+  if (in == out && (mode == Mode::Nearest || source_scale(in, out, align_corners, scale, mode) == 1.0))
+    return x;  // the identity
   const Taps taps = taps_for(mode, in, out, align_corners, scale);
   Shape weight_sizes(static_cast<std::size_t>(x.dim()), 1);
   weight_sizes[static_cast<std::size_t>(dim)] = out;

@@ -13,12 +13,12 @@
 namespace tg::nn {
 
 struct UpsampleOptions {
+  using mode_t = std::variant<enumtype::kNearest, enumtype::kLinear, enumtype::kBilinear, enumtype::kBicubic,
+                              enumtype::kTrilinear>;
   /// The output's spatial sizes; exactly one of size and scale_factor is set.
   TG_ARG(std::optional<std::vector<std::int64_t>>, size) = std::nullopt;
   /// Multipliers of the spatial sizes (the output size is rounded down).
   TG_ARG(std::optional<std::vector<double>>, scale_factor) = std::nullopt;
-  using mode_t = std::variant<enumtype::kNearest, enumtype::kLinear, enumtype::kBilinear, enumtype::kBicubic,
-                              enumtype::kTrilinear>;
   TG_ARG(mode_t, mode) = kNearest;
   /// For the interpolating modes only; unset means false.
   TG_ARG(std::optional<bool>, align_corners) = std::nullopt;
