@@ -154,7 +154,7 @@ TEST(PoolingLayers, OptionDefaultsAreLibtorchs) {
   EXPECT_EQ(*unpool.stride(), (std::array<std::int64_t, 2>{2, 2}));
   // Pooling layers hold nothing to train or save.
   EXPECT_TRUE(nn::MaxPool2d(2)->parameters().empty());
-  EXPECT_TRUE(nn::AdaptiveAvgPool2d(1)->named_buffers().is_empty());
+  EXPECT_TRUE(nn::AdaptiveAvgPool2d(1)->buffers().empty());
 }
 
 TEST(PoolingLayers, AdaptiveSizeLeftOutKeepsTheInputSize) {
