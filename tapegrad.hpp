@@ -38,6 +38,8 @@
 #include <tapegrad/autograd/ops/norm.hpp>
 #include <tapegrad/autograd/ops/normalization.hpp>
 #include <tapegrad/autograd/ops/padding.hpp>
+#include <tapegrad/autograd/ops/pixel_shuffle.hpp>
+#include <tapegrad/autograd/ops/pooling.hpp>
 #include <tapegrad/autograd/ops/rearrange.hpp>
 #include <tapegrad/autograd/ops/reduction.hpp>
 #include <tapegrad/autograd/ops/rounding.hpp>
@@ -50,6 +52,7 @@
 #include <tapegrad/autograd/ops/swiglu.hpp>
 #include <tapegrad/autograd/ops/trigonometric.hpp>
 #include <tapegrad/autograd/ops/unary.hpp>
+#include <tapegrad/autograd/ops/upsampling.hpp>
 #include <tapegrad/autograd/parallel.hpp>
 #include <tapegrad/autograd/tensor/accessor.hpp>
 #include <tapegrad/autograd/tensor/allocator_stats.hpp>
@@ -101,6 +104,9 @@
 #include <tapegrad/nn/functional/margin_loss.hpp>
 #include <tapegrad/nn/functional/normalization.hpp>
 #include <tapegrad/nn/functional/padding.hpp>
+#include <tapegrad/nn/functional/pixelshuffle.hpp>
+#include <tapegrad/nn/functional/pooling.hpp>
+#include <tapegrad/nn/functional/upsampling.hpp>
 #include <tapegrad/nn/identity.hpp>
 #include <tapegrad/nn/init.hpp>
 #include <tapegrad/nn/layer_norm.hpp>
@@ -121,10 +127,16 @@
 #include <tapegrad/nn/options/loss.hpp>
 #include <tapegrad/nn/options/margin_loss.hpp>
 #include <tapegrad/nn/options/normalization.hpp>
+#include <tapegrad/nn/options/pixelshuffle.hpp>
+#include <tapegrad/nn/options/pooling.hpp>
 #include <tapegrad/nn/options/transformer.hpp>
+#include <tapegrad/nn/options/upsampling.hpp>
 #include <tapegrad/nn/ordered_dict.hpp>
+#include <tapegrad/nn/pixelshuffle.hpp>
+#include <tapegrad/nn/pooling.hpp>
 #include <tapegrad/nn/sequential.hpp>
 #include <tapegrad/nn/transformer.hpp>
+#include <tapegrad/nn/upsampling.hpp>
 #include <tapegrad/optim/adagrad.hpp>
 #include <tapegrad/optim/adam.hpp>
 #include <tapegrad/optim/adamax.hpp>

@@ -100,6 +100,8 @@ std::vector<OpCase> scatter_cases();
 std::vector<OpCase> scan_cases();
 std::vector<OpCase> sort_cases();
 std::vector<OpCase> padding_cases();
+std::vector<OpCase> pooling_cases();
+std::vector<OpCase> upsampling_cases();
 std::vector<OpCase> norm_cases();
 std::vector<OpCase> diagonal_cases();
 std::vector<OpCase> attention_cases();

@@ -1,0 +1,220 @@
+#include <cstring>
+#include <limits>
+
+#include <tapegrad/autograd/kernels/dispatch.hpp>
+#include <tapegrad/autograd/kernels/parallel_for.hpp>
+#include <tapegrad/autograd/kernels/pooling.hpp>
+
+namespace tg::kernels {
+
+namespace {
+
+// Plain pointers to the axis tables, so the per-plane loops read no std::vector internals.
+struct AxisView {
+  const std::int64_t* first;
+  const std::int64_t* count;
+  const std::int64_t* divisor_count;
+  std::int64_t step;
+  std::int64_t output_size;
+  std::int64_t input_size;
+};
+
+struct GeometryView {
+  AxisView depth, height, width;
+  std::int64_t divisor_override;
+  std::int64_t input_plane, output_plane;
+};
+
+AxisView view_of(const PoolAxis& axis) {
+  return {axis.first.data(), axis.count.data(),  axis.divisor_count.data(),
+          axis.step,         axis.output_size(), axis.input_size};
+}
+
+GeometryView view_of(const PoolGeometry& g) {
+  return {view_of(g.axes[0]), view_of(g.axes[1]), view_of(g.axes[2]),
+          g.divisor_override, g.input_plane(),    g.output_plane()};
+}
+
+bool worth_threads(std::int64_t planes, std::int64_t work) {
+  return planes > 1 && work >= kParallelThreshold;
+}
+
+// Visits every output position o of a plane with the flat input offset of its window's first position
+// in each of the three dims; `visit(o, od, oh, ow)` does the rest.
+template <class Visit>
+inline void for_each_output(const GeometryView& g, Visit&& visit) {
+  std::int64_t o = 0;
+  for (std::int64_t od = 0; od < g.depth.output_size; ++od)
+    for (std::int64_t oh = 0; oh < g.height.output_size; ++oh)
+      for (std::int64_t ow = 0; ow < g.width.output_size; ++ow) visit(o++, od, oh, ow);
+}
+
+// Calls tap(flat input position) for each position of the window of (od, oh, ow).
+template <class Tap>
+inline void for_each_tap(const GeometryView& g, std::int64_t od, std::int64_t oh, std::int64_t ow,
+                         Tap&& tap) {
+  const std::int64_t in_h = g.height.input_size, in_w = g.width.input_size;
+  const std::int64_t d0 = g.depth.first[od], dn = g.depth.count[od], ds = g.depth.step;
+  const std::int64_t h0 = g.height.first[oh], hn = g.height.count[oh], hs = g.height.step;
+  const std::int64_t w0 = g.width.first[ow], wn = g.width.count[ow], ws = g.width.step;
+  for (std::int64_t td = 0; td < dn; ++td)
+    for (std::int64_t th = 0; th < hn; ++th) {
+      const std::int64_t row = ((d0 + td * ds) * in_h + h0 + th * hs) * in_w + w0;
+      for (std::int64_t tw = 0; tw < wn; ++tw) tap(row + tw * ws);
+    }
+}
+
+inline std::int64_t divisor(const GeometryView& g, std::int64_t od, std::int64_t oh, std::int64_t ow) {
+  if (g.divisor_override != 0) return g.divisor_override;
+  return g.depth.divisor_count[od] * g.height.divisor_count[oh] * g.width.divisor_count[ow];
+}
+
+// The common 2-d window without dilation, kernel 2x2 taps inside the input: no table walks.
+template <class T>
+inline bool max_pool_2x2_plane(const GeometryView& g, const T* in, T* out, std::int64_t* indices) {
+  const std::int64_t in_w = g.width.input_size;
+  std::int64_t o = 0;
+  for (std::int64_t oh = 0; oh < g.height.output_size; ++oh) {
+    const std::int64_t h = g.height.first[oh];
+    const T* row0 = in + h * in_w;
+    const T* row1 = row0 + in_w;
+    for (std::int64_t ow = 0; ow < g.width.output_size; ++ow, ++o) {
+      const std::int64_t w = g.width.first[ow];
+      std::int64_t at = h * in_w + w;
+      T best = row0[w];
+      if (row0[w + 1] > best || row0[w + 1] != row0[w + 1]) best = row0[w + 1], at = h * in_w + w + 1;
+      if (row1[w] > best || row1[w] != row1[w]) best = row1[w], at = (h + 1) * in_w + w;
+      if (row1[w + 1] > best || row1[w + 1] != row1[w + 1]) best = row1[w + 1], at = (h + 1) * in_w + w + 1;
+      out[o] = best;
+      indices[o] = at;
+    }
+  }
+  return true;
+}
+
+// True when every window of the 2-d geometry is a full 2x2 block (no padding cut, no dilation).
+bool is_full_2x2(const PoolGeometry& g) {
+  if (g.axes[0].output_size() != 1 || g.axes[0].input_size != 1) return false;
+  for (int a = 1; a < 3; ++a) {
+    const PoolAxis& axis = g.axes[a];
+    if (axis.step != 1) return false;
+    for (std::int64_t n : axis.count)
+      if (n != 2) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void max_pool(const PoolGeometry& geometry, const Tensor& input, const Tensor& values,
+              const Tensor& indices) {
+  const GeometryView g = view_of(geometry);
+  if (g.input_plane == 0) return;
+  const std::int64_t planes = input.numel() / g.input_plane;
+  const bool full_2x2 = is_full_2x2(geometry);
+  dispatch_floating("max_pool", input.dtype(), [&]<class T>() {
+    const T* in = input.data_ptr<T>();
+    T* out = values.data_ptr<T>();
+    std::int64_t* at = indices.data_ptr<std::int64_t>();
+    parallel_for(planes, worth_threads(planes, input.numel()), [=](std::int64_t p) {
+      const T* plane = in + p * g.input_plane;
+      T* plane_out = out + p * g.output_plane;
+      std::int64_t* plane_at = at + p * g.output_plane;
+      if (full_2x2) {
+        max_pool_2x2_plane(g, plane, plane_out, plane_at);
+        return;
+      }
+      for_each_output(g, [&](std::int64_t o, std::int64_t od, std::int64_t oh, std::int64_t ow) {
+        T best = -std::numeric_limits<T>::infinity();
+        std::int64_t best_at = -1;
+        for_each_tap(g, od, oh, ow, [&](std::int64_t i) {
+          const T v = plane[i];
+          // NaN propagates (the last NaN of the window wins, as in PyTorch).
+          if (best_at < 0 || v > best || v != v) {
+            best = v;
+            best_at = i;
+          }
+        });
+        plane_out[o] = best;
+        plane_at[o] = best_at < 0 ? 0 : best_at;
+      });
+    });
+  });
+}
+
+void avg_pool(const PoolGeometry& geometry, const Tensor& input, const Tensor& output) {
+  const GeometryView g = view_of(geometry);
+  if (g.output_plane == 0 || output.numel() == 0) return;
+  const std::int64_t planes = output.numel() / g.output_plane;
+  dispatch_floating("avg_pool", input.dtype(), [&]<class T>() {
+    const T* in = input.data_ptr<T>();
+    T* out = output.data_ptr<T>();
+    parallel_for(planes, worth_threads(planes, input.numel()), [=](std::int64_t p) {
+      const T* plane = in + p * g.input_plane;
+      T* plane_out = out + p * g.output_plane;
+      for_each_output(g, [&](std::int64_t o, std::int64_t od, std::int64_t oh, std::int64_t ow) {
+        T sum = 0;
+        for_each_tap(g, od, oh, ow, [&](std::int64_t i) { sum += plane[i]; });
+        plane_out[o] = sum / static_cast<T>(divisor(g, od, oh, ow));
+      });
+    });
+  });
+}
+
+void avg_pool_adjoint(const PoolGeometry& geometry, const Tensor& grad_output, const Tensor& grad_input) {
+  const GeometryView g = view_of(geometry);
+  if (grad_input.numel() == 0) return;
+  std::memset(grad_input.raw_data(), 0, grad_input.nbytes());
+  if (g.output_plane == 0) return;
+  const std::int64_t planes = grad_input.numel() / g.input_plane;
+  dispatch_floating("avg_pool", grad_input.dtype(), [&]<class T>() {
+    const T* go = grad_output.data_ptr<T>();
+    T* gi = grad_input.data_ptr<T>();
+    parallel_for(planes, worth_threads(planes, grad_input.numel()), [=](std::int64_t p) {
+      const T* plane_go = go + p * g.output_plane;
+      T* plane_gi = gi + p * g.input_plane;
+      for_each_output(g, [&](std::int64_t o, std::int64_t od, std::int64_t oh, std::int64_t ow) {
+        const T share = plane_go[o] / static_cast<T>(divisor(g, od, oh, ow));
+        for_each_tap(g, od, oh, ow, [&](std::int64_t i) { plane_gi[i] += share; });
+      });
+    });
+  });
+}
+
+void gather_planes(const Tensor& source, const Tensor& indices, std::int64_t planes, const Tensor& out) {
+  if (planes == 0 || out.numel() == 0) return;
+  const std::int64_t source_plane = source.numel() / planes, index_plane = indices.numel() / planes;
+  dispatch_floating("gather", source.dtype(), [&]<class T>() {
+    const T* src = source.data_ptr<T>();
+    const std::int64_t* at = indices.data_ptr<std::int64_t>();
+    T* dst = out.data_ptr<T>();
+    parallel_for(planes, worth_threads(planes, out.numel()), [=](std::int64_t p) {
+      const T* plane = src + p * source_plane;
+      for (std::int64_t j = p * index_plane; j < (p + 1) * index_plane; ++j) dst[j] = plane[at[j]];
+    });
+  });
+}
+
+void scatter_planes(const Tensor& values, const Tensor& indices, std::int64_t planes, const Tensor& out,
+                    bool accumulate) {
+  if (out.numel() == 0) return;
+  std::memset(out.raw_data(), 0, out.nbytes());
+  if (planes == 0 || values.numel() == 0) return;
+  const std::int64_t out_plane = out.numel() / planes, index_plane = indices.numel() / planes;
+  dispatch_floating("scatter", values.dtype(), [&]<class T>() {
+    const T* src = values.data_ptr<T>();
+    const std::int64_t* at = indices.data_ptr<std::int64_t>();
+    T* dst = out.data_ptr<T>();
+    parallel_for(planes, worth_threads(planes, values.numel()), [=](std::int64_t p) {
+      T* plane = dst + p * out_plane;
+      const std::int64_t begin = p * index_plane, end = begin + index_plane;
+      if (accumulate) {
+        for (std::int64_t j = begin; j < end; ++j) plane[at[j]] += src[j];
+      } else {
+        for (std::int64_t j = begin; j < end; ++j) plane[at[j]] = src[j];
+      }
+    });
+  });
+}
+
+}  // namespace tg::kernels
