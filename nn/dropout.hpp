@@ -31,6 +31,43 @@ class AlphaDropoutImpl : public Cloneable<AlphaDropoutImpl> {
 };
 TG_MODULE(AlphaDropout);
 
+/// Dropout2d(p): zeroes whole channels of [N, C, H, W] (or unbatched [C, H, W]) input in training mode
+/// (see functional::dropout2d); identity in evaluation.
+class Dropout2dImpl : public Cloneable<Dropout2dImpl> {
+ public:
+  explicit Dropout2dImpl(double p) : Dropout2dImpl(Dropout2dOptions(p)) {}
+  explicit Dropout2dImpl(const Dropout2dOptions& options = {});
+  void reset() override;
+  Tensor forward(const Tensor& input);
+  void pretty_print(std::ostream& out) const override;
+  Dropout2dOptions options;
+};
+TG_MODULE(Dropout2d);
+
+/// Dropout3d(p): Dropout2d for [N, C, D, H, W] (or unbatched [C, D, H, W]) input.
+class Dropout3dImpl : public Cloneable<Dropout3dImpl> {
+ public:
+  explicit Dropout3dImpl(double p) : Dropout3dImpl(Dropout3dOptions(p)) {}
+  explicit Dropout3dImpl(const Dropout3dOptions& options = {});
+  void reset() override;
+  Tensor forward(const Tensor& input);
+  void pretty_print(std::ostream& out) const override;
+  Dropout3dOptions options;
+};
+TG_MODULE(Dropout3d);
+
+/// FeatureAlphaDropout(p): functional::feature_alpha_dropout in training mode, identity in evaluation.
+class FeatureAlphaDropoutImpl : public Cloneable<FeatureAlphaDropoutImpl> {
+ public:
+  explicit FeatureAlphaDropoutImpl(double p) : FeatureAlphaDropoutImpl(FeatureAlphaDropoutOptions(p)) {}
+  explicit FeatureAlphaDropoutImpl(const FeatureAlphaDropoutOptions& options = {});
+  void reset() override;
+  Tensor forward(const Tensor& input);
+  void pretty_print(std::ostream& out) const override;
+  FeatureAlphaDropoutOptions options;
+};
+TG_MODULE(FeatureAlphaDropout);
+
 }  // namespace tg::nn
 
 #pragma GCC visibility pop

@@ -20,6 +20,14 @@ Tensor rms_norm(const Tensor& input, IntArrayRef normalized_shape, const Tensor&
                 std::optional<double> eps = std::nullopt);
 Tensor rms_norm(const Tensor& input, const RMSNormFuncOptions& options);
 
+/// tg::group_norm: x normalized over each group of num_groups channels (with the trailing dims), then
+/// scaled and shifted per channel by weight and bias when defined.
+Tensor group_norm(const Tensor& input, const GroupNormFuncOptions& options);
+
+/// x / (k + alpha / size * sum of x² over the channels c - size/2 .. c + (size-1)/2, zero padded)^beta over
+/// dim 1 of [N, C, *] input (at least 3 dims).
+Tensor local_response_norm(const Tensor& input, const LocalResponseNormFuncOptions& options);
+
 /// x / max(‖x‖_p, eps) along options.dim().
 Tensor normalize(const Tensor& input, NormalizeFuncOptions options = {});
 

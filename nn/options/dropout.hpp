@@ -10,7 +10,10 @@ struct DropoutOptions {
   TG_ARG(double, p);
   TG_ARG(bool, inplace) = false;
 };
+using Dropout2dOptions = DropoutOptions;
+using Dropout3dOptions = DropoutOptions;
 using AlphaDropoutOptions = DropoutOptions;
+using FeatureAlphaDropoutOptions = DropoutOptions;
 
 namespace functional {
 struct DropoutFuncOptions {
@@ -18,7 +21,14 @@ struct DropoutFuncOptions {
   TG_ARG(bool, training) = true;
   TG_ARG(bool, inplace) = false;
 };
+using Dropout2dFuncOptions = DropoutFuncOptions;
+using Dropout3dFuncOptions = DropoutFuncOptions;
 struct AlphaDropoutFuncOptions {
+  TG_ARG(double, p) = 0.5;
+  TG_ARG(bool, training) = false;
+  TG_ARG(bool, inplace) = false;
+};
+struct FeatureAlphaDropoutFuncOptions {
   TG_ARG(double, p) = 0.5;
   TG_ARG(bool, training) = false;
   TG_ARG(bool, inplace) = false;
