@@ -37,6 +37,7 @@
 #include <tapegrad/autograd/ops/normalization.hpp>
 #include <tapegrad/autograd/ops/padding.hpp>
 #include <tapegrad/autograd/ops/rearrange.hpp>
+#include <tapegrad/autograd/ops/recurrent.hpp>
 #include <tapegrad/autograd/ops/reduction.hpp>
 #include <tapegrad/autograd/ops/rounding.hpp>
 #include <tapegrad/autograd/ops/scan.hpp>
@@ -113,10 +114,13 @@
 #include <tapegrad/nn/options/loss.hpp>
 #include <tapegrad/nn/options/margin_loss.hpp>
 #include <tapegrad/nn/options/normalization.hpp>
+#include <tapegrad/nn/options/rnn.hpp>
 #include <tapegrad/nn/options/transformer.hpp>
 #include <tapegrad/nn/ordered_dict.hpp>
+#include <tapegrad/nn/rnn.hpp>
 #include <tapegrad/nn/sequential.hpp>
 #include <tapegrad/nn/transformer.hpp>
+#include <tapegrad/nn/utils/rnn.hpp>
 #include <tapegrad/optim/adagrad.hpp>
 #include <tapegrad/optim/adam.hpp>
 #include <tapegrad/optim/adamax.hpp>

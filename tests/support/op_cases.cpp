@@ -19,7 +19,7 @@ std::vector<OpCase> all_families() {
         einsum_cases(),      indexing_cases(),   scatter_cases(),       scan_cases(),
         sort_cases(),        padding_cases(),    norm_cases(),          diagonal_cases(),
         margin_loss_cases(), attention_cases(),  normalization_cases(), embedding_cases(),
-        swiglu_cases()})
+        swiglu_cases(),      recurrent_cases()})
     std::move(family.begin(), family.end(), std::back_inserter(cases));
   return cases;
 }
