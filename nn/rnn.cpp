@@ -38,7 +38,8 @@ std::vector<std::int64_t> to_vector(const Tensor& values) {
 // in time the batch shrinks as sequences end: their final states are split off and kept. Backward in time
 // the batch grows: a sequence's initial state joins when its last step comes up.
 DirectionResult run_direction(CellKind kind, const DirectionWeights& w, const Tensor& data,
-                              const std::vector<std::int64_t>& batch_sizes, Tensor h, Tensor c, bool reverse) {
+                              const std::vector<std::int64_t>& batch_sizes, Tensor h, Tensor c,
+                              bool reverse) {
   const Tensor input_gates = linear(data, w.w_ih, w.b_ih);
   const tensor_list step_gates =
       batch_sizes.size() == 1 ? tensor_list{input_gates} : split_with_sizes(input_gates, batch_sizes, 0);
@@ -51,9 +52,15 @@ DirectionResult run_direction(CellKind kind, const DirectionWeights& w, const Te
         c = cy;
         break;
       }
-      case CellKind::Gru: h = gru_cell_fused(gates, hidden_gates, h); break;
-      case CellKind::Tanh: h = tanh(gates + hidden_gates); break;
-      case CellKind::Relu: h = relu(gates + hidden_gates); break;
+      case CellKind::Gru:
+        h = gru_cell_fused(gates, hidden_gates, h);
+        break;
+      case CellKind::Tanh:
+        h = tanh(gates + hidden_gates);
+        break;
+      case CellKind::Relu:
+        h = relu(gates + hidden_gates);
+        break;
     }
   };
   const std::size_t steps = batch_sizes.size();
@@ -149,7 +156,8 @@ template <class Derived>
 RNNImplBase<Derived>::RNNImplBase(const RNNOptionsBase& options) : options_base(options) {
   const std::string name = layer_name();
   check(options.input_size() >= 0, name, "input_size must be non-negative, got ", options.input_size());
-  check(options.hidden_size() > 0, name, "hidden_size must be greater than zero, got ", options.hidden_size());
+  check(options.hidden_size() > 0, name, "hidden_size must be greater than zero, got ",
+        options.hidden_size());
   check(options.num_layers() > 0, name, "num_layers must be greater than zero, got ", options.num_layers());
   check(options.dropout() >= 0 && options.dropout() <= 1, name,
         "dropout should be a number in range [0, 1] representing the probability of an element being zeroed, "
@@ -157,8 +165,9 @@ RNNImplBase<Derived>::RNNImplBase(const RNNOptionsBase& options) : options_base(
         options.dropout());
   check(options.proj_size() >= 0, name,
         "proj_size should be a positive integer or zero to disable projections, got ", options.proj_size());
-  check(options.proj_size() < options.hidden_size(), name, "proj_size has to be smaller than hidden_size, got ",
-        options.proj_size(), " and ", options.hidden_size());
+  check(options.proj_size() < options.hidden_size(), name,
+        "proj_size has to be smaller than hidden_size, got ", options.proj_size(), " and ",
+        options.hidden_size());
   check(options.proj_size() == 0 || is_mode<enumtype::kLSTM>(options), name,
         "proj_size argument is only supported for LSTM, not RNN or GRU");
   reset();
@@ -226,8 +235,10 @@ void RNNImplBase<Derived>::pretty_print(std::ostream& out) const {
 }
 
 template <class Derived>
-void RNNImplBase<Derived>::check_hidden(const Tensor& hidden, const Shape& expected, const std::string& label) const {
-  check(hidden.sizes() == expected, layer_name(), "Expected ", label, " size ", expected, ", got ", hidden.sizes());
+void RNNImplBase<Derived>::check_hidden(const Tensor& hidden, const Shape& expected,
+                                        const std::string& label) const {
+  check(hidden.sizes() == expected, layer_name(), "Expected ", label, " size ", expected, ", got ",
+        hidden.sizes());
 }
 
 template <class Derived>
@@ -270,16 +281,17 @@ std::tuple<Tensor, Tensor, Tensor> RNNImplBase<Derived>::run(const Tensor& data,
 }
 
 template <class Derived>
-std::tuple<Tensor, Tensor, Tensor> RNNImplBase<Derived>::run_padded(const Tensor& input, Tensor h0, Tensor c0) {
+std::tuple<Tensor, Tensor, Tensor> RNNImplBase<Derived>::run_padded(const Tensor& input, Tensor h0,
+                                                                    Tensor c0) {
   const RNNOptionsBase& o = options_base;
   const std::string name = layer_name();
   tg::detail::check_defined(name, "input", input);
-  check(input.dim() == 2 || input.dim() == 3, name, "Expected input to be 2-D or 3-D but received ", input.dim(),
-        "-D tensor");
+  check(input.dim() == 2 || input.dim() == 3, name, "Expected input to be 2-D or 3-D but received ",
+        input.dim(), "-D tensor");
   const bool unbatched = input.dim() == 2;
   const Tensor x = unbatched ? input.unsqueeze(1) : o.batch_first() ? input.transpose(0, 1) : input;
-  check(x.size(-1) == o.input_size(), name, "input.size(-1) must be equal to input_size. Expected ", o.input_size(),
-        ", got ", x.size(-1));
+  check(x.size(-1) == o.input_size(), name, "input.size(-1) must be equal to input_size. Expected ",
+        o.input_size(), ", got ", x.size(-1));
   const std::int64_t steps = x.size(0), batch = x.size(1);
   check(steps > 0, name, "the input has no time steps: ", input.sizes());
   const bool lstm = is_mode<enumtype::kLSTM>(o);
@@ -302,7 +314,8 @@ std::tuple<Tensor, Tensor, Tensor> RNNImplBase<Derived>::run_padded(const Tensor
   h0 = prepare(h0, expected_h, hidden_label);
   if (lstm) c0 = prepare(c0, expected_c, "hidden[1]");
   const Tensor data = x.reshape({steps * batch, o.input_size()});
-  auto [output, h_n, c_n] = run(data, std::vector<std::int64_t>(static_cast<std::size_t>(steps), batch), h0, c0);
+  auto [output, h_n, c_n] =
+      run(data, std::vector<std::int64_t>(static_cast<std::size_t>(steps), batch), h0, c0);
   output = output.reshape({steps, batch, output.size(-1)});
   if (unbatched) {
     output = output.squeeze(1);
@@ -343,7 +356,8 @@ std::tuple<utils::rnn::PackedSequence, Tensor, Tensor> RNNImplBase<Derived>::run
     h_n = index_select(h_n, 1, input.unsorted_indices());
     if (c_n.defined()) c_n = index_select(c_n, 1, input.unsorted_indices());
   }
-  return {utils::rnn::PackedSequence(output, input.batch_sizes(), input.sorted_indices(), input.unsorted_indices()),
+  return {utils::rnn::PackedSequence(output, input.batch_sizes(), input.sorted_indices(),
+                                     input.unsorted_indices()),
           h_n, c_n};
 }
 
@@ -368,8 +382,8 @@ std::tuple<utils::rnn::PackedSequence, Tensor> RNNImpl::forward_with_packed_inpu
 
 LSTMImpl::LSTMImpl(const LSTMOptions& options) : RNNImplBase(base_options(options)), options(options) {}
 
-std::tuple<Tensor, std::tuple<Tensor, Tensor>> LSTMImpl::forward(const Tensor& input,
-                                                                 std::optional<std::tuple<Tensor, Tensor>> hx_opt) {
+std::tuple<Tensor, std::tuple<Tensor, Tensor>> LSTMImpl::forward(
+    const Tensor& input, std::optional<std::tuple<Tensor, Tensor>> hx_opt) {
   Tensor h0, c0;
   if (hx_opt) std::tie(h0, c0) = *hx_opt;
   auto [output, h_n, c_n] = run_padded(input, h0, c0);
@@ -438,18 +452,20 @@ template <class Derived>
 Tensor RNNCellImplBase<Derived>::batched_input(const Tensor& input, bool& unbatched) const {
   const std::string name = module_name().substr(std::string("torch::nn::").size());
   tg::detail::check_defined(name, "input", input);
-  check(input.dim() == 1 || input.dim() == 2, name, "Expected input to be 1-D or 2-D but received ", input.dim(),
-        "-D tensor");
+  check(input.dim() == 1 || input.dim() == 2, name, "Expected input to be 1-D or 2-D but received ",
+        input.dim(), "-D tensor");
   unbatched = input.dim() == 1;
   return unbatched ? input.unsqueeze(0) : input;
 }
 
 template <class Derived>
 Tensor RNNCellImplBase<Derived>::batched_hidden(const Tensor& hx, const Tensor& input, bool unbatched) const {
-  if (!hx.defined()) return zeros({input.size(0), options_base.hidden_size()}, TensorOptions().dtype(input.dtype()));
+  if (!hx.defined())
+    return zeros({input.size(0), options_base.hidden_size()}, TensorOptions().dtype(input.dtype()));
   const std::string name = module_name().substr(std::string("torch::nn::").size());
-  check(hx.dim() == (unbatched ? 1 : 2), name, unbatched ? "For unbatched 1-D input, hx should also be 1-D but got "
-                                                         : "For batched 2-D input, hx should also be 2-D but got ",
+  check(hx.dim() == (unbatched ? 1 : 2), name,
+        unbatched ? "For unbatched 1-D input, hx should also be 1-D but got "
+                  : "For batched 2-D input, hx should also be 2-D but got ",
         hx.dim(), "-D tensor");
   return unbatched ? hx.unsqueeze(0) : hx;
 }
@@ -461,7 +477,8 @@ template class RNNCellImplBase<GRUCellImpl>;
 }  // namespace detail
 
 RNNCellImpl::RNNCellImpl(const RNNCellOptions& options)
-    : RNNCellImplBase(detail::RNNCellOptionsBase(options.input_size(), options.hidden_size(), options.bias(), 1)),
+    : RNNCellImplBase(
+          detail::RNNCellOptionsBase(options.input_size(), options.hidden_size(), options.bias(), 1)),
       options(options) {}
 
 std::string RNNCellImpl::get_nonlinearity_str() const {
@@ -479,7 +496,8 @@ Tensor RNNCellImpl::forward(const Tensor& input, Tensor hx) {
 }
 
 LSTMCellImpl::LSTMCellImpl(const LSTMCellOptions& options)
-    : RNNCellImplBase(detail::RNNCellOptionsBase(options.input_size(), options.hidden_size(), options.bias(), 4)),
+    : RNNCellImplBase(
+          detail::RNNCellOptionsBase(options.input_size(), options.hidden_size(), options.bias(), 4)),
       options(options) {}
 
 std::tuple<Tensor, Tensor> LSTMCellImpl::forward(const Tensor& input,
@@ -495,7 +513,8 @@ std::tuple<Tensor, Tensor> LSTMCellImpl::forward(const Tensor& input,
 }
 
 GRUCellImpl::GRUCellImpl(const GRUCellOptions& options)
-    : RNNCellImplBase(detail::RNNCellOptionsBase(options.input_size(), options.hidden_size(), options.bias(), 3)),
+    : RNNCellImplBase(
+          detail::RNNCellOptionsBase(options.input_size(), options.hidden_size(), options.bias(), 3)),
       options(options) {}
 
 Tensor GRUCellImpl::forward(const Tensor& input, Tensor hx) {

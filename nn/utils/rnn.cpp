@@ -29,7 +29,8 @@ Shape with_leading(const Tensor& x, std::int64_t dropped, std::initializer_list<
 
 }  // namespace
 
-PackedSequence::PackedSequence(Tensor data, Tensor batch_sizes, Tensor sorted_indices, Tensor unsorted_indices)
+PackedSequence::PackedSequence(Tensor data, Tensor batch_sizes, Tensor sorted_indices,
+                               Tensor unsorted_indices)
     : data_(std::move(data)),
       batch_sizes_(std::move(batch_sizes)),
       sorted_indices_(std::move(sorted_indices)),
@@ -47,8 +48,8 @@ Tensor invert_permutation(const Tensor& permutation) {
   const std::vector<std::int64_t> order = to_vector(permutation);
   std::vector<std::int64_t> inverse(order.size());
   for (std::size_t i = 0; i < order.size(); ++i) {
-    check(order[i] >= 0 && order[i] < static_cast<std::int64_t>(order.size()), "invert_permutation",
-          "index ", order[i], " at position ", i, " is not a position of a permutation of ", order.size());
+    check(order[i] >= 0 && order[i] < static_cast<std::int64_t>(order.size()), "invert_permutation", "index ",
+          order[i], " at position ", i, " is not a position of a permutation of ", order.size());
     inverse[static_cast<std::size_t>(order[i])] = static_cast<std::int64_t>(i);
   }
   return int64_tensor(inverse);
@@ -64,15 +65,17 @@ PackedSequence pack_padded_sequence(Tensor input, Tensor lengths, bool batch_fir
   const std::int64_t steps = input.size(0), batch = input.size(1);
   const std::vector<std::int64_t> length = to_vector(lengths);
   check(static_cast<std::int64_t>(length.size()) == batch, "pack_padded_sequence",
-        "Expected `len(lengths)` to be equal to batch_size, but got ", length.size(), " (batch_size=", batch, ")");
+        "Expected `len(lengths)` to be equal to batch_size, but got ", length.size(), " (batch_size=", batch,
+        ")");
   std::vector<std::int64_t> order(length.size());
   std::iota(order.begin(), order.end(), 0);
   Tensor sorted_indices;
   if (enforce_sorted) {
-    check(std::is_sorted(length.rbegin(), length.rend()), "pack_padded_sequence",
-          "`lengths` array must be sorted in decreasing order when `enforce_sorted` is True. You can pass "
-          "`enforce_sorted=False` to pack_padded_sequence and/or pack_sequence to sidestep this requirement if "
-          "you do not need ONNX exportability.");
+    check(
+        std::is_sorted(length.rbegin(), length.rend()), "pack_padded_sequence",
+        "`lengths` array must be sorted in decreasing order when `enforce_sorted` is True. You can pass "
+        "`enforce_sorted=False` to pack_padded_sequence and/or pack_sequence to sidestep this requirement if "
+        "you do not need ONNX exportability.");
   } else {
     std::stable_sort(order.begin(), order.end(), [&](std::int64_t a, std::int64_t b) {
       return length[static_cast<std::size_t>(a)] > length[static_cast<std::size_t>(b)];
@@ -81,8 +84,8 @@ PackedSequence pack_padded_sequence(Tensor input, Tensor lengths, bool batch_fir
   }
   for (std::int64_t l : length)
     check(l > 0 && l <= steps, "pack_padded_sequence",
-          "Length of all samples has to be greater than 0 and at most the padded length ", steps, ", but found ",
-          l);
+          "Length of all samples has to be greater than 0 and at most the padded length ", steps,
+          ", but found ", l);
   const std::int64_t longest = length[static_cast<std::size_t>(order[0])];
   std::vector<std::int64_t> batch_sizes, rows;
   for (std::int64_t t = 0; t < longest; ++t) {
@@ -100,7 +103,8 @@ PackedSequence pack_padded_sequence(Tensor input, Tensor lengths, bool batch_fir
 }
 
 std::tuple<Tensor, Tensor> pad_packed_sequence(const PackedSequence& sequence, bool batch_first,
-                                               double padding_value, std::optional<std::int64_t> total_length) {
+                                               double padding_value,
+                                               std::optional<std::int64_t> total_length) {
   const Tensor& data = sequence.data();
   tg::detail::check_defined("pad_packed_sequence", "sequence.data()", data);
   const std::vector<std::int64_t> batch_sizes = to_vector(sequence.batch_sizes());
@@ -142,7 +146,8 @@ Tensor pad_sequence(const std::vector<Tensor>& sequences, bool batch_first, doub
   for (const Tensor& s : sequences) {
     tg::detail::check_defined("pad_sequence", "sequences", s);
     check(s.dim() >= 1 && with_leading(s, 1, {}) == with_leading(sequences[0], 1, {}), "pad_sequence",
-          "every sequence must have the trailing sizes of the first, ", sequences[0].sizes(), ", got ", s.sizes());
+          "every sequence must have the trailing sizes of the first, ", sequences[0].sizes(), ", got ",
+          s.sizes());
     longest = std::max(longest, s.size(0));
   }
   tensor_list padded;

@@ -8,15 +8,17 @@
 #include <sstream>
 
 #include <tapegrad/autograd/gradcheck_gtest.hpp>
+#include <tapegrad/nn/rnn.hpp>
+#include <tapegrad/nn/utils/rnn.hpp>
 #include <tapegrad/tapegrad.hpp>
 
 #include "support/error_message.hpp"
 
 namespace {
 
+using ::testing::HasSubstr;
 using tg::Tensor;
 using tg::testing::error_message;
-using ::testing::HasSubstr;
 namespace nn = tg::nn;
 namespace rnn_utils = tg::nn::utils::rnn;
 
@@ -66,7 +68,8 @@ void load_torch_state(nn::Module& module, const std::string& name) {
   }
 }
 
-void expect_close(const Tensor& actual, const Tensor& expected, const std::string& what, double tolerance = 2e-5) {
+void expect_close(const Tensor& actual, const Tensor& expected, const std::string& what,
+                  double tolerance = 2e-5) {
   ASSERT_TRUE(actual.defined()) << what;
   ASSERT_EQ(actual.sizes(), expected.sizes()) << what;
   const auto got = actual.detach().to(tg::kFloat64).contiguous().to_vector<double>();
@@ -76,9 +79,9 @@ void expect_close(const Tensor& actual, const Tensor& expected, const std::strin
 }
 
 // loss = sum over outputs of sum(output * g), backward, then every output and gradient compared.
-void expect_matches_torch(const std::string& name, nn::Module& module, const std::vector<std::string>& input_names,
-                          const std::vector<Tensor>& inputs, const std::vector<std::string>& output_names,
-                          const std::vector<Tensor>& outputs) {
+void expect_matches_torch(const std::string& name, nn::Module& module,
+                          const std::vector<std::string>& input_names, const std::vector<Tensor>& inputs,
+                          const std::vector<std::string>& output_names, const std::vector<Tensor>& outputs) {
   Tensor loss = tg::zeros({});
   for (std::size_t i = 0; i < outputs.size(); ++i) {
     expect_close(outputs[i], fixture(name, "output", output_names[i]), name + " " + output_names[i]);
@@ -91,7 +94,8 @@ void expect_matches_torch(const std::string& name, nn::Module& module, const std
   std::size_t compared = 0;
   for (const auto& item : module.named_parameters()) {
     ASSERT_TRUE(has(name, "grad", "param." + item.key())) << name << " " << item.key();
-    expect_close(item.value().grad(), fixture(name, "grad", "param." + item.key()), name + " d/d" + item.key());
+    expect_close(item.value().grad(), fixture(name, "grad", "param." + item.key()),
+                 name + " d/d" + item.key());
     ++compared;
   }
   EXPECT_GT(compared, 0u) << name;
@@ -104,8 +108,8 @@ void check_layer(const std::string& name, Layer layer, bool batch_first = false,
   const Tensor x = input(name, "input"), h0 = input(name, "h0");
   Tensor out, h_n;
   if (has(name, "input", "lengths")) {
-    const auto packed = rnn_utils::pack_padded_sequence(x, fixture(name, "input", "lengths"), batch_first,
-                                                        enforce_sorted);
+    const auto packed =
+        rnn_utils::pack_padded_sequence(x, fixture(name, "input", "lengths"), batch_first, enforce_sorted);
     auto [packed_out, hidden] = layer->forward_with_packed_input(packed, h0);
     out = std::get<0>(rnn_utils::pad_packed_sequence(packed_out, batch_first));
     h_n = hidden;
@@ -115,15 +119,16 @@ void check_layer(const std::string& name, Layer layer, bool batch_first = false,
   expect_matches_torch(name, *layer, {"input", "h0"}, {x, h0}, {"out", "h_n"}, {out, h_n});
 }
 
-void check_lstm(const std::string& name, nn::LSTM lstm, bool batch_first = false, bool enforce_sorted = true) {
+void check_lstm(const std::string& name, nn::LSTM lstm, bool batch_first = false,
+                bool enforce_sorted = true) {
   load_torch_state(*lstm, name);
   const Tensor x = input(name, "input"), h0 = input(name, "h0"), c0 = input(name, "c0");
   std::optional<std::tuple<Tensor, Tensor>> hx;
   if (h0.defined()) hx = std::make_tuple(h0, c0);
   Tensor out, h_n, c_n;
   if (has(name, "input", "lengths")) {
-    const auto packed = rnn_utils::pack_padded_sequence(x, fixture(name, "input", "lengths"), batch_first,
-                                                        enforce_sorted);
+    const auto packed =
+        rnn_utils::pack_padded_sequence(x, fixture(name, "input", "lengths"), batch_first, enforce_sorted);
     auto [packed_out, hidden] = lstm->forward_with_packed_input(packed, hx);
     out = std::get<0>(rnn_utils::pad_packed_sequence(packed_out, batch_first));
     std::tie(h_n, c_n) = hidden;
@@ -132,7 +137,8 @@ void check_lstm(const std::string& name, nn::LSTM lstm, bool batch_first = false
     out = output;
     std::tie(h_n, c_n) = hidden;
   }
-  expect_matches_torch(name, *lstm, {"input", "h0", "c0"}, {x, h0, c0}, {"out", "h_n", "c_n"}, {out, h_n, c_n});
+  expect_matches_torch(name, *lstm, {"input", "h0", "c0"}, {x, h0, c0}, {"out", "h_n", "c_n"},
+                       {out, h_n, c_n});
 }
 
 TEST(RNNTorch, LstmTwoLayersBidirectionalBatchFirst) {
@@ -157,9 +163,10 @@ TEST(RNNTorch, Unbatched) {
 }
 
 TEST(RNNTorch, PackedVariableLengths) {
-  check_lstm("lstm_packed_unsorted_bidir", nn::LSTM(nn::LSTMOptions(kI, kH).bidirectional(true)), false, false);
-  check_layer("gru_packed_sorted_batch_first", nn::GRU(nn::GRUOptions(kI, kH).num_layers(2).batch_first(true)),
-              true);
+  check_lstm("lstm_packed_unsorted_bidir", nn::LSTM(nn::LSTMOptions(kI, kH).bidirectional(true)), false,
+             false);
+  check_layer("gru_packed_sorted_batch_first",
+              nn::GRU(nn::GRUOptions(kI, kH).num_layers(2).batch_first(true)), true);
   check_layer("rnn_packed_unsorted_2layer_bidir",
               nn::RNN(nn::RNNOptions(kI, kH).num_layers(2).bidirectional(true)), false, false);
 }
@@ -200,7 +207,9 @@ TEST(RNN, PackedEqualsPerSequenceRuns) {
     const auto i = static_cast<std::int64_t>(b);
     expect_close(padded[i].narrow(0, 0, lengths[b]), alone, "sequence output");
     expect_close(h_n.select(1, i), alone_h, "sequence h_n");
-    if (lengths[b] < 5) EXPECT_EQ(padded[i].narrow(0, lengths[b], 5 - lengths[b]).abs().sum().item<double>(), 0.0);
+    if (lengths[b] < 5) {
+      EXPECT_EQ(padded[i].narrow(0, lengths[b], 5 - lengths[b]).abs().sum().item<double>(), 0.0);
+    }
   }
 }
 
@@ -219,7 +228,8 @@ TEST(RNN, GradcheckFloat64) {
   gru->to(tg::kFloat64);
   const Tensor lengths = tg::tensor(std::vector<std::int64_t>{2, 4, 1});
   auto gru_fn = [&](const tg::tensor_list& in) {
-    auto [out, h_n] = gru->forward_with_packed_input(rnn_utils::pack_padded_sequence(in[0], lengths, false, false), in[1]);
+    auto [out, h_n] =
+        gru->forward_with_packed_input(rnn_utils::pack_padded_sequence(in[0], lengths, false, false), in[1]);
     return tg::tensor_list{std::get<0>(rnn_utils::pad_packed_sequence(out)), h_n};
   };
   EXPECT_GRADCHECK(gru_fn, {tg::randn({4, 3, 3}, tg::kFloat64).requires_grad_(),
@@ -282,7 +292,8 @@ TEST(RNN, PrintsAsLibtorch) {
             "torch::nn::RNN(input_size=2, hidden_size=3, num_layers=1, bias=true, batch_first=false, "
             "dropout=0, bidirectional=false)");
   EXPECT_EQ(printed(*nn::LSTMCell(10, 20)), "torch::nn::LSTMCell(10, 20)");
-  EXPECT_EQ(printed(*nn::GRUCell(nn::GRUCellOptions(10, 20).bias(false))), "torch::nn::GRUCell(10, 20, bias=false)");
+  EXPECT_EQ(printed(*nn::GRUCell(nn::GRUCellOptions(10, 20).bias(false))),
+            "torch::nn::GRUCell(10, 20, bias=false)");
   EXPECT_EQ(printed(*nn::RNNCell(nn::RNNCellOptions(10, 20).nonlinearity(tg::kReLU))),
             "torch::nn::RNNCell(10, 20, nonlinearity=kReLU)");
   EXPECT_EQ(printed(*nn::RNNCell(10, 20)), "torch::nn::RNNCell(10, 20)");
@@ -290,34 +301,51 @@ TEST(RNN, PrintsAsLibtorch) {
 
 TEST(RNN, Errors) {
   nn::LSTM lstm(nn::LSTMOptions(5, 4).num_layers(2));
-  EXPECT_EQ(error_message([&] { lstm(tg::randn({7, 2, 3})); }),
+  EXPECT_EQ(error_message([&] {
+              lstm(tg::randn({7, 2, 3}));
+            }),
             "LSTM: input.size(-1) must be equal to input_size. Expected 5, got 3");
-  EXPECT_EQ(error_message([&] { lstm(tg::randn({7, 2, 5}), std::make_tuple(tg::zeros({2, 3, 4}), tg::zeros({2, 2, 4}))); }),
+  EXPECT_EQ(error_message([&] {
+              lstm(tg::randn({7, 2, 5}), std::make_tuple(tg::zeros({2, 3, 4}), tg::zeros({2, 2, 4})));
+            }),
             "LSTM: Expected hidden[0] size [2, 2, 4], got [2, 3, 4]");
-  EXPECT_EQ(error_message([&] { lstm(tg::randn({7, 2, 5}), std::make_tuple(tg::zeros({2, 2, 4}), tg::zeros({1, 2, 4}))); }),
+  EXPECT_EQ(error_message([&] {
+              lstm(tg::randn({7, 2, 5}), std::make_tuple(tg::zeros({2, 2, 4}), tg::zeros({1, 2, 4})));
+            }),
             "LSTM: Expected hidden[1] size [2, 2, 4], got [1, 2, 4]");
-  EXPECT_EQ(error_message([&] { lstm(tg::randn({1, 7, 2, 5})); }),
+  EXPECT_EQ(error_message([&] {
+              lstm(tg::randn({1, 7, 2, 5}));
+            }),
             "LSTM: Expected input to be 2-D or 3-D but received 4-D tensor");
   nn::GRU gru(nn::GRUOptions(5, 4).bidirectional(true));
-  EXPECT_EQ(error_message([&] { gru(tg::randn({7, 2, 5}), tg::zeros({1, 2, 4})); }),
+  EXPECT_EQ(error_message([&] {
+              gru(tg::randn({7, 2, 5}), tg::zeros({1, 2, 4}));
+            }),
             "GRU: Expected hidden size [2, 2, 4], got [1, 2, 4]");
-  EXPECT_EQ(error_message([&] { gru(tg::randn({7, 5}), tg::zeros({2, 1, 4})); }),
+  EXPECT_EQ(error_message([&] {
+              gru(tg::randn({7, 5}), tg::zeros({2, 1, 4}));
+            }),
             "GRU: For unbatched 2-D input, hx should also be 2-D but got 3-D tensor");
   EXPECT_EQ(error_message([] { nn::LSTM(nn::LSTMOptions(5, 4).proj_size(4)); }),
             "LSTM: proj_size has to be smaller than hidden_size, got 4 and 4");
   EXPECT_THAT(error_message([] { nn::RNN(nn::RNNOptions(5, 4).dropout(1.5)); }),
               HasSubstr("RNN: dropout should be a number in range [0, 1]"));
   nn::LSTMCell cell(5, 4);
-  EXPECT_EQ(error_message([&] { cell(tg::randn({2, 3})); }),
-            "lstm_cell: input has inconsistent input_size: got 3 expected 5");
-  EXPECT_EQ(error_message([&] { cell(tg::randn({2, 2, 5})); }),
-            "LSTMCell: Expected input to be 1-D or 2-D but received 3-D tensor");
-  EXPECT_EQ(error_message([] {
-              rnn_utils::pack_padded_sequence(tg::randn({4, 2, 3}), tg::tensor(std::vector<std::int64_t>{2, 3}));
+  EXPECT_EQ(error_message([&] {
+              cell(tg::randn({2, 3}));
             }),
-            "pack_padded_sequence: `lengths` array must be sorted in decreasing order when `enforce_sorted` is "
-            "True. You can pass `enforce_sorted=False` to pack_padded_sequence and/or pack_sequence to sidestep "
-            "this requirement if you do not need ONNX exportability.");
+            "lstm_cell: input has inconsistent input_size: got 3 expected 5");
+  EXPECT_EQ(error_message([&] {
+              cell(tg::randn({2, 2, 5}));
+            }),
+            "LSTMCell: Expected input to be 1-D or 2-D but received 3-D tensor");
+  EXPECT_EQ(
+      error_message([] {
+        rnn_utils::pack_padded_sequence(tg::randn({4, 2, 3}), tg::tensor(std::vector<std::int64_t>{2, 3}));
+      }),
+      "pack_padded_sequence: `lengths` array must be sorted in decreasing order when `enforce_sorted` is "
+      "True. You can pass `enforce_sorted=False` to pack_padded_sequence and/or pack_sequence to sidestep "
+      "this requirement if you do not need ONNX exportability.");
   const auto packed = rnn_utils::pack_sequence({tg::randn({3, 2}), tg::randn({2, 2})});
   EXPECT_EQ(error_message([&] { rnn_utils::pad_packed_sequence(packed, false, 0.0, 2); }),
             "pad_packed_sequence: Expected total_length to be at least the length of the longest sequence in "
@@ -325,11 +353,11 @@ TEST(RNN, Errors) {
 }
 
 TEST(RNNUtils, PadAndPackSequences) {
-  const Tensor a = tg::tensor({1.0, 2.0, 3.0}, {3, 1}), b = tg::tensor({4.0}, {1, 1}), c = tg::tensor({5.0, 6.0}, {2, 1});
+  const Tensor a = tg::tensor({1.0, 2.0, 3.0}, {3, 1}), b = tg::tensor({4.0}, {1, 1}),
+               c = tg::tensor({5.0, 6.0}, {2, 1});
   const Tensor padded = rnn_utils::pad_sequence({a, b, c}, /*batch_first=*/true, -1.0);
   EXPECT_EQ(padded.sizes(), (tg::Shape{3, 3, 1}));
-  EXPECT_EQ(padded.reshape({9}).to_vector<double>(),
-            (std::vector<double>{1, 2, 3, 4, -1, -1, 5, 6, -1}));
+  EXPECT_EQ(padded.reshape({9}).to_vector<double>(), (std::vector<double>{1, 2, 3, 4, -1, -1, 5, 6, -1}));
   EXPECT_EQ(rnn_utils::pad_sequence({a, b, c}).sizes(), (tg::Shape{3, 3, 1}));
   const auto packed = rnn_utils::pack_sequence({a, b, c}, /*enforce_sorted=*/false);
   // Sorted by length: a (3), c (2), b (1); steps hold [a0 c0 b0], [a1 c1], [a2].
@@ -337,9 +365,11 @@ TEST(RNNUtils, PadAndPackSequences) {
   EXPECT_EQ(packed.batch_sizes().to_vector<std::int64_t>(), (std::vector<std::int64_t>{3, 2, 1}));
   EXPECT_EQ(packed.sorted_indices().to_vector<std::int64_t>(), (std::vector<std::int64_t>{0, 2, 1}));
   EXPECT_EQ(packed.unsorted_indices().to_vector<std::int64_t>(), (std::vector<std::int64_t>{0, 2, 1}));
-  auto [back, lengths] = rnn_utils::pad_packed_sequence(packed, /*batch_first=*/true, 0.0, /*total_length=*/4);
+  auto [back, lengths] =
+      rnn_utils::pad_packed_sequence(packed, /*batch_first=*/true, 0.0, /*total_length=*/4);
   EXPECT_EQ(back.sizes(), (tg::Shape{3, 4, 1}));
-  EXPECT_EQ(back.reshape({12}).to_vector<double>(), (std::vector<double>{1, 2, 3, 0, 4, 0, 0, 0, 5, 6, 0, 0}));
+  EXPECT_EQ(back.reshape({12}).to_vector<double>(),
+            (std::vector<double>{1, 2, 3, 0, 4, 0, 0, 0, 5, 6, 0, 0}));
   EXPECT_EQ(lengths.to_vector<std::int64_t>(), (std::vector<std::int64_t>{3, 1, 2}));
 }
 
@@ -349,7 +379,8 @@ namespace torch = tg;
 
 struct SequenceClassifierImpl : torch::nn::Module {
   SequenceClassifierImpl()
-      : lstm(register_module("lstm", torch::nn::LSTM(torch::nn::LSTMOptions(4, 8).num_layers(2).batch_first(true)))),
+      : lstm(register_module("lstm",
+                             torch::nn::LSTM(torch::nn::LSTMOptions(4, 8).num_layers(2).batch_first(true)))),
         head(register_module("head", torch::nn::Linear(8, 3))) {}
   torch::Tensor forward(torch::Tensor x, torch::Tensor lengths) {
     auto packed = torch::nn::utils::rnn::pack_padded_sequence(x, lengths, /*batch_first=*/true,

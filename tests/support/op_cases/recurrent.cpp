@@ -1,6 +1,8 @@
 // Rows for autograd/ops/recurrent.cpp: the four cells (2 GEMMs + the fused element-wise op), LSTM's
 // outputs side by side as [h', c']. The fused backward runs in gradcheck, the composed one in
 // gradgradcheck. tests/nn/rnn_test.cpp has the modules built from them.
+#include <tapegrad/autograd/ops/recurrent.hpp>
+
 #include "support/op_cases/common.hpp"
 
 namespace tg::testing {
