@@ -273,6 +273,33 @@ TEST(RNN, OptionsDefaultsAndParameterNames) {
   EXPECT_EQ(nn::RNNCell(nn::RNNCellOptions(4, 3).bias(false))->named_parameters().size(), 2u);
 }
 
+// dropout acts between layers in training mode only; clone() copies the weights (PyTorch's names kept).
+TEST(RNN, DropoutBetweenLayersAndClone) {
+  tg::manual_seed(5);
+  nn::LSTM lstm(nn::LSTMOptions(3, 4).num_layers(2).dropout(0.5));
+  auto copy = std::dynamic_pointer_cast<nn::LSTMImpl>(lstm->clone());
+  ASSERT_NE(copy, nullptr);
+  const Tensor x = tg::randn({5, 2, 3});
+  auto [train_out, train_hidden] = lstm(x);
+  lstm->eval();
+  auto [eval_out, eval_hidden] = lstm(x);
+  auto [eval_again, unused] = lstm(x);
+  expect_close(eval_out, eval_again, "eval is deterministic");
+  EXPECT_FALSE(tg::allclose(train_out, eval_out));
+  copy->eval();
+  expect_close(std::get<0>(copy->forward(x)), eval_out, "clone computes the same");
+  {
+    tg::NoGradGuard no_grad;
+    copy->named_parameters()["weight_ih_l1"].zero_();
+  }
+  EXPECT_FALSE(tg::allclose(std::get<0>(copy->forward(x)), eval_out)) << "the clone has its own weights";
+  // One layer: nothing to drop between layers, train and eval agree.
+  nn::GRU gru(nn::GRUOptions(3, 4).dropout(0.5));
+  const Tensor train_gru = std::get<0>(gru(x));
+  gru->eval();
+  expect_close(std::get<0>(gru(x)), train_gru, "single-layer GRU ignores dropout");
+}
+
 TEST(RNN, PrintsAsLibtorch) {
   const auto printed = [](const nn::Module& m) {
     std::ostringstream out;
