@@ -9,10 +9,13 @@
 #include <initializer_list>
 #include <optional>
 #include <ostream>
+#include <span>
+#include <type_traits>
 #include <vector>
 
 #include <tapegrad/autograd/core/array_ref.hpp>
 #include <tapegrad/autograd/core/error.hpp>
+#include <tapegrad/autograd/core/shape.hpp>
 
 #pragma GCC visibility push(default)  // exported from libtapegrad.so (README: "Public headers")
 
@@ -25,8 +28,10 @@ class ExpandingArray {
   /*implicit*/ ExpandingArray(std::vector<T> values) : ExpandingArray(ArrayRef<T>(values)) {}
   /*implicit*/ ExpandingArray(ArrayRef<T> values) {
     check(values.size() == D, "ExpandingArray", "Expected ", D, " values, but instead got ", values.size());
-    std::copy(values.begin(), values.end(), values_.begin());
+    std::copy_n(values.begin(), D, values_.begin());
   }
+  /*implicit*/ ExpandingArray(IntArrayRef values) requires std::is_same_v<T, std::int64_t>
+      : ExpandingArray(ArrayRef<T>(values.begin(), values.end())) {}
   /*implicit*/ ExpandingArray(T single_size) { values_.fill(single_size); }
   /*implicit*/ constexpr ExpandingArray(const std::array<T, D>& values) : values_(values) {}
 
@@ -35,6 +40,9 @@ class ExpandingArray {
   std::array<T, D>* operator->() { return &values_; }
   const std::array<T, D>* operator->() const { return &values_; }
   operator ArrayRef<T>() const { return ArrayRef<T>(values_); }
+  operator IntArrayRef() const requires std::is_same_v<T, std::int64_t> {
+    return IntArrayRef(std::span<const std::int64_t>(values_));
+  }
   std::size_t size() const noexcept { return D; }
 
  protected:
@@ -65,11 +73,11 @@ class ExpandingArrayWithOptionalElem : public ExpandingArray<D, std::optional<T>
   /*implicit*/ ExpandingArrayWithOptionalElem(ArrayRef<T> values) : Base(std::optional<T>()) {
     check(values.size() == D, "ExpandingArrayWithOptionalElem", "Expected ", D, " values, but instead got ",
           values.size());
-    std::copy(values.begin(), values.end(), this->values_.begin());
+    std::copy_n(values.begin(), D, this->values_.begin());
   }
   /*implicit*/ ExpandingArrayWithOptionalElem(T single_size) : Base(std::optional<T>(single_size)) {}
   /*implicit*/ ExpandingArrayWithOptionalElem(const std::array<T, D>& values) : Base(std::optional<T>()) {
-    std::copy(values.begin(), values.end(), this->values_.begin());
+    std::copy_n(values.begin(), D, this->values_.begin());
   }
 };
 

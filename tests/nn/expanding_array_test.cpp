@@ -26,6 +26,9 @@ TEST(ExpandingArray, OneValueIsRepeatedAndDValuesAreKept) {
   EXPECT_EQ(as_ref.size(), 2u);
   EXPECT_EQ(as_ref[0], 7);
   EXPECT_EQ(as_ref[1], 1);
+  const tg::Shape shape{3, 8};
+  const tg::ExpandingArray<2> from_shape{tg::IntArrayRef(shape)};
+  EXPECT_EQ((*from_shape)[1], 8);
   const tg::ExpandingArray<2, double> scales(0.5);
   EXPECT_EQ((*scales)[1], 0.5);
 }
@@ -35,7 +38,8 @@ TEST(ExpandingArray, WrongCountNamesExpectedAndGiven) {
     tg::ExpandingArray<2> bad({1, 2, 3});
     FAIL() << "three values were accepted for a 2-array: " << printed(bad);
   } catch (const tg::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("Expected 2 values, but instead got 3"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("Expected 2 values, but instead got 3"), std::string::npos)
+        << e.what();
   }
 }
 
