@@ -43,6 +43,7 @@
 #include <tapegrad/autograd/ops/pixel_shuffle.hpp>
 #include <tapegrad/autograd/ops/pooling.hpp>
 #include <tapegrad/autograd/ops/rearrange.hpp>
+#include <tapegrad/autograd/ops/recurrent.hpp>
 #include <tapegrad/autograd/ops/reduction.hpp>
 #include <tapegrad/autograd/ops/rounding.hpp>
 #include <tapegrad/autograd/ops/scan.hpp>
@@ -139,14 +140,17 @@
 #include <tapegrad/nn/options/normalization.hpp>
 #include <tapegrad/nn/options/pixelshuffle.hpp>
 #include <tapegrad/nn/options/pooling.hpp>
+#include <tapegrad/nn/options/rnn.hpp>
 #include <tapegrad/nn/options/transformer.hpp>
 #include <tapegrad/nn/options/upsampling.hpp>
 #include <tapegrad/nn/ordered_dict.hpp>
 #include <tapegrad/nn/pixelshuffle.hpp>
 #include <tapegrad/nn/pooling.hpp>
+#include <tapegrad/nn/rnn.hpp>
 #include <tapegrad/nn/sequential.hpp>
 #include <tapegrad/nn/transformer.hpp>
 #include <tapegrad/nn/upsampling.hpp>
+#include <tapegrad/nn/utils/rnn.hpp>
 #include <tapegrad/optim/adagrad.hpp>
 #include <tapegrad/optim/adam.hpp>
 #include <tapegrad/optim/adamax.hpp>

@@ -20,7 +20,7 @@ std::vector<OpCase> all_families() {
         sort_cases(),        padding_cases(),     norm_cases(),          diagonal_cases(),
         margin_loss_cases(), attention_cases(),   normalization_cases(), embedding_cases(),
         swiglu_cases(),      convolution_cases(), fold_cases(),          pooling_cases(),
-        upsampling_cases(),  batch_norm_cases()})
+        upsampling_cases(),  batch_norm_cases(),  recurrent_cases()})
     std::move(family.begin(), family.end(), std::back_inserter(cases));
   return cases;
 }

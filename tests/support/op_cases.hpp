@@ -111,6 +111,7 @@ std::vector<OpCase> swiglu_cases();
 std::vector<OpCase> convolution_cases();
 std::vector<OpCase> fold_cases();
 std::vector<OpCase> batch_norm_cases();
+std::vector<OpCase> recurrent_cases();
 
 /// Inputs for one sample: deterministic values in each input's domain; float64 inputs require grad.
 /// `non_contiguous` lays out every floating input of rank >= 2 transposed in memory (same values).
