@@ -42,7 +42,7 @@ inline int run(const char* library, int argc, char** argv) {
   const std::int64_t limit = argc > 2 ? std::atoll(argv[2]) : 0;  // 0: all 60,000 images
   torch::manual_seed(0);
   torch::data::datasets::MNIST train_set(root), test_set(root, torch::data::datasets::MNIST::Mode::kTest);
-  torch::Tensor images = train_set.images().sub(0.2860).div(0.3530);
+  torch::Tensor images = (train_set.images() - 0.2860) / 0.3530;
   torch::Tensor labels = train_set.targets();
   if (limit > 0) {
     images = images.slice(0, 0, limit);
@@ -64,7 +64,7 @@ inline int run(const char* library, int argc, char** argv) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   torch::NoGradGuard no_grad;
   net->eval();
-  const torch::Tensor test_images = test_set.images().sub(0.2860).div(0.3530);
+  const torch::Tensor test_images = (test_set.images() - 0.2860) / 0.3530;
   const double accuracy =
       net->forward(test_images).argmax(1).eq(test_set.targets()).to(torch::kFloat64).mean().template item<double>();
   std::printf("fashion_cnn %s threads %d epoch %.3f s loss %.4f test accuracy %.4f\n", library,

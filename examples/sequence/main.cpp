@@ -85,9 +85,9 @@ Batch make_batch(const std::vector<Example>& examples, std::size_t first, std::s
 }
 
 struct Options {
-  int epochs = 8;
+  int epochs = 15;
   std::int64_t batch_size = 32;
-  double lr = 3e-3;
+  double lr = 1e-2;
   std::int64_t hidden = 48;
   std::int64_t layers = 1;
   bool gru = false;
@@ -148,6 +148,7 @@ int train(const Options& options) {
   WaveClassifier model(options);
   std::cout << model << "\n";
   tg::optim::Adam optimizer(model->parameters(), tg::optim::AdamOptions(options.lr));
+  tg::optim::CosineAnnealingLR schedule(optimizer, options.epochs);  // settles the last epochs
   std::mt19937_64 shuffle_rng(options.seed);
 
   const auto batch_size = static_cast<std::size_t>(options.batch_size);
@@ -184,6 +185,7 @@ int train(const Options& options) {
     std::snprintf(status, sizeof status, "loss %.4f  train acc %.3f  test acc %.3f", history.back().train_loss,
                   history.back().train_accuracy, history.back().test_accuracy);
     bar.finish(status);
+    schedule.step();
   }
 
   const fs::path out_dir(options.output_dir);
@@ -208,7 +210,7 @@ int main(int argc, char** argv) {
   description.add_options()("help,h", "show this help")(
       "epochs", po::value(&options.epochs)->default_value(options.epochs), "training epochs")(
       "batch-size", po::value(&options.batch_size)->default_value(options.batch_size), "sequences per batch")(
-      "lr", po::value(&options.lr)->default_value(options.lr), "Adam learning rate")(
+      "lr", po::value(&options.lr)->default_value(options.lr), "Adam learning rate (cosine-annealed to 0 over the epochs)")(
       "hidden", po::value(&options.hidden)->default_value(options.hidden), "hidden size of the recurrent layer")(
       "layers", po::value(&options.layers)->default_value(options.layers), "stacked recurrent layers")(
       "gru", po::bool_switch(&options.gru), "a GRU instead of an LSTM")(
