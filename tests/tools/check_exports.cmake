@@ -16,8 +16,9 @@ string(REPLACE "\n" ";" symbols "${symbols}")
 # instantiated in user code, call its anomaly checks (autograd/engine/node.hpp).
 set(internal "tg::(kernels|detail)::|tg::(nn|optim|data)::detail::|tg::optim::fused::|tg::testing::")
 # Internal names exported on purpose: record<T> in user code allocates its node from the block pool
-# (autograd/tensor/block_pool.hpp).
-set(exported_on_purpose "^[0-9a-f]+ T tg::detail::pool_(allocate|deallocate)\\(")
+# (autograd/tensor/block_pool.hpp); the recurrent layers' bases live in nn::detail as in libtorch
+# (torch::nn::detail::RNNImplBase), and RNN/LSTM/GRU and their cells inherit their exported members.
+set(exported_on_purpose "^[0-9a-f]+ T tg::detail::pool_(allocate|deallocate)\\(|tg::nn::detail::RNN(Cell)?(ImplBase|OptionsBase)")
 # Symbols every user program needs; their absence means nothing public is exported.
 set(required "tg::set_num_threads\\(int\\)" "tg::allocator_stats\\(\\)" "tg::Tensor::backward\\("
              "typeinfo for tg::Error" "tg::nn::Module::parameters\\(" "tg::optim::Optimizer::zero_grad\\(")

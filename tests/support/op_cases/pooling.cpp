@@ -30,7 +30,7 @@ Tensor distinct_indices(const Tensor& pooled, std::int64_t spatial) {
 }  // namespace
 
 std::vector<OpCase> pooling_cases() {
-  return {
+  return with_empty_leading_dim({
       {.name = "max_pool1d",
        .fn = [](const tensor_list& in) { return max_pool1d(in[0], 3, 2, 1); },
        .samples = {{{2, 3, 9}}, {{3, 8}}},
@@ -391,7 +391,7 @@ std::vector<OpCase> pooling_cases() {
            },
        .domains = {kAny, kIndices},
        .fixtures = {"max_unpool3d"}},
-  };
+  });
 }
 
 }  // namespace tg::testing

@@ -27,7 +27,7 @@ F::InterpolateFuncOptions scaled(std::vector<double> scale) {
 }  // namespace
 
 std::vector<OpCase> upsampling_cases() {
-  return {
+  return with_empty_leading_dim({
       {.name = "upsample_nearest1d",
        .fn = resized(sized({7})),
        .samples = {{{2, 3, 4}}},
@@ -160,7 +160,7 @@ std::vector<OpCase> upsampling_cases() {
                 "input.size(-2)=5 is not divisible by 3"}},
        .empty_samples = {{{0, 2, 6, 3}}},
        .fixtures = {"pixel_unshuffle"}},
-  };
+  });
 }
 
 }  // namespace tg::testing
