@@ -20,7 +20,7 @@ struct NetImpl : torch::nn::Module {
   NetImpl()
       : conv1(register_module("conv1", torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 32, 5)))),
         conv2(register_module("conv2", torch::nn::Conv2d(torch::nn::Conv2dOptions(32, 64, 5)))),
-        conv2_drop(register_module("conv2_drop", torch::nn::Dropout2d(0.25))),
+        conv2_drop(register_module("conv2_drop", torch::nn::Dropout2d(0.125))),
         fc1(register_module("fc1", torch::nn::Linear(64 * 4 * 4, 128))),
         fc2(register_module("fc2", torch::nn::Linear(128, 10))) {}
 
@@ -28,7 +28,7 @@ struct NetImpl : torch::nn::Module {
     x = torch::relu(torch::max_pool2d(conv1->forward(x), 2));
     x = torch::relu(torch::max_pool2d(conv2_drop->forward(conv2->forward(x)), 2));
     x = torch::relu(fc1->forward(x.view({-1, 64 * 4 * 4})));
-    x = torch::dropout(x, 0.5, is_training());
+    x = torch::dropout(x, 0.25, is_training());
     return torch::log_softmax(fc2->forward(x), 1);
   }
 
@@ -56,7 +56,8 @@ inline int run(const char* library, int argc, char** argv) {
   for (std::int64_t first = 0; first < n; first += batch) {
     const std::int64_t last = std::min(first + batch, n);
     optimizer.zero_grad();
-    torch::Tensor loss = torch::nll_loss(net->forward(images.slice(0, first, last)), labels.slice(0, first, last));
+    torch::Tensor loss =
+        torch::nll_loss(net->forward(images.slice(0, first, last)), labels.slice(0, first, last));
     loss.backward();
     optimizer.step();
     loss_sum += loss.template item<double>() * static_cast<double>(last - first);
@@ -65,8 +66,12 @@ inline int run(const char* library, int argc, char** argv) {
   torch::NoGradGuard no_grad;
   net->eval();
   const torch::Tensor test_images = (test_set.images() - 0.2860) / 0.3530;
-  const double accuracy =
-      net->forward(test_images).argmax(1).eq(test_set.targets()).to(torch::kFloat64).mean().template item<double>();
+  const double accuracy = net->forward(test_images)
+                              .argmax(1)
+                              .eq(test_set.targets())
+                              .to(torch::kFloat64)
+                              .mean()
+                              .template item<double>();
   std::printf("fashion_cnn %s threads %d epoch %.3f s loss %.4f test accuracy %.4f\n", library,
               torch::get_num_threads(), seconds, loss_sum / static_cast<double>(n), accuracy);
   return 0;

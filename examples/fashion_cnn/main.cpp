@@ -25,22 +25,22 @@ struct FashionCnnOptions {
   TG_ARG(std::int64_t, channels1) = 32;
   TG_ARG(std::int64_t, channels2) = 64;
   TG_ARG(std::int64_t, hidden) = 128;
-  TG_ARG(double, dropout) = 0.5;
+  TG_ARG(double, dropout) = 0.25;
 };
 
 struct FashionCnnImpl : tg::nn::Module {
   explicit FashionCnnImpl(const FashionCnnOptions& options = {})
       : conv1(register_module("conv1", tg::nn::Conv2d(tg::nn::Conv2dOptions(1, options.channels1(), 5)))),
-        conv2(register_module("conv2",
-                              tg::nn::Conv2d(tg::nn::Conv2dOptions(options.channels1(), options.channels2(), 5)))),
+        conv2(register_module(
+            "conv2", tg::nn::Conv2d(tg::nn::Conv2dOptions(options.channels1(), options.channels2(), 5)))),
         conv2_drop(register_module("conv2_drop", tg::nn::Dropout2d(options.dropout() / 2))),
         fc1(register_module("fc1", tg::nn::Linear(options.channels2() * 4 * 4, options.hidden()))),
         fc2(register_module("fc2", tg::nn::Linear(options.hidden(), 10))),
         dropout(options.dropout()) {}
 
   tg::Tensor forward(tg::Tensor x) {
-    x = tg::relu(tg::max_pool2d(conv1(x), 2));                // [N, c1, 12, 12]
-    x = tg::relu(tg::max_pool2d(conv2_drop(conv2(x)), 2));    // [N, c2, 4, 4]
+    x = tg::relu(tg::max_pool2d(conv1(x), 2));              // [N, c1, 12, 12]
+    x = tg::relu(tg::max_pool2d(conv2_drop(conv2(x)), 2));  // [N, c2, 4, 4]
     x = tg::relu(fc1(x.flatten(1)));
     x = tg::dropout(x, dropout, is_training());
     return tg::log_softmax(fc2(x), 1);

@@ -44,10 +44,18 @@ Example make_example(std::int64_t label, std::mt19937_64& rng) {
     const double cycle = std::fmod(static_cast<double>(t) / p + shift, 1.0);  // position in [0, 1)
     double value = 0;
     switch (label) {
-      case 0: value = std::sin(2 * std::numbers::pi * cycle); break;
-      case 1: value = cycle < 0.5 ? 1.0 : -1.0; break;
-      case 2: value = cycle < 0.5 ? 4 * cycle - 1 : 3 - 4 * cycle; break;
-      default: value = 2 * cycle - 1; break;
+      case 0:
+        value = std::sin(2 * std::numbers::pi * cycle);
+        break;
+      case 1:
+        value = cycle < 0.5 ? 1.0 : -1.0;
+        break;
+      case 2:
+        value = cycle < 0.5 ? 4 * cycle - 1 : 3 - 4 * cycle;
+        break;
+      default:
+        value = 2 * cycle - 1;
+        break;
     }
     example.samples[t] = static_cast<float>(a * value + noise(rng));
   }
@@ -102,7 +110,8 @@ struct WaveClassifierImpl : tg::nn::Module {
   explicit WaveClassifierImpl(const Options& options) : gru(options.gru) {
     if (gru)
       gru_layer = register_module(
-          "gru", tg::nn::GRU(tg::nn::GRUOptions(1, options.hidden).num_layers(options.layers).batch_first(true)));
+          "gru",
+          tg::nn::GRU(tg::nn::GRUOptions(1, options.hidden).num_layers(options.layers).batch_first(true)));
     else
       lstm_layer = register_module(
           "lstm",
@@ -129,8 +138,8 @@ double accuracy(WaveClassifier& model, const std::vector<Example>& examples, std
   model->eval();
   std::int64_t correct = 0;
   for (std::size_t first = 0; first < examples.size(); first += static_cast<std::size_t>(batch_size)) {
-    const Batch batch = make_batch(examples, first,
-                                   std::min(examples.size(), first + static_cast<std::size_t>(batch_size)));
+    const Batch batch =
+        make_batch(examples, first, std::min(examples.size(), first + static_cast<std::size_t>(batch_size)));
     correct += model(batch.packed).argmax(1).eq(batch.labels).sum().item<std::int64_t>();
   }
   model->train();
@@ -180,10 +189,11 @@ int train(const Options& options) {
       bar.update(++step, status);
     }
     seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    history.push_back({loss_sum / static_cast<double>(seen), static_cast<double>(correct) / static_cast<double>(seen),
+    history.push_back({loss_sum / static_cast<double>(seen),
+                       static_cast<double>(correct) / static_cast<double>(seen),
                        accuracy(model, test_set, 250)});
-    std::snprintf(status, sizeof status, "loss %.4f  train acc %.3f  test acc %.3f", history.back().train_loss,
-                  history.back().train_accuracy, history.back().test_accuracy);
+    std::snprintf(status, sizeof status, "loss %.4f  train acc %.3f  test acc %.3f",
+                  history.back().train_loss, history.back().train_accuracy, history.back().test_accuracy);
     bar.finish(status);
     schedule.step();
   }
@@ -210,8 +220,10 @@ int main(int argc, char** argv) {
   description.add_options()("help,h", "show this help")(
       "epochs", po::value(&options.epochs)->default_value(options.epochs), "training epochs")(
       "batch-size", po::value(&options.batch_size)->default_value(options.batch_size), "sequences per batch")(
-      "lr", po::value(&options.lr)->default_value(options.lr), "Adam learning rate (cosine-annealed to 0 over the epochs)")(
-      "hidden", po::value(&options.hidden)->default_value(options.hidden), "hidden size of the recurrent layer")(
+      "lr", po::value(&options.lr)->default_value(options.lr),
+      "Adam learning rate (cosine-annealed to 0 over the epochs)")(
+      "hidden", po::value(&options.hidden)->default_value(options.hidden),
+      "hidden size of the recurrent layer")(
       "layers", po::value(&options.layers)->default_value(options.layers), "stacked recurrent layers")(
       "gru", po::bool_switch(&options.gru), "a GRU instead of an LSTM")(
       "train-size", po::value(&options.train_size)->default_value(options.train_size), "training sequences")(

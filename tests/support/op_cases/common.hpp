@@ -29,7 +29,8 @@ inline constexpr Domain kAny = Domain::Any, kPositive = Domain::Positive, kKinks
 
 // Sample lists shared by many rows.
 // Rows of spatial ops (pooling, upsampling): each differentiable row without a zero-size case gets its first
-// sample with an empty batch: the leading dim set to 0, or, for unbatched rows (named "_unbatched", "_global",
+// sample with an empty batch: the leading dim set to 0, or, for unbatched rows (named "_unbatched",
+// "_global",
 // "_zero_output"), a leading 0 dim added. Rows with fixtures but no samples (indices from the fixture) are
 // value-only rows.
 inline std::vector<OpCase> with_empty_leading_dim(std::vector<OpCase> rows) {
