@@ -203,7 +203,9 @@ TEST(PoolingLayers, ErrorsNameTheOpAndShapes) {
     return std::string("no error");
   };
   const Tensor x = tg::randn({1, 1, 4, 4});
-  auto [pooled, indices] = nn::MaxPool2d(2)->forward_with_indices(x);
+  // Named tensors, not a structured binding: clang 14 cannot capture bindings in the lambdas below.
+  const auto pooled_and_indices = nn::MaxPool2d(2)->forward_with_indices(x);
+  const Tensor pooled = std::get<0>(pooled_and_indices), indices = std::get<1>(pooled_and_indices);
   EXPECT_NE(message([&] {
               nn::MaxUnpool2d(2)(pooled, indices, std::vector<std::int64_t>{9, 9});
             }).find("max_unpool2d: invalid output_size [9, 9] (dim 0 must be between 2 and 6)"),
