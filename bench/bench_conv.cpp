@@ -1,6 +1,7 @@
-// conv2d float32 forward and forward + backward (input and weight gradients) through tg::conv2d (im2col +
-// GEMM per sample, samples split over the threads), on the fashion CNN's shapes (PyTorch's MNIST example:
-// 1->32 and 32->64, 3x3, batch 64) and ResNet-style shapes (batch 32). Baselines: the same convolution
+// conv2d float32 forward and forward + backward (input, weight and bias gradients) through tg::conv2d
+// (im2col + GEMM per sample, samples split over the threads) on the fashion CNN's shapes and ResNet-style
+// shapes: the workload is bench/support/layer_workloads.hpp, which bench/compare_libtorch/layers_libtorch.cpp
+// runs with libtorch (oneDNN convolutions) under the same names. Baselines of our own: the same convolution
 // with one im2col of the whole batch and one GEMM (then a permute to NCHW), and the bare GEMM of that size.
 // GFLOP/s counts 2 * N * O * (C/groups) * kH * kW * outH * outW per product (3 products for fwd+bwd).
 #include <benchmark/benchmark.h>
@@ -12,55 +13,23 @@
 #include <tapegrad/autograd/kernels/thread_pool.hpp>
 #include <tapegrad/tapegrad.hpp>
 
+namespace torch = tg;
+
+#include "support/layer_workloads.hpp"
+
 namespace {
 
-struct Shape2d {
-  const char* name;
-  std::int64_t batch, in, out, size, kernel, padding, groups;
-};
-
-const Shape2d kShapes[] = {
-    {"fashion_conv1", 64, 1, 32, 28, 3, 0, 1},          {"fashion_conv2", 64, 32, 64, 26, 3, 0, 1},
-    {"resnet_3x3_64_56", 32, 64, 64, 56, 3, 1, 1},      {"resnet_3x3_256_14", 32, 256, 256, 14, 3, 1, 1},
-    {"resnet_1x1_256_64_56", 32, 256, 64, 56, 1, 0, 1}, {"depthwise_3x3_64_56", 32, 64, 64, 56, 3, 1, 64},
-};
-
-double products_flops(const Shape2d& s) {
-  const std::int64_t out_size = s.size + 2 * s.padding - s.kernel + 1;
-  return 2.0 *
-         static_cast<double>(s.batch * s.out * (s.in / s.groups) * s.kernel * s.kernel * out_size * out_size);
-}
-
-// state.range: 0 shape index, 1 backward too.
-void conv2d(benchmark::State& state) {
-  const Shape2d& s = kShapes[state.range(0)];
-  const bool backward = state.range(1) != 0;
-  tg::manual_seed(0);
-  const tg::Tensor x = tg::randn({s.batch, s.in, s.size, s.size}).requires_grad_(backward);
-  const tg::Tensor w = tg::randn({s.out, s.in / s.groups, s.kernel, s.kernel}).requires_grad_(backward);
-  const tg::Tensor b = tg::randn({s.out}).requires_grad_(backward);
-  const std::int64_t out_size = s.size + 2 * s.padding - s.kernel + 1;
-  const tg::Tensor upstream = tg::randn({s.batch, s.out, out_size, out_size});
-  for (auto _ : state) {
-    tg::Tensor y = tg::conv2d(x, w, b, 1, s.padding, 1, s.groups);
-    if (backward) {
-      const auto grads = tg::autograd::grad({y}, {x, w, b}, {upstream});
-      benchmark::DoNotOptimize(grads[0].raw_data());
-    }
-    benchmark::DoNotOptimize(y.raw_data());
-  }
-  state.counters["GFLOP/s"] = benchmark::Counter(products_flops(s) * (backward ? 3.0 : 1.0) * 1e-9,
-                                                 benchmark::Counter::kIsIterationInvariantRate);
-  state.SetLabel(std::string(s.name) + (backward ? " fwd+bwd" : " fwd"));
-}
+using layer_workloads::Conv2dShape;
+using layer_workloads::kConv2dShapeCount;
+using layer_workloads::kConv2dShapes;
 
 // The alternative layout: im2col of every sample into one [C*k*k, N*L] matrix, one GEMM [O, N*L], and the
 // permute to [N, O, L] (groups 1 only). state.range: 0 shape index, 1 include the GEMM (else im2col only).
 void whole_batch_forward(benchmark::State& state) {
-  const Shape2d& s = kShapes[state.range(0)];
+  const Conv2dShape& s = kConv2dShapes[state.range(0)];
   const bool with_gemm = state.range(1) != 0;
   tg::kernels::ConvGeometry g;
-  const std::int64_t out_size = s.size + 2 * s.padding - s.kernel + 1;
+  const std::int64_t out_size = s.out_size();
   g.channels = s.in;
   g.input = {1, s.size, s.size};
   g.kernel = {1, s.kernel, s.kernel};
@@ -88,7 +57,7 @@ void whole_batch_forward(benchmark::State& state) {
     benchmark::DoNotOptimize(cols.raw_data());
   }
   state.counters["GFLOP/s"] =
-      benchmark::Counter(products_flops(s) * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+      benchmark::Counter(s.product_flops() * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
   state.SetLabel(std::string(s.name) +
                  (with_gemm ? " whole-batch im2col+gemm+permute fwd" : " whole-batch im2col only"));
 }
@@ -96,8 +65,8 @@ void whole_batch_forward(benchmark::State& state) {
 // The forward's GEMM alone at the whole-batch size [O, C*k*k] x [C*k*k, N*L]: the ceiling for any im2col
 // scheme.
 void gemm_only(benchmark::State& state) {
-  const Shape2d& s = kShapes[state.range(0)];
-  const std::int64_t out_size = s.size + 2 * s.padding - s.kernel + 1;
+  const Conv2dShape& s = kConv2dShapes[state.range(0)];
+  const std::int64_t out_size = s.out_size();
   const std::int64_t rows = s.in * s.kernel * s.kernel, columns = s.batch * out_size * out_size;
   tg::manual_seed(0);
   const tg::Tensor w = tg::randn({s.out, rows}), cols = tg::randn({rows, columns});
@@ -109,30 +78,24 @@ void gemm_only(benchmark::State& state) {
     benchmark::DoNotOptimize(product.raw_data());
   }
   state.counters["GFLOP/s"] =
-      benchmark::Counter(products_flops(s) * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+      benchmark::Counter(s.product_flops() * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
   state.SetLabel(std::string(s.name) + " gemm only");
 }
 
-void conv_arguments(benchmark::internal::Benchmark* b) {
-  for (std::int64_t shape = 0; shape < static_cast<std::int64_t>(std::size(kShapes)); ++shape)
-    for (std::int64_t backward : {0, 1}) b->Args({shape, backward});
-  b->ArgNames({"shape", "bwd"})->Unit(benchmark::kMillisecond)->UseRealTime();
-}
-
 void dense_arguments(benchmark::internal::Benchmark* b) {
-  for (std::int64_t shape = 0; shape < static_cast<std::int64_t>(std::size(kShapes)); ++shape)
-    if (kShapes[shape].groups == 1)
+  for (std::int64_t shape = 0; shape < kConv2dShapeCount; ++shape)
+    if (kConv2dShapes[shape].groups == 1)
       for (std::int64_t with_gemm : {1, 0}) b->Args({shape, with_gemm});
   b->ArgNames({"shape", "gemm"})->Unit(benchmark::kMillisecond)->UseRealTime();
 }
 
 void gemm_arguments(benchmark::internal::Benchmark* b) {
-  for (std::int64_t shape = 0; shape < static_cast<std::int64_t>(std::size(kShapes)); ++shape)
-    if (kShapes[shape].groups == 1) b->Args({shape});
+  for (std::int64_t shape = 0; shape < kConv2dShapeCount; ++shape)
+    if (kConv2dShapes[shape].groups == 1) b->Args({shape});
   b->ArgNames({"shape"})->Unit(benchmark::kMillisecond)->UseRealTime();
 }
 
-BENCHMARK(conv2d)->Apply(conv_arguments);
+BENCHMARK(layer_workloads::conv2d)->Name("conv2d")->Apply(layer_workloads::conv2d_arguments);
 BENCHMARK(whole_batch_forward)->Apply(dense_arguments);
 BENCHMARK(gemm_only)->Apply(gemm_arguments);
 

@@ -3,6 +3,8 @@
 
   report.py RESULTS_DIR --output BENCHMARKS.md --command "bench/run.sh ..."
   report.py --peaks-env RESULTS_DIR     prints bench_peak's denominators as shell assignments
+  report.py RESULTS_DIR --merge-into BENCHMARKS.md --stages conv,rnn,fashion_cnn --command "..."
+      updates only those stages' sections and targets in an existing report (a run of some stages only)
 
 Python 3 standard library only. All figures are medians over repetitions unless marked "best".
 """
@@ -516,6 +518,102 @@ class Report:
                 "weights and their gradients.\n\n"
                 + table(["L", "tapegrad peak RSS", "tapegrad: added by the call", "PyTorch peak RSS"], memory_rows))
 
+    # -- layers (bench_conv / bench_rnn and compare_libtorch/layers_libtorch, one process per thread count)
+    def conv_section(self):
+        if not any(self.r.get(f"conv_{t}") for t in self.thread_counts):
+            return "## Convolution\n\nbench_conv did not run."
+        rows = []
+        for threads in self.thread_counts:
+            peak = self.fp32_peak(threads)
+            ours = self.r.get(f"conv_{threads}")
+            if not ours:
+                continue
+            labels = {name: (ours.get(name, "label") or name) for name in ours.names(r"conv2d/shape:\d+/bwd:\d")}
+            for name in sorted(labels, key=lambda n: (int(re.search(r"bwd:(\d)", n).group(1)),
+                                                      int(re.search(r"shape:(\d+)", n).group(1)))):
+                shape = int(re.search(r"shape:(\d+)", name).group(1))
+                ms, gflops = ours.get(name), ours.get(name, "GFLOP/s")
+                libtorch = self.r.get(f"libtorch_conv_{threads}")
+                theirs = libtorch.get(name) if libtorch else None
+                forward = name.endswith("bwd:0")
+                gemm = ours.get(f"gemm_only/shape:{shape}") if forward else None
+                rows.append([labels[name], threads, fmt(ms), fmt(gflops),
+                             pct(100 * gflops / peak if gflops and peak else None), fmt(theirs),
+                             ratio_text(ratio(ms, theirs)), fmt(gemm), ratio_text(ratio(ms, gemm))])
+        return ("## Convolution (bench_conv" + (", compare_libtorch/layers_libtorch" if self.has_libtorch else "")
+                + ")\n\nconv2d, float32, NCHW; fwd+bwd = forward and the input, weight and bias gradients through "
+                "autograd::grad. Median of 3 repetitions, ms. GFLOP/s counts 2·N·O·(C/groups)·kH·kW·outH·outW per "
+                "product (3 products for fwd+bwd); % of this run's FP32 peak at that thread count. libtorch 1.13 "
+                "runs the same program (bench/support/layer_workloads.hpp; oneDNN convolutions as Debian builds "
+                "it). \"GEMM alone\": the forward's GEMM at the whole-batch im2col size with our GEMM layer, the "
+                "ceiling for any im2col scheme.\n\n"
+                + table(["shape", "threads", "tapegrad ms", "GFLOP/s", "% of peak", "libtorch ms",
+                         "tapegrad / libtorch", "GEMM alone ms", "tapegrad / GEMM alone"], rows))
+
+    def rnn_section(self):
+        rows = []
+        for threads in self.thread_counts:
+            ours, theirs = self.r.get(f"rnn_{threads}"), self.r.get(f"libtorch_rnn_{threads}")
+            if not ours:
+                continue
+            for gru in (0, 1):
+                for backward in (0, 1):
+                    name = f"recurrent/gru:{gru}/bwd:{backward}"
+                    ms, lt = ours.get(name), theirs.get(name) if theirs else None
+                    rows.append(["GRU" if gru else "LSTM", "fwd+bwd" if backward else "fwd", threads, fmt(ms),
+                                 fmt(lt), ratio_text(ratio(ms, lt))])
+        if not rows:
+            return "## Recurrent layers\n\nbench_rnn did not run."
+        return ("## Recurrent layers (bench_rnn" + (", compare_libtorch/layers_libtorch" if self.has_libtorch else "")
+                + ")\n\nOne nn::LSTM / nn::GRU layer, float32, seq 64, batch 32, input 256, hidden 256; fwd+bwd = "
+                "forward, then backward of the whole output sequence (every parameter gradient and the input's). "
+                "Median of 3 repetitions, ms; libtorch runs the same program (bench/support/layer_workloads.hpp) "
+                "with the tuned environment.\n\n"
+                + table(["layer", "pass", "threads", "tapegrad ms", "libtorch ms", "tapegrad / libtorch"], rows))
+
+    def fashion_cnn_epoch(self, library, threads):
+        name = "fashion_cnn" if library == "tapegrad" else "fashion_cnn_libtorch"
+        path = self.dir / f"{name}_{threads}.txt"
+        found = re.search(r"epoch ([0-9.]+) s loss ([0-9.]+) test accuracy ([0-9.]+)",
+                          path.read_text()) if path.exists() else None
+        return tuple(float(g) for g in found.groups()) if found else (None, None, None)
+
+    def fashion_cnn_section(self):
+        rows = []
+        for threads in self.thread_counts:
+            ours, theirs = self.fashion_cnn_epoch("tapegrad", threads), self.fashion_cnn_epoch("libtorch", threads)
+            if ours[0] is None and theirs[0] is None:
+                continue
+            rows.append([threads, fmt(ours[0]), fmt(ours[1]), pct(100 * ours[2] if ours[2] else None),
+                         fmt(theirs[0]), fmt(theirs[1]), pct(100 * theirs[2] if theirs[2] else None),
+                         ratio_text(ratio(ours[0], theirs[0]))])
+        if not rows:
+            return "## fashion_cnn epoch\n\nbench/fashion_cnn_epoch did not run (needs dataset-fashion-mnist)."
+        return ("## fashion_cnn training epoch (fashion_cnn_epoch" +
+                (", compare_libtorch/fashion_cnn_epoch_libtorch" if self.has_libtorch else "") + ")\n\n"
+                "One epoch of examples/fashion_cnn's network over the 60,000 training images in file order (batch 64, "
+                "Adam 1e-3), written once as a libtorch program (bench/support/fashion_cnn.hpp) and compiled "
+                "against each library; seconds for the epoch (forward, backward, step, loss.item() per batch), "
+                "then the test accuracy after it. One run each.\n\n"
+                + table(["threads", "tapegrad s", "tapegrad mean loss", "tapegrad test acc.", "libtorch s",
+                         "libtorch mean loss", "libtorch test acc.", "tapegrad / libtorch"], rows))
+
+    def layer_targets(self):
+        for threads in self.thread_counts:
+            plural = "s" if threads > 1 else ""
+            value = ratio(self.fashion_cnn_epoch("tapegrad", threads)[0], self.fashion_cnn_epoch("libtorch", threads)[0])
+            self.targets.append((f"fashion_cnn epoch, {threads} thread{plural}: tapegrad / libtorch",
+                                 ratio_text(value) if value or self.has_libtorch else "not measured (needs --with-libtorch)",
+                                 "≤ 0.8×", None if value is None else value <= 0.8))
+        for threads in self.thread_counts:
+            plural = "s" if threads > 1 else ""
+            ours, theirs = self.r.get(f"rnn_{threads}"), self.r.get(f"libtorch_rnn_{threads}")
+            name = "recurrent/gru:0/bwd:1"
+            value = ratio(ours.get(name) if ours else None, theirs.get(name) if theirs else None)
+            self.targets.append((f"LSTM fwd+bwd (T 64, B 32, H 256), {threads} thread{plural}: tapegrad / libtorch",
+                                 ratio_text(value) if value or self.has_libtorch else "not measured (needs --with-libtorch)",
+                                 "≤ 0.8×", None if value is None else value <= 0.8))
+
     def notes_section(self):
         notes_dir = pathlib.Path(__file__).resolve().parent / "notes"
         notes = sorted(notes_dir.glob("*.md")) if notes_dir.exists() else []
@@ -651,6 +749,7 @@ class Report:
         growth = ratio(added.get(4096), added.get(2048))
         t.append(("attention fwd+bwd: memory the call adds, L = 4096 / L = 2048 (linear: 2×, quadratic: 4×)",
                   ratio_text(growth), "≤ 2.5×", None if growth is None else growth <= 2.5))
+        self.layer_targets()
 
     def targets_section(self):
         status = {True: "**met**", False: "not met", None: "n/a"}
@@ -678,10 +777,61 @@ class Report:
             self.contention_section(),
             self.attention_section(),
             self.char_lm_section(),
+            self.conv_section(),
+            self.rnn_section(),
+            self.fashion_cnn_section(),
             self.notes_section(),
             self.commands(),
         ]
         return "\n\n".join(sections) + "\n"
+
+
+# ---- merging a run of some stages into an existing report
+
+MERGEABLE = {"conv": "conv_section", "rnn": "rnn_section", "fashion_cnn": "fashion_cnn_section"}
+
+
+def section_key(section):
+    """'## Convolution (bench_conv, ...)' -> 'Convolution'."""
+    return section.splitlines()[0][3:].split(" (")[0].strip()
+
+
+def merge_report(existing, report, stages):
+    sections = re.split(r"(?m)^(?=## )", existing)
+    head, sections = sections[0], [s.rstrip("\n") for s in sections[1:]]
+    keys = [section_key(s) for s in sections]
+    for stage in stages:
+        new = getattr(report, MERGEABLE[stage])()
+        if section_key(new) in keys:
+            sections[keys.index(section_key(new))] = new
+        else:  # before the notes, after the other measurements
+            at = keys.index("Notes from the performance work") if "Notes from the performance work" in keys else len(keys)
+            sections.insert(at, new)
+            keys.insert(at, section_key(new))
+    report.layer_targets()
+    status = {True: "**met**", False: "not met", None: "n/a"}
+    targets_at = keys.index("Targets")
+    lines = sections[targets_at].splitlines()
+    rows = [line for line in lines if line.startswith("| ") and not line.startswith("| target |")]
+    by_name = {row.split(" | ")[0][2:]: row for row in rows}
+    for name, measured, goal, met in report.targets:
+        by_name[name] = f"| {name} | {measured} | {goal} | {status[met]} |"
+    met = sum(1 for row in by_name.values() if row.rstrip(" |").endswith("**met**"))
+    intro = re.sub(r"\d+ of \d+ met in this run", f"{met} of {len(by_name)} met", "\n".join(
+        line for line in lines if not line.startswith("|")).strip())
+    sections[targets_at] = intro + "\n\n" + table(["target", "measured", "goal", "status"],
+                                                    [row[2:-2].split(" | ") for row in by_name.values()])
+    load = [line.split("\t") for line in report.text("load.txt").splitlines() if line.count("\t") == 2]
+    loads = ", ".join(f"{name} {avg.split()[0]}" for name, _, avg in load)
+    machine_at = keys.index("Machine")
+    sections[machine_at] = sections[machine_at].replace(
+        "\n\n<details>", f"\n- Stages {', '.join(stages)} re-measured {report.text('started')} – "
+        f"{report.text('finished')} by `{report.command}` (1-minute load at each step: {loads}); their tables and "
+        "target rows come from that run, the rest from the full run above.\n\n<details>", 1)
+    commands_at = keys.index("Commands")
+    sections[commands_at] = sections[commands_at].rstrip().removesuffix("```").rstrip() + (
+        f"\n# {report.command} ({report.text('started')})\n" + report.text("commands.txt") + "\n```")
+    return head + "\n\n".join(sections) + "\n"
 
 
 def main():
@@ -690,9 +840,16 @@ def main():
     parser.add_argument("--output", type=pathlib.Path)
     parser.add_argument("--command", default="bench/run.sh")
     parser.add_argument("--peaks-env", action="store_true")
+    parser.add_argument("--merge-into", type=pathlib.Path)
+    parser.add_argument("--stages", default="")
     args = parser.parse_args()
     if args.peaks_env:
         print_peaks_env(args.results)
+        return
+    if args.merge_into:
+        stages = [stage for stage in args.stages.split(",") if stage in MERGEABLE]
+        merged = merge_report(args.merge_into.read_text(), Report(args.results, args.command), stages)
+        args.merge_into.write_text(merged)
         return
     markdown = Report(args.results, args.command).render()
     if args.output:

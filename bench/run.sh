@@ -3,6 +3,7 @@
 # and writes BENCHMARKS.md (machine, exact commands, tables, targets met or not).
 #
 #   bench/run.sh [--with-libtorch] [--no-native] [--wait-quiet SECONDS] [--output FILE] [--only STAGES]
+#                [--merge STAGES]
 #
 #   --with-libtorch      also build and run bench/compare_libtorch, with libtorch as installed and tuned
 #                        (installs libtorch-dev and libopenblas0-openmp with apt-get when missing)
@@ -12,11 +13,15 @@
 #   --output FILE        where to write the report (default: BENCHMARKS.md at the repository root)
 #   --only STAGES        re-run only these comma-separated stages of an earlier full run, keeping its other
 #                        results (peak, overhead, gemm, elementwise, train_step, contention, attention,
-#                        char_lm, native, libtorch); the commands and loads of the re-run are appended
+#                        char_lm, native, libtorch, conv, rnn, fashion_cnn); the commands and loads of the
+#                        re-run are appended
+#   --merge STAGES       run bench_peak and these stages (conv, rnn, fashion_cnn) in a results directory of
+#                        their own and update only their sections and targets in the existing report
 #
 # Results (Google Benchmark JSON, one file per process) go to build/bench-results/. Every percentage
 # is relative to bench_peak's measurements from the same run, exported to the other programs as
-# TG_BENCH_* variables. Takes about 10-15 minutes on 2 cores.
+# TG_BENCH_* variables. A full run takes about 80 minutes on 2 cores with --with-libtorch; --merge
+# conv,rnn,fashion_cnn about 20.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -25,6 +30,7 @@ with_libtorch=0
 with_native=1
 wait_quiet=0
 only=""
+merge=""
 output=$root/BENCHMARKS.md
 while (($#)); do
   case $1 in
@@ -33,7 +39,8 @@ while (($#)); do
     --wait-quiet) wait_quiet=$2; shift ;;
     --output) output=$(realpath -m "$2"); shift ;;
     --only) only=",$2,"; shift ;;
-    -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --merge) merge=$2; only=",peak,$2,"; shift ;;
+    -h | --help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -42,6 +49,7 @@ done
 build_dir=$root/build/bench-release
 native_dir=$root/build/bench-native
 results=$root/build/bench-results
+[[ -n $merge ]] && results=$root/build/bench-results-merge
 bin=$build_dir/bench
 python=/usr/bin/python3
 [[ -x $python ]] || python=python3
@@ -50,7 +58,7 @@ threads_all=$(nproc)
 
 commands=$results/commands.txt
 loadlog=$results/load.txt
-if [[ -z $only ]]; then
+if [[ -z $only || -n $merge ]]; then
   rm -rf "$results"
   mkdir -p "$results"
   : >"$commands"
@@ -106,8 +114,9 @@ fi
 # ---- build: the release preset (Release, no -march: the build users get) in a directory of its own, and
 # the native preset (-march=native) for the comparison
 log "building (release) in ${build_dir#$root/}"
-targets=(bench_peak bench_gemm bench_elementwise bench_train_step bench_overhead contention bench_attention)
-((with_libtorch)) && targets+=(compare_libtorch contention_libtorch)
+targets=(bench_peak bench_gemm bench_elementwise bench_train_step bench_overhead contention bench_attention
+         bench_conv bench_rnn fashion_cnn_epoch)
+((with_libtorch)) && targets+=(compare_libtorch contention_libtorch layers_libtorch fashion_cnn_epoch_libtorch)
 targets+=(char_lm)
 cmake --preset release -B "$build_dir" -DTAPEGRAD_BUILD_TESTS=OFF -DTAPEGRAD_BUILD_EXAMPLES=ON \
   -DTAPEGRAD_BUILD_BENCH=ON -DTAPEGRAD_BENCH_LIBTORCH=$((with_libtorch ? 1 : 0)) >"$results/configure.log"
@@ -131,7 +140,7 @@ if ((wait_quiet > 0)); then
   done
 fi
 record_load start
-[[ -n $only ]] || date -u +%Y-%m-%dT%H:%M:%SZ >"$results/started"
+[[ -n $only && -z $merge ]] || date -u +%Y-%m-%dT%H:%M:%SZ >"$results/started"
 
 json() { echo "--benchmark_out=$results/$1.json" --benchmark_out_format=json; }
 
@@ -282,6 +291,48 @@ if ((with_libtorch)) && stage libtorch; then
   log "contention_libtorch (libtorch as installed, default threads)"
   run contention_libtorch -- "$bin/compare_libtorch/contention_libtorch" "--out=$results/contention_libtorch.jsonl"
 fi
+# ---- convolutional and recurrent layers, and one fashion_cnn training epoch, at 1 and all threads; libtorch's
+# side (bench/support/layer_workloads.hpp and fashion_cnn.hpp compiled against libtorch) with the tuned
+# environment of the libtorch stage (OpenBLAS core type from its measurement, when it ran)
+libtorch_env=(LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp MALLOC_MMAP_THRESHOLD_=1073741824
+              MALLOC_TRIM_THRESHOLD_=1073741824)
+[[ -f $results/coretype ]] && libtorch_env+=(OPENBLAS_CORETYPE=$(cat "$results/coretype"))
+layer_args=(--benchmark_repetitions=3 --benchmark_report_aggregates_only=true)
+if stage conv; then
+  log "bench_conv (and libtorch's conv2d)"
+  for threads in 1 "$threads_all"; do
+    run "conv/$threads" OMP_NUM_THREADS=$threads -- "$bin/bench_conv" "${layer_args[@]}" $(json "conv_$threads")
+    if ((with_libtorch)); then
+      run "conv_libtorch/$threads" "${libtorch_env[@]}" OMP_NUM_THREADS=$threads -- \
+        "$bin/compare_libtorch/layers_libtorch" '--benchmark_filter=^conv2d/' "${layer_args[@]}" \
+        $(json "libtorch_conv_$threads")
+    fi
+  done
+fi
+if stage rnn; then
+  log "bench_rnn (and libtorch's LSTM/GRU)"
+  for threads in 1 "$threads_all"; do
+    run "rnn/$threads" OMP_NUM_THREADS=$threads -- "$bin/bench_rnn" "${layer_args[@]}" $(json "rnn_$threads")
+    if ((with_libtorch)); then
+      run "rnn_libtorch/$threads" "${libtorch_env[@]}" OMP_NUM_THREADS=$threads -- \
+        "$bin/compare_libtorch/layers_libtorch" '--benchmark_filter=^recurrent/' "${layer_args[@]}" \
+        $(json "libtorch_rnn_$threads")
+    fi
+  done
+fi
+# Each prints "fashion_cnn <library> threads <n> epoch <seconds> s loss <mean> test accuracy <acc>".
+if stage fashion_cnn && [[ -d /usr/share/datasets/fashion-mnist ]]; then
+  log "fashion_cnn epoch (tapegrad and libtorch, same program and data order)"
+  for threads in 1 "$threads_all"; do
+    run "fashion_cnn/$threads" OMP_NUM_THREADS=$threads -- "$bin/fashion_cnn_epoch" >"$results/fashion_cnn_$threads.txt"
+    if ((with_libtorch)); then
+      run "fashion_cnn_libtorch/$threads" "${libtorch_env[@]}" OMP_NUM_THREADS=$threads -- \
+        "$bin/compare_libtorch/fashion_cnn_epoch_libtorch" >"$results/fashion_cnn_libtorch_$threads.txt"
+    fi
+  done
+elif stage fashion_cnn; then
+  log "fashion_cnn skipped: /usr/share/datasets/fashion-mnist is missing (apt-get install dataset-fashion-mnist)"
+fi
 record_load end
 date -u +%Y-%m-%dT%H:%M:%SZ >"$results/finished"
 
@@ -297,5 +348,11 @@ env | grep -E '^(OMP_|GOMP_|OPENBLAS_|BLIS_|MALLOC_|LD_LIBRARY_PATH=)' | sort >"
 readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 >"$results/libblas.txt" 2>/dev/null || true
 args=()
 ((with_libtorch)) && args+=(--with-libtorch)
+if [[ -n $merge ]]; then
+  "$python" "$root/bench/report.py" "$results" --merge-into "$output" --stages "$merge" \
+    --command "bench/run.sh ${args[*]} --merge $merge"
+  log "updated the $merge sections of ${output#$root/} (raw results in ${results#$root/})"
+  exit 0
+fi
 "$python" "$root/bench/report.py" "$results" --output "$output" --command "bench/run.sh ${args[*]}"
 log "wrote ${output#$root/} (raw results in ${results#$root/})"

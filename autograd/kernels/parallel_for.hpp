@@ -17,4 +17,17 @@ void parallel_for(std::int64_t n, bool parallel, const Body& body) {
   parallel_ranges(n, chunks, [&](std::int64_t begin, std::int64_t end) { isa_for(begin, end, body); });
 }
 
+/// parallel_for without a copy of the body per instruction-set level: for branchy scalar bodies (sorting,
+/// searching) that gain nothing from wider vectors, where the copies only multiply code size and build time
+/// (sort.cpp: 2.6 MB of code and 166 s at -O3 with parallel_for, 0.13 MB and 4.5 s with this).
+template <class Body>
+void parallel_for_scalar(std::int64_t n, bool parallel, const Body& body) {
+  const auto run = [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t i = begin; i < end; ++i) body(i);
+  };
+  const std::int64_t chunks = parallel ? chunk_count(n, 1) : 1;
+  if (chunks <= 1) return run(0, n);
+  parallel_ranges(n, chunks, run);
+}
+
 }  // namespace tg::kernels

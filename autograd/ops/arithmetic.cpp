@@ -315,7 +315,19 @@ struct AddScalarBackward final : Node {
   tensor_list apply(tensor_list&& g) override { return {std::move(g[0])}; }
 };
 
-Tensor add(const Tensor& a, const Scalar& b) {
+namespace {
+// b * alpha as a number of b's and alpha's category (integers stay integers).
+Scalar scaled(const Scalar& b, const Scalar& alpha) {
+  if (b.isFloatingPoint() || alpha.isFloatingPoint()) return Scalar(b.toDouble() * alpha.toDouble());
+  return Scalar(b.toLong() * alpha.toLong());
+}
+}  // namespace
+
+Tensor add(const Tensor& a, const Scalar& b, const Scalar& alpha) {
+  if (!(alpha.isIntegral(false) && alpha.toLong() == 1)) {
+    check_integral_alpha("add", result_dtype(a, b), alpha);
+    return add(a, scaled(b, alpha));
+  }
   detail::check_defined("add", "self", a);
   const Dtype dtype = result_dtype(a, b);
   if (a.dtype() != dtype) return add(a.to(dtype), b);
@@ -379,11 +391,12 @@ Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
 Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
 Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
 Tensor operator+(const Tensor& a, const Scalar& b) { return add(a, b); }
-Tensor operator-(const Tensor& a, const Scalar& b) {
+Tensor sub(const Tensor& a, const Scalar& b, const Scalar& alpha) {
   check(a.dtype() != kBool || !b.isBoolean(), "sub",
         "subtraction, the `-` operator, with a bool tensor is not supported");
-  return add(a, -b);
+  return add(a, -scaled(b, alpha));
 }
+Tensor operator-(const Tensor& a, const Scalar& b) { return sub(a, b); }
 Tensor operator*(const Tensor& a, const Scalar& b) { return mul(a, b); }
 Tensor operator/(const Tensor& a, const Scalar& b) {
   const Tensor x = is_floating_point(result_dtype(a, b)) ? a : a.to(get_default_dtype());  // true division
@@ -402,6 +415,16 @@ Tensor Tensor::add(const Tensor& other, const Scalar& alpha) const { return tg::
 Tensor Tensor::sub(const Tensor& other, const Scalar& alpha) const { return tg::sub(*this, other, alpha); }
 Tensor Tensor::mul(const Tensor& other) const { return tg::mul(*this, other); }
 Tensor Tensor::div(const Tensor& other) const { return tg::div(*this, other); }
+Tensor Tensor::add(const Scalar& other, const Scalar& alpha) const { return tg::add(*this, other, alpha); }
+Tensor Tensor::sub(const Scalar& other, const Scalar& alpha) const { return tg::sub(*this, other, alpha); }
+Tensor Tensor::mul(const Scalar& other) const { return tg::mul(*this, other); }
+Tensor Tensor::div(const Scalar& other) const { return *this / other; }
+Tensor Tensor::div(const Tensor& other, std::optional<std::string_view> rounding_mode) const {
+  return tg::div(*this, other, rounding_mode);
+}
+Tensor Tensor::div(const Scalar& other, std::optional<std::string_view> rounding_mode) const {
+  return tg::div(*this, other, rounding_mode);
+}
 Tensor Tensor::neg() const { return tg::neg(*this); }
 
 }  // namespace tg

@@ -73,7 +73,7 @@ std::tuple<Tensor, Tensor> sorted_entries(const RowsAlongDim& rows, bool descend
     const T* in = rows.data.data_ptr<T>();
     T* picked_values = values.data_ptr<T>();
     std::int64_t* picked_indices = indices.data_ptr<std::int64_t>();
-    kernels::parallel_for(rows.outer, parallel_rows(rows), [&](std::int64_t i) {
+    kernels::parallel_for_scalar(rows.outer, parallel_rows(rows), [&](std::int64_t i) {
       const T* row = in + i * rows.length;
       std::vector<std::int64_t> perm(static_cast<std::size_t>(rows.length));
       sort_row(row, rows.length, descending, perm.data());
@@ -253,7 +253,7 @@ std::tuple<Tensor, Tensor> mode(const Tensor& x, std::int64_t dim, bool keepdim)
     const T* in = rows.data.data_ptr<T>();
     T* mode_values = values.data_ptr<T>();
     std::int64_t* mode_indices = indices.data_ptr<std::int64_t>();
-    kernels::parallel_for(rows.outer, parallel_rows(rows), [&](std::int64_t i) {
+    kernels::parallel_for_scalar(rows.outer, parallel_rows(rows), [&](std::int64_t i) {
       const T* row = in + i * rows.length;
       std::vector<std::int64_t> perm(static_cast<std::size_t>(rows.length));
       sort_row(row, rows.length, false, perm.data());

@@ -81,6 +81,8 @@ class Tensor {
     return static_cast<T*>(raw_data());
   }
   void* raw_data() const;
+  /// Untyped pointer to the first element (libtorch's data_ptr()).
+  void* data_ptr() const { return raw_data(); }
   /// libtorch's element accessor: x.accessor<float, 2>()[i][j], through the strides; T must match
   /// dtype() and N dim(). Not on temporaries (the accessor does not keep the storage alive).
   template <class T, std::size_t N>
@@ -160,6 +162,12 @@ class Tensor {
   Tensor sub(const Tensor& other, const Scalar& alpha = 1) const;
   Tensor mul(const Tensor& other) const;
   Tensor div(const Tensor& other) const;
+  Tensor add(const Scalar& other, const Scalar& alpha = 1) const;
+  Tensor sub(const Scalar& other, const Scalar& alpha = 1) const;
+  Tensor mul(const Scalar& other) const;
+  Tensor div(const Scalar& other) const;
+  Tensor div(const Tensor& other, std::optional<std::string_view> rounding_mode) const;
+  Tensor div(const Scalar& other, std::optional<std::string_view> rounding_mode) const;
   Tensor neg() const;
   Tensor pow(double exponent) const;
   Tensor exp() const;

@@ -55,6 +55,32 @@ TEST(LibtorchStyle, TensorMathCompilesAndComputesLikeLibtorch) {
   EXPECT_EQ(scores.max().item<float>(), 8.f);
 }
 
+TEST(LibtorchStyle, ScalarMemberOverloadsComputeLikeLibtorch) {
+  auto x = torch::tensor({1., 2., 4.}, torch::kDouble);
+  EXPECT_TRUE(torch::equal(x.sub(1.5), torch::tensor({-0.5, 0.5, 2.5}, torch::kDouble)));
+  EXPECT_TRUE(torch::equal(x.sub(1.5, 2), torch::tensor({-2., -1., 1.}, torch::kDouble)));
+  EXPECT_TRUE(torch::equal(x.add(2, 3), torch::tensor({7., 8., 10.}, torch::kDouble)));
+  EXPECT_TRUE(torch::equal(x.mul(0.5), torch::tensor({0.5, 1., 2.}, torch::kDouble)));
+  EXPECT_TRUE(torch::equal(x.div(4), torch::tensor({0.25, 0.5, 1.}, torch::kDouble)));
+  EXPECT_TRUE(torch::equal(torch::sub(x, 1), torch::tensor({0., 1., 3.}, torch::kDouble)));
+
+  // integers: add/sub keep int64, div is true division, div with a rounding mode stays integral
+  auto n = torch::tensor({7, -7}, torch::kLong);
+  EXPECT_EQ(n.sub(2, 3).scalar_type(), torch::kLong);
+  EXPECT_TRUE(torch::equal(n.sub(2, 3), torch::tensor({1, -13}, torch::kLong)));
+  EXPECT_TRUE(torch::equal(n.add(1), torch::tensor({8, -6}, torch::kLong)));
+  EXPECT_EQ(n.div(2).scalar_type(), torch::kFloat);
+  EXPECT_TRUE(torch::equal(n.div(2, "floor"), torch::tensor({3, -4}, torch::kLong)));
+  EXPECT_TRUE(torch::equal(n.div(torch::tensor({2, 2}), "trunc"), torch::tensor({3, -3}, torch::kLong)));
+  EXPECT_THROW(n.add(1, 0.5), torch::Error);  // libtorch: "For integral input tensors, argument alpha ..."
+
+  // gradients flow through the number overloads
+  auto w = torch::tensor({1., 2.}, torch::requires_grad());
+  w.sub(1, 2).div(4).mul(3).add(1).sum().backward();
+  EXPECT_TRUE(torch::allclose(w.grad(), torch::tensor({0.75, 0.75})));
+  EXPECT_EQ(w.data_ptr(), static_cast<void*>(w.data_ptr<float>()));
+}
+
 TEST(LibtorchStyle, AutogradCompilesAndComputesLikeLibtorch) {
   torch::autograd::Variable w = torch::tensor({0.5, -1.0, 2.0}, torch::requires_grad());
   auto x = torch::tensor({{1.0, 2.0, 3.0}, {4.0, 5.0, 6.0}});
