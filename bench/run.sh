@@ -321,15 +321,23 @@ if stage rnn; then
   done
 fi
 # Each prints "fashion_cnn <library> threads <n> epoch <seconds> s loss <mean> test accuracy <acc>".
+# libtorch's MNIST reader takes only uncompressed IDX files (Debian ships them gzipped): both read this copy.
 if stage fashion_cnn && [[ -d /usr/share/datasets/fashion-mnist ]]; then
   log "fashion_cnn epoch (tapegrad and libtorch, same program and data order)"
+  data=$results/fashion-mnist
+  mkdir -p "$data"
+  for file in /usr/share/datasets/fashion-mnist/*-ubyte.gz; do
+    gzip -dc "$file" >"$data/$(basename "${file%.gz}")"
+  done
   for threads in 1 "$threads_all"; do
-    run "fashion_cnn/$threads" OMP_NUM_THREADS=$threads -- "$bin/fashion_cnn_epoch" >"$results/fashion_cnn_$threads.txt"
+    run "fashion_cnn/$threads" OMP_NUM_THREADS=$threads -- "$bin/fashion_cnn_epoch" "$data" \
+      >"$results/fashion_cnn_$threads.txt"
     if ((with_libtorch)); then
       run "fashion_cnn_libtorch/$threads" "${libtorch_env[@]}" OMP_NUM_THREADS=$threads -- \
-        "$bin/compare_libtorch/fashion_cnn_epoch_libtorch" >"$results/fashion_cnn_libtorch_$threads.txt"
+        "$bin/compare_libtorch/fashion_cnn_epoch_libtorch" "$data" >"$results/fashion_cnn_libtorch_$threads.txt"
     fi
   done
+  rm -rf "$data"
 elif stage fashion_cnn; then
   log "fashion_cnn skipped: /usr/share/datasets/fashion-mnist is missing (apt-get install dataset-fashion-mnist)"
 fi
