@@ -69,30 +69,44 @@ inline std::int64_t divisor(const GeometryView& g, std::int64_t od, std::int64_t
   return g.depth.divisor_count[od] * g.height.divisor_count[oh] * g.width.divisor_count[ow];
 }
 
-// The common 2-d window without dilation, kernel 2x2 taps inside the input: no table walks.
+// One output row of a 2x2 window with stride 2 along the width: a loop without branches GCC vectorizes
+// (the scalar loop of table lookups and compare-and-jumps cost ~7 ns per output on random data). A tap
+// wins when it is greater or NaN, so the last NaN of the window wins, as in PyTorch.
 template <class T>
-inline bool max_pool_2x2_plane(const GeometryView& g, const T* in, T* out, std::int64_t* indices) {
-  const std::int64_t in_w = g.width.input_size;
-  std::int64_t o = 0;
-  for (std::int64_t oh = 0; oh < g.height.output_size; ++oh) {
-    const std::int64_t h = g.height.first[oh];
-    const T* row0 = in + h * in_w;
-    const T* row1 = row0 + in_w;
-    for (std::int64_t ow = 0; ow < g.width.output_size; ++ow, ++o) {
-      const std::int64_t w = g.width.first[ow];
-      std::int64_t at = h * in_w + w;
-      T best = row0[w];
-      if (row0[w + 1] > best || row0[w + 1] != row0[w + 1]) best = row0[w + 1], at = h * in_w + w + 1;
-      if (row1[w] > best || row1[w] != row1[w]) best = row1[w], at = (h + 1) * in_w + w;
-      if (row1[w + 1] > best || row1[w + 1] != row1[w + 1]) best = row1[w + 1], at = (h + 1) * in_w + w + 1;
-      out[o] = best;
-      indices[o] = at;
-    }
+inline void max_pool_2x2_stride2_row(const T* __restrict row0, const T* __restrict row1, T* __restrict out,
+                                     std::int64_t* __restrict indices, std::int64_t count, std::int64_t top,
+                                     std::int64_t in_w) {
+  for (std::int64_t ow = 0; ow < count; ++ow) {
+    const std::int64_t left = top + 2 * ow;
+    const T b = row0[2 * ow + 1], c = row1[2 * ow], d = row1[2 * ow + 1];
+    T best = row0[2 * ow];
+    std::int64_t at = left;
+    const bool wins_b = (b > best) | (b != b);
+    best = wins_b ? b : best;
+    at = wins_b ? left + 1 : at;
+    const bool wins_c = (c > best) | (c != c);
+    best = wins_c ? c : best;
+    at = wins_c ? left + in_w : at;
+    const bool wins_d = (d > best) | (d != d);
+    best = wins_d ? d : best;
+    at = wins_d ? left + in_w + 1 : at;
+    out[ow] = best;
+    indices[ow] = at;
   }
-  return true;
 }
 
-// True when every window of the 2-d geometry is a full 2x2 block (no padding cut, no dilation).
+// The common 2-d window without dilation, kernel 2x2 taps inside the input, stride 2 along the width.
+template <class T>
+inline void max_pool_2x2_plane(const GeometryView& g, const T* in, T* out, std::int64_t* indices) {
+  const std::int64_t in_w = g.width.input_size, out_w = g.width.output_size, w0 = g.width.first[0];
+  for (std::int64_t oh = 0; oh < g.height.output_size; ++oh) {
+    const std::int64_t top = g.height.first[oh] * in_w + w0;
+    max_pool_2x2_stride2_row(in + top, in + top + in_w, out + oh * out_w, indices + oh * out_w, out_w, top, in_w);
+  }
+}
+
+// True when every window of the 2-d geometry is a full 2x2 block (no padding cut, no dilation) and the
+// windows step by 2 along the width.
 bool is_full_2x2(const PoolGeometry& g) {
   if (g.axes[0].output_size() != 1 || g.axes[0].input_size != 1) return false;
   for (int a = 1; a < 3; ++a) {
@@ -101,6 +115,9 @@ bool is_full_2x2(const PoolGeometry& g) {
     for (std::int64_t n : axis.count)
       if (n != 2) return false;
   }
+  const PoolAxis& width = g.axes[2];
+  for (std::size_t o = 0; o < width.first.size(); ++o)
+    if (width.first[o] != width.first[0] + 2 * static_cast<std::int64_t>(o)) return false;
   return true;
 }
 

@@ -260,4 +260,35 @@ TEST(PoolingLayers, LibtorchStyleCodeCompilesAndRuns) {
   EXPECT_EQ(std::get<0>(torch::adaptive_max_pool2d(x, {3, 3})).sizes(), (tg::Shape{2, 3, 3, 3}));
 }
 
+// The vectorized 2x2 / stride-2 path (with a scalar tail) and the general path for stride 1: NaN wins over
+// numbers and the last NaN of a window (row by row) gives the index, ties keep the first maximum. Expected
+// values from PyTorch 1.13 (F.max_pool2d(x, 2, return_indices=True) on this input).
+TEST(PoolingLayers, MaxPoolNaNAndIndicesMatchPyTorchOnTheFastPath) {
+  const float nan = std::nanf("");
+  std::vector<float> values(80);
+  for (int i = 0; i < 80; ++i) values[i] = static_cast<float>(i * 7 % 13 - 6);
+  for (int i : {3, 10, 41, 50, 51, 79, 22, 63}) values[i] = nan;
+  for (const auto dtype : {tg::kFloat32, tg::kFloat64}) {
+    const Tensor x = tg::tensor(values).view({1, 1, 2, 40}).to(dtype);
+    const auto [pooled, indices] = F::max_pool2d_with_indices(x, F::MaxPool2dFuncOptions(2));
+    const std::vector<float> expected_values = {nan, nan, 3, 4, 5, nan, 1, 2, 3, 4, 5, nan, 6, 1, 2, 3, 4, 5, 6, nan};
+    const std::vector<std::int64_t> expected_indices = {41, 3,  5,  7,  9,  51, 53, 55, 57, 59,
+                                                        61, 63, 24, 27, 29, 31, 33, 35, 37, 79};
+    const Tensor got = pooled.to(tg::kFloat32).contiguous();
+    for (std::size_t o = 0; o < expected_values.size(); ++o) {
+      const float v = got.data_ptr<float>()[o];
+      if (std::isnan(expected_values[o]))
+        EXPECT_TRUE(std::isnan(v)) << "output " << o;
+      else
+        EXPECT_EQ(v, expected_values[o]) << "output " << o;
+      EXPECT_EQ(indices.data_ptr<std::int64_t>()[o], expected_indices[o]) << "output " << o;
+    }
+    const auto [strided, strided_indices] =
+        F::max_pool2d_with_indices(x.slice(3, 0, 6), F::MaxPool2dFuncOptions(2).stride(1));
+    EXPECT_TRUE(tg::equal(strided_indices.view({-1}), tg::tensor(std::vector<std::int64_t>{7, 7, 3, 3, 5})));
+    EXPECT_EQ(strided.view({-1})[4].item<double>(), 3.0);
+    EXPECT_TRUE(std::isnan(strided.view({-1})[0].item<double>()));
+  }
+}
+
 }  // namespace
