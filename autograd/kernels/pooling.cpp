@@ -101,7 +101,8 @@ inline void max_pool_2x2_plane(const GeometryView& g, const T* in, T* out, std::
   const std::int64_t in_w = g.width.input_size, out_w = g.width.output_size, w0 = g.width.first[0];
   for (std::int64_t oh = 0; oh < g.height.output_size; ++oh) {
     const std::int64_t top = g.height.first[oh] * in_w + w0;
-    max_pool_2x2_stride2_row(in + top, in + top + in_w, out + oh * out_w, indices + oh * out_w, out_w, top, in_w);
+    max_pool_2x2_stride2_row(in + top, in + top + in_w, out + oh * out_w, indices + oh * out_w, out_w, top,
+                             in_w);
   }
 }
 

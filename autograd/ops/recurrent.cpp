@@ -24,7 +24,10 @@ using autograd::SavedTensor;
 namespace {
 
 // The fused kernels run one batch row per task, and along the row one loop over the hidden units that
-// GCC vectorizes: gate k of unit j in row b sits at b·(gates·H) + k·H + j.
+// GCC vectorizes: gate k of unit j in row b sits at b·(gates·H) + k·H + j. The loops carry
+// `#pragma GCC ivdep`: they write fresh outputs and only read their inputs, but they use too many pointers
+// for GCC's run-time alias checks, and without the pragma stayed scalar (27 ns per LSTM unit, a third of
+// the LSTM forward).
 template <class Body>
 void for_each_row(std::int64_t batch, std::int64_t hidden, const Body& body) {
   kernels::parallel_for(batch, batch * hidden >= kernels::kParallelThreshold / 8, body);
@@ -103,6 +106,7 @@ tensor_list LstmCellBackward::apply(tensor_list&& grads) {
       const T* dc_row = pdc != nullptr ? pdc + b * H : nullptr;
       T* da = pda + b * 4 * H;
       T* dc_prev = pdcx + b * H;
+#pragma GCC ivdep
       for (std::int64_t j = 0; j < H; ++j) {
         const T i = w[j], f = w[H + j], g = w[2 * H + j], o = w[3 * H + j], tanh_c = w[4 * H + j];
         const T dh_j = dh_row != nullptr ? dh_row[j] : T(0);
@@ -177,6 +181,7 @@ tensor_list GruCellBackward::apply(tensor_list&& grads) {
       T* di = pdi + b * 3 * H;
       T* dhg = pdhg + b * 3 * H;
       T* dh_prev = pdhx + b * H;
+#pragma GCC ivdep
       for (std::int64_t j = 0; j < H; ++j) {
         const T r = w[j], z = w[H + j], n = w[2 * H + j], hn = w[3 * H + j];
         const T delta_n = dh_row[j] * (T(1) - z) * (T(1) - n * n);
@@ -276,6 +281,7 @@ std::tuple<Tensor, Tensor> lstm_cell_fused(const Tensor& input_gates, const Tens
       T* h_out = ph + b * H;
       T* c_out = pcy + b * H;
       T* w = ws != nullptr ? ws + b * 5 * H : nullptr;
+#pragma GCC ivdep
       for (std::int64_t j = 0; j < H; ++j) {
         const T i = kernels::fast::sigmoid(x[j] + y[j]);
         const T f = kernels::fast::sigmoid(x[H + j] + y[H + j]);
@@ -326,6 +332,7 @@ Tensor gru_cell_fused(const Tensor& input_gates, const Tensor& hidden_gates, con
       const T* h_row = ph + b * H;
       T* h_out = py + b * H;
       T* w = ws != nullptr ? ws + b * 4 * H : nullptr;
+#pragma GCC ivdep
       for (std::int64_t j = 0; j < H; ++j) {
         const T r = kernels::fast::sigmoid(x[j] + y[j]);
         const T z = kernels::fast::sigmoid(x[H + j] + y[H + j]);

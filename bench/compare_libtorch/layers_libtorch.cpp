@@ -1,5 +1,6 @@
-// libtorch's side of bench_conv's conv2d and bench_rnn's recurrent benchmarks (bench/support/layer_workloads.hpp),
-// under the same Google Benchmark names. Threads: OMP_NUM_THREADS, applied with torch::set_num_threads too.
+// libtorch's side of bench_conv's conv2d and bench_rnn's recurrent benchmarks
+// (bench/support/layer_workloads.hpp), under the same Google Benchmark names. Threads: OMP_NUM_THREADS,
+// applied with torch::set_num_threads too.
 #include <torch/torch.h>
 
 #include <cstdlib>

@@ -4,7 +4,6 @@
 // bench/compare_libtorch/layers_libtorch.cpp against libtorch, so both sides run the same calls and report
 // under the same Google Benchmark names (bench/run.sh pairs them). The includer defines namespace `torch`.
 #include <benchmark/benchmark.h>
-
 #include <cstdint>
 #include <iterator>
 #include <string>
@@ -80,7 +79,8 @@ inline void recurrent(benchmark::State& state) {
     if (backward) out.backward(upstream);
     benchmark::DoNotOptimize(out.data_ptr());
   }
-  state.SetLabel(std::string(gru ? "GRU" : "LSTM") + " T=64 B=32 I=256 H=256" + (backward ? " fwd+bwd" : " fwd"));
+  state.SetLabel(std::string(gru ? "GRU" : "LSTM") + " T=64 B=32 I=256 H=256" +
+                 (backward ? " fwd+bwd" : " fwd"));
 }
 
 inline void recurrent_arguments(benchmark::internal::Benchmark* b) {

@@ -271,7 +271,8 @@ TEST(PoolingLayers, MaxPoolNaNAndIndicesMatchPyTorchOnTheFastPath) {
   for (const auto dtype : {tg::kFloat32, tg::kFloat64}) {
     const Tensor x = tg::tensor(values).view({1, 1, 2, 40}).to(dtype);
     const auto [pooled, indices] = F::max_pool2d_with_indices(x, F::MaxPool2dFuncOptions(2));
-    const std::vector<float> expected_values = {nan, nan, 3, 4, 5, nan, 1, 2, 3, 4, 5, nan, 6, 1, 2, 3, 4, 5, 6, nan};
+    const std::vector<float> expected_values = {nan, nan, 3, 4, 5, nan, 1, 2, 3, 4,
+                                                5,   nan, 6, 1, 2, 3,   4, 5, 6, nan};
     const std::vector<std::int64_t> expected_indices = {41, 3,  5,  7,  9,  51, 53, 55, 57, 59,
                                                         61, 63, 24, 27, 29, 31, 33, 35, 37, 79};
     const Tensor got = pooled.to(tg::kFloat32).contiguous();
