@@ -1,15 +1,13 @@
-#include <omp.h>
 #include <oneapi/dnnl/dnnl.h>
 
 #include <algorithm>
 #include <atomic>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <mutex>
 
 #include <tapegrad/autograd/kernels/cpu_isa.hpp>
 #include <tapegrad/autograd/kernels/dnnl_gemm.hpp>
+#include <tapegrad/autograd/kernels/dnnl_runtime.hpp>
 #include <tapegrad/autograd/kernels/environment.hpp>
 
 namespace tg::kernels {
@@ -49,42 +47,6 @@ std::atomic<bool>& enabled_flag() {
   return flag;
 }
 
-// oneDNN generates code for the CPU it finds; a level lowered with TG_CPU_ISA (cpu_isa.hpp) must hold for
-// it too. oneDNN accepts the cap only before its first kernel, so it is set at the first GEMM.
-void limit_to_active_isa() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    if (active_isa() == Isa::avx2) dnnl_set_max_cpu_isa(dnnl_cpu_isa_avx2);
-  });
-}
-
-void log_first_use() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    if (verbose()) {
-      const dnnl_version_t* version = dnnl_version();
-      std::fprintf(stderr, "tapegrad: large float32 GEMMs use oneDNN %d.%d.%d (dnnl_sgemm)\n", version->major,
-                   version->minor, version->patch);
-    }
-  });
-}
-
-// dnnl_sgemm parallelizes over omp_get_max_threads(); the caller's setting is restored afterwards.
-class OmpThreads {
- public:
-  explicit OmpThreads(int threads) : saved_(omp_get_max_threads()) {
-    if (threads != saved_) omp_set_num_threads(threads);
-  }
-  ~OmpThreads() {
-    if (omp_get_max_threads() != saved_) omp_set_num_threads(saved_);
-  }
-  OmpThreads(const OmpThreads&) = delete;
-  OmpThreads& operator=(const OmpThreads&) = delete;
-
- private:
-  int saved_;
-};
-
 }  // namespace
 
 bool gemm_dnnl_enabled() { return enabled_flag().load(std::memory_order_relaxed); }
@@ -99,7 +61,7 @@ bool dnnl_gemm(Dtype dtype, double alpha, const MatrixView& a_in, const MatrixVi
   if (!dnnl_gemm_available() || dtype != kFloat32) return false;
   // oneDNN 2.6 returns success for K = 0 without scaling C by beta; gemm never sends empty problems anyway.
   if (c_in.rows == 0 || c_in.cols == 0 || a_in.cols == 0) return false;
-  limit_to_active_isa();
+  dnnl_runtime::prepare();
   MatrixView a = a_in, b = b_in, c = c_in;
   if (!row_major(c)) {  // column-major C: Cᵀ = Bᵀ * Aᵀ (Note [dnnl_sgemm as row-major])
     a = transposed(b_in);
@@ -107,13 +69,13 @@ bool dnnl_gemm(Dtype dtype, double alpha, const MatrixView& a_in, const MatrixVi
     c = transposed(c_in);
   }
   const Operand op_a = operand(a), op_b = operand(b);
-  const OmpThreads scope(threads);
+  const dnnl_runtime::OmpThreads scope(threads);
   const dnnl_status_t status = dnnl_sgemm(
       op_a.transpose, op_b.transpose, c.rows, c.cols, a.cols, static_cast<float>(alpha),
       static_cast<const float*>(a.data), op_a.ld, static_cast<const float*>(b.data), op_b.ld,
       static_cast<float>(beta), const_cast<float*>(static_cast<const float*>(c.data)), row_major_ld(c));
   if (status != dnnl_success) return false;
-  log_first_use();
+  dnnl_runtime::log_first_use("large float32 GEMMs", "dnnl_sgemm");
   return true;
 }
 

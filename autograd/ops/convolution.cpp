@@ -7,6 +7,7 @@
 #include <tapegrad/autograd/engine/saved_tensor.hpp>
 #include <tapegrad/autograd/kernels/blis_gemm.hpp>
 #include <tapegrad/autograd/kernels/dispatch.hpp>
+#include <tapegrad/autograd/kernels/dnnl_conv.hpp>
 #include <tapegrad/autograd/kernels/im2col.hpp>
 #include <tapegrad/autograd/kernels/thread_pool.hpp>
 #include <tapegrad/autograd/ops/arithmetic.hpp>
@@ -204,6 +205,11 @@ void weight_kernel(Dtype dtype, const T* x, const T* grad, T* gw, std::int64_t s
   }
 }
 
+kernels::ConvProblem dnnl_problem(const kernels::ConvGeometry& g, std::int64_t samples, const GemmSizes& s,
+                                  const ConvParams& p) {
+  return {g, samples, s.out_channels, s.groups, static_cast<int>(p.dims)};
+}
+
 // ---- The three ops on tensors (no autograd): contiguous copies of the inputs, fresh outputs.
 // out_spatial: the output size when the caller knows it (a gradient's size; see conv_forward_op), else the
 // usual formula's.
@@ -218,6 +224,11 @@ Tensor forward_raw(const Tensor& x, const Tensor& w, const Tensor& bias, const C
   if (out.numel() == 0) return out;
   const Tensor xc = x.detach().contiguous(), wc = w.detach().contiguous();
   const Tensor bc = bias.defined() ? bias.detach().contiguous() : Tensor();
+  const auto problem = dnnl_problem(g, x.size(0), s, p);
+  if (x.dtype() == kFloat32 &&
+      kernels::dnnl_conv_forward(problem, xc.data_ptr<float>(), wc.data_ptr<float>(),
+                                 bc.defined() ? bc.data_ptr<float>() : nullptr, out.data_ptr<float>()))
+    return out;
   kernels::dispatch_floating("conv", x.dtype(), [&]<class T>() {
     forward_kernel<T>(x.dtype(), xc.data_ptr<T>(), wc.data_ptr<T>(),
                       bc.defined() ? bc.data_ptr<T>() : nullptr, out.data_ptr<T>(), x.size(0), g, s);
@@ -233,6 +244,10 @@ Tensor transpose_raw(const Tensor& grad, const Tensor& w, const ConvParams& p, I
       detail::make_contiguous(concat_sizes(grad.size(0), channels, input_spatial), grad.dtype(), "conv");
   if (out.numel() == 0) return out;
   const Tensor gc = grad.detach().contiguous(), wc = w.detach().contiguous();
+  if (grad.dtype() == kFloat32 &&
+      kernels::dnnl_conv_backward_data(dnnl_problem(g, grad.size(0), s, p), gc.data_ptr<float>(),
+                                       wc.data_ptr<float>(), out.data_ptr<float>()))
+    return out;
   kernels::dispatch_floating("conv_transpose", grad.dtype(), [&]<class T>() {
     transpose_kernel<T>(grad.dtype(), gc.data_ptr<T>(), wc.data_ptr<T>(), out.data_ptr<T>(), grad.size(0), g,
                         s);
@@ -248,6 +263,10 @@ Tensor weight_raw(const Tensor& x, const Tensor& grad, const ConvParams& p, IntA
                                        x.dtype(), "conv");
   if (out.numel() == 0) return out;
   const Tensor xc = x.detach().contiguous(), gc = grad.detach().contiguous();
+  if (x.dtype() == kFloat32 &&
+      kernels::dnnl_conv_backward_weights(dnnl_problem(g, x.size(0), s, p), xc.data_ptr<float>(),
+                                          gc.data_ptr<float>(), out.data_ptr<float>()))
+    return out;
   kernels::dispatch_floating("conv", x.dtype(), [&]<class T>() {
     weight_kernel<T>(x.dtype(), xc.data_ptr<T>(), gc.data_ptr<T>(), out.data_ptr<T>(), x.size(0), g, s);
   });
