@@ -15,28 +15,50 @@
 namespace tg::kernels {
 
 /// Calls body(offsets, count, inner_strides) once per innermost row of `sizes`, where offsets[i] is the
-/// element offset of the row's first element in operand i (given that operand's strides).
+/// element offset of the row's first element in operand i (given that operand's strides). Adjacent dims
+/// that every operand steps through as one ([N, C, H, W] * [N, C, 1, 1]: H and W, and N and C) are
+/// merged first, so rows are as long as the layouts allow.
 template <std::size_t N, class Body>
 void for_each_row(IntArrayRef sizes, const std::array<const std::int64_t*, N>& strides, Body&& body) {
-  const std::int64_t rank = static_cast<std::int64_t>(sizes.size());
+  const std::int64_t numel = shape_numel(sizes);
   std::array<std::int64_t, N> inner_strides{};
-  if (rank == 0) {
+  if (sizes.empty()) {
     std::array<std::int64_t, N> offsets{};
     body(offsets, std::int64_t{1}, inner_strides);
     return;
   }
-  const std::int64_t inner = sizes[rank - 1];
-  const std::int64_t numel = shape_numel(sizes);
   if (numel == 0) return;
-  for (std::size_t op = 0; op < N; ++op) inner_strides[op] = strides[op][rank - 1];
+  // Merged dims, innermost first; size-1 dims are dropped.
+  Shape merged_sizes;
+  std::array<Shape, N> merged_strides;
+  for (std::size_t d = sizes.size(); d-- > 0;) {
+    if (sizes[d] == 1) continue;
+    bool joins = !merged_sizes.empty();
+    for (std::size_t op = 0; op < N && joins; ++op)
+      joins = strides[op][d] == merged_strides[op].back() * merged_sizes.back();
+    if (joins) {
+      merged_sizes.back() *= sizes[d];
+      continue;
+    }
+    merged_sizes.push_back(sizes[d]);
+    for (std::size_t op = 0; op < N; ++op) merged_strides[op].push_back(strides[op][d]);
+  }
+  if (merged_sizes.empty()) {  // a single element
+    std::array<std::int64_t, N> offsets{};
+    body(offsets, std::int64_t{1}, inner_strides);
+    return;
+  }
+  const std::int64_t inner = merged_sizes[0];
+  for (std::size_t op = 0; op < N; ++op) inner_strides[op] = merged_strides[op][0];
+  const std::size_t rank = merged_sizes.size();
   const std::int64_t rows = numel / inner;
   parallel_for(rows, numel >= kParallelThreshold, [&](std::int64_t row) {
     std::array<std::int64_t, N> offsets{};
     std::int64_t rest = row;
-    for (std::int64_t d = rank - 2; d >= 0; --d) {
-      const std::int64_t index = rest % sizes[d];
-      rest /= sizes[d];
-      for (std::size_t op = 0; op < N; ++op) offsets[op] += index * strides[op][d];
+    for (std::size_t d = 1; d < rank; ++d) {
+      const std::int64_t index = rest % merged_sizes[d];
+      rest /= merged_sizes[d];
+      for (std::size_t op = 0; op < N; ++op) offsets[op] += index * merged_strides[op][d];
     }
     body(offsets, inner, inner_strides);
   });

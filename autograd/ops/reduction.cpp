@@ -35,9 +35,31 @@ struct ReductionPlan {
   Tensor rows;       // contiguous, outer x inner, no autograd history
   std::int64_t outer = 1;
   std::int64_t inner = 1;
+  // 1, or (segmented plans) rows is x itself and row i is `segments` runs of inner / segments contiguous
+  // elements, run s starting at (s * outer + i) * run.
+  std::int64_t segments = 1;
 };
 
-ReductionPlan plan_reduction(std::string_view op, const Tensor& x, IntArrayRef dims, bool keepdim) {
+// Leading and trailing dims reduced around a kept middle block of a contiguous x ([N, C, H, W] over
+// {0, 2, 3}: a bias gradient, batch statistics): the count of leading elements, else 1.
+std::int64_t middle_block_segments(const Tensor& x, const std::vector<bool>& reduced) {
+  const std::size_t rank = reduced.size();
+  std::size_t first_kept = 0;
+  while (first_kept < rank && reduced[first_kept]) ++first_kept;
+  std::size_t first_trailing = first_kept;
+  while (first_trailing < rank && !reduced[first_trailing]) ++first_trailing;
+  if (first_kept == 0 || first_trailing == rank || !x.is_contiguous()) return 1;
+  for (std::size_t d = first_trailing; d < rank; ++d)
+    if (!reduced[d]) return 1;
+  std::int64_t leading = 1;
+  for (std::size_t d = 0; d < first_kept; ++d) leading *= x.sizes()[d];
+  return leading;
+}
+
+// segmented_ok: the caller's kernel reads segmented rows (sum_kernel), so a middle-block reduction needs no
+// reordering copy.
+ReductionPlan plan_reduction(std::string_view op, const Tensor& x, IntArrayRef dims, bool keepdim,
+                             bool segmented_ok = false) {
   const std::int64_t rank = x.dim();
   std::vector<bool> reduced(static_cast<std::size_t>(rank), dims.empty());
   for (std::int64_t d : dims) {
@@ -65,6 +87,13 @@ ReductionPlan plan_reduction(std::string_view op, const Tensor& x, IntArrayRef d
   if (view.is_contiguous()) {  // the reduced dims are already the trailing ones: read x in place
     plan.rows = view;
     return plan;
+  }
+  if (segmented_ok && plan.outer * plan.inner > 0) {
+    plan.segments = middle_block_segments(x, reduced);
+    if (plan.segments > 1) {
+      plan.rows = x.detach();
+      return plan;
+    }
   }
   plan.rows = detail::make_contiguous(perm_sizes, x.dtype());
   kernels::copy(plan.rows, view);
@@ -108,6 +137,19 @@ Tensor sum_kernel(const ReductionPlan& plan, Dtype dtype) {
     const std::int64_t outer = plan.outer, inner = plan.inner;
     // Accumulated in double; `simd` lets the compiler split the sum over vector lanes (it may not
     // reorder additions otherwise), which is what makes these loops run at memory bandwidth.
+    if (plan.segments > 1) {
+      const std::int64_t segments = plan.segments, run = inner / segments;
+      kernels::parallel_for(outer, outer * inner >= kernels::kParallelThreshold, [&](std::int64_t i) {
+        double total = 0;
+        for (std::int64_t segment = 0; segment < segments; ++segment) {
+          const T* part = in + (segment * outer + i) * run;
+#pragma omp simd reduction(+ : total)
+          for (std::int64_t j = 0; j < run; ++j) total += static_cast<double>(part[j]);
+        }
+        result[i] = static_cast<T>(total);
+      });
+      return;
+    }
     if (outer == 1) {
       result[0] = static_cast<T>(chunked_sum(in, inner));
       return;
@@ -244,7 +286,7 @@ Tensor sum(const Tensor& x, IntArrayRef dims, bool keepdim) {
     keep_sizes = x.sizes();
     for (std::size_t d = 0; d < dims.size(); ++d) keep_sizes[d] = 1;
   } else {
-    ReductionPlan plan = plan_reduction("sum", x, dims, keepdim);
+    ReductionPlan plan = plan_reduction("sum", x, dims, keepdim, /*segmented_ok=*/true);
     out = sum_kernel(plan, x.dtype());
     keep_sizes = plan.keep_sizes;
   }
@@ -256,7 +298,7 @@ Tensor sum(const Tensor& x) { return sum(x, {}, false); }
 
 Tensor mean(const Tensor& x, IntArrayRef dims, bool keepdim) {
   detail::check_floating("mean", "input", x);
-  ReductionPlan plan = plan_reduction("mean", x, dims, keepdim);
+  ReductionPlan plan = plan_reduction("mean", x, dims, keepdim, /*segmented_ok=*/true);
   Tensor out = sum_kernel(plan, x.dtype());
   const double scale = 1.0 / static_cast<double>(plan.inner);
   kernels::dispatch_floating("mean", x.dtype(), [&]<class T>() {
