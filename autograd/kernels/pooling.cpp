@@ -1,6 +1,11 @@
+#include <immintrin.h>
+
+#include <algorithm>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 
+#include <tapegrad/autograd/kernels/cpu_isa.hpp>
 #include <tapegrad/autograd/kernels/dispatch.hpp>
 #include <tapegrad/autograd/kernels/parallel_for.hpp>
 #include <tapegrad/autograd/kernels/pooling.hpp>
@@ -95,12 +100,72 @@ inline void max_pool_2x2_stride2_row(const T* __restrict row0, const T* __restri
   }
 }
 
+// The float32 row with AVX-512: 16 outputs per step and masked loads and stores for the rest, so the short
+// rows of small images (4 and 12 outputs in the fashion CNN) run as vectors too; the loop above leaves
+// rows shorter than its vector width to a scalar epilogue with branches (measured 14 ns per output on
+// 8x8 -> 4x4 planes, 4.6 ns on 24x24 -> 12x12).
+// A tap wins when it is greater or NaN (the last NaN of the window wins, as in PyTorch).
+__attribute__((target("avx512f,avx512dq,avx512bw,avx512vl"))) inline void take_if_greater(__m512 tap,
+                                                                                          __m512i tap_offset,
+                                                                                          __m512& best,
+                                                                                          __m512i& offset) {
+  const __mmask16 wins =
+      _mm512_cmp_ps_mask(tap, best, _CMP_GT_OQ) | _mm512_cmp_ps_mask(tap, tap, _CMP_UNORD_Q);
+  best = _mm512_mask_blend_ps(wins, best, tap);
+  offset = _mm512_mask_blend_epi32(wins, offset, tap_offset);
+}
+
+__attribute__((target("avx512f,avx512dq,avx512bw,avx512vl"))) void avx512_max_pool_2x2_stride2_row(
+    const float* row0, const float* row1, float* out, std::int64_t* indices, std::int64_t count,
+    std::int64_t top, std::int64_t in_w) {
+  const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+  const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+  const __m512i below = _mm512_set1_epi32(static_cast<int>(in_w));
+  const __m512i below_right = _mm512_set1_epi32(static_cast<int>(in_w + 1));
+  const auto lanes = [](std::int64_t n) {
+    return static_cast<__mmask16>(n >= 16 ? 0xFFFF : (1u << std::max<std::int64_t>(n, 0)) - 1);
+  };
+  for (std::int64_t ow = 0; ow < count; ow += 16) {
+    const std::int64_t n = std::min<std::int64_t>(16, count - ow);
+    const __mmask16 low = lanes(2 * n), high = lanes(2 * n - 16), out_lanes = lanes(n);
+    const float* p0 = row0 + 2 * ow;
+    const float* p1 = row1 + 2 * ow;
+    const __m512 top_lo = _mm512_maskz_loadu_ps(low, p0), top_hi = _mm512_maskz_loadu_ps(high, p0 + 16);
+    const __m512 bottom_lo = _mm512_maskz_loadu_ps(low, p1), bottom_hi = _mm512_maskz_loadu_ps(high, p1 + 16);
+    const __m512 a = _mm512_permutex2var_ps(top_lo, even, top_hi),
+                 b = _mm512_permutex2var_ps(top_lo, odd, top_hi);
+    const __m512 c = _mm512_permutex2var_ps(bottom_lo, even, bottom_hi);
+    const __m512 d = _mm512_permutex2var_ps(bottom_lo, odd, bottom_hi);
+    __m512 best = a;
+    __m512i offset = even;  // 2 * lane: the window's top-left, relative to top + 2 * ow
+    take_if_greater(b, _mm512_add_epi32(even, _mm512_set1_epi32(1)), best, offset);
+    take_if_greater(c, _mm512_add_epi32(even, below), best, offset);
+    take_if_greater(d, _mm512_add_epi32(even, below_right), best, offset);
+    _mm512_mask_storeu_ps(out + ow, out_lanes, best);
+    const __m512i base = _mm512_set1_epi64(top + 2 * ow);
+    const __m512i first8 = _mm512_add_epi64(
+        base, _mm512_maskz_cvtepi32_epi64(0xFF, _mm512_maskz_extracti64x4_epi64(0xFF, offset, 0)));
+    const __m512i last8 = _mm512_add_epi64(
+        base, _mm512_maskz_cvtepi32_epi64(0xFF, _mm512_maskz_extracti64x4_epi64(0xFF, offset, 1)));
+    _mm512_mask_storeu_epi64(indices + ow, static_cast<__mmask8>(out_lanes), first8);
+    _mm512_mask_storeu_epi64(indices + ow + 8, static_cast<__mmask8>(out_lanes >> 8), last8);
+  }
+}
+
 // The common 2-d window without dilation, kernel 2x2 taps inside the input, stride 2 along the width.
 template <class T>
-inline void max_pool_2x2_plane(const GeometryView& g, const T* in, T* out, std::int64_t* indices) {
+inline void max_pool_2x2_plane(const GeometryView& g, const T* in, T* out, std::int64_t* indices,
+                               bool avx512) {
   const std::int64_t in_w = g.width.input_size, out_w = g.width.output_size, w0 = g.width.first[0];
   for (std::int64_t oh = 0; oh < g.height.output_size; ++oh) {
     const std::int64_t top = g.height.first[oh] * in_w + w0;
+    if constexpr (std::is_same_v<T, float>) {
+      if (avx512) {
+        avx512_max_pool_2x2_stride2_row(in + top, in + top + in_w, out + oh * out_w, indices + oh * out_w,
+                                        out_w, top, in_w);
+        continue;
+      }
+    }
     max_pool_2x2_stride2_row(in + top, in + top + in_w, out + oh * out_w, indices + oh * out_w, out_w, top,
                              in_w);
   }
@@ -130,6 +195,8 @@ void max_pool(const PoolGeometry& geometry, const Tensor& input, const Tensor& v
   if (g.input_plane == 0) return;
   const std::int64_t planes = input.numel() / g.input_plane;
   const bool full_2x2 = is_full_2x2(geometry);
+  // The AVX-512 row keeps window offsets in 32-bit lanes.
+  const bool avx512 = active_isa() == Isa::avx512 && geometry.axes[2].input_size < (std::int64_t{1} << 30);
   dispatch_floating("max_pool", input.dtype(), [&]<class T>() {
     const T* in = input.data_ptr<T>();
     T* out = values.data_ptr<T>();
@@ -139,7 +206,7 @@ void max_pool(const PoolGeometry& geometry, const Tensor& input, const Tensor& v
       T* plane_out = out + p * g.output_plane;
       std::int64_t* plane_at = at + p * g.output_plane;
       if (full_2x2) {
-        max_pool_2x2_plane(g, plane, plane_out, plane_at);
+        max_pool_2x2_plane(g, plane, plane_out, plane_at, avx512);
         return;
       }
       for_each_output(g, [&](std::int64_t o, std::int64_t od, std::int64_t oh, std::int64_t ow) {

@@ -292,4 +292,24 @@ TEST(PoolingLayers, MaxPoolNaNAndIndicesMatchPyTorchOnTheFastPath) {
   }
 }
 
+// float32 2x2 windows run on AVX-512 in 16-output steps with masked tails where the CPU has it; float64
+// runs the plain loop. Same values (ties and NaNs included) give the same outputs and indices for every row
+// length around the vector width, and for odd heights and widths that leave a row or column out.
+TEST(PoolingLayers, MaxPool2x2Float32MatchesFloat64ForEveryRowLength) {
+  tg::manual_seed(21);
+  for (const std::int64_t width : {2, 3, 4, 8, 9, 14, 16, 24, 30, 32, 33, 34, 48, 66}) {
+    for (const std::int64_t height : {2, 5, 8}) {
+      SCOPED_TRACE(std::to_string(height) + "x" + std::to_string(width));
+      const Tensor x = tg::randint(-4, 5, {3, 2, height, width}, tg::kFloat64)  // small integers: many ties
+                           .masked_fill(tg::rand({3, 2, height, width}, tg::kFloat64) < 0.1, std::nan(""));
+      const auto [values64, indices64] = F::max_pool2d_with_indices(x, F::MaxPool2dFuncOptions(2));
+      const auto [values32, indices32] =
+          F::max_pool2d_with_indices(x.to(tg::kFloat32), F::MaxPool2dFuncOptions(2));
+      ASSERT_TRUE(tg::equal(indices32, indices64));
+      EXPECT_TRUE(tg::allclose(values32.to(tg::kFloat64), values64, 0, 0, /*equal_nan=*/true));
+      EXPECT_GT(values64.isnan().sum().item<std::int64_t>(), 0);  // NaN windows were there
+    }
+  }
+}
+
 }  // namespace
