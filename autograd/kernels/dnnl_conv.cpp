@@ -23,14 +23,15 @@
 // Our tensors stay channel-first and contiguous, so each call reorders its operands into the layouts the
 // primitive chose (format "any") and its result back; those reorders are a few percent of the work.
 //
-// - A plan (primitive descriptor, primitive, reorders) is created once per shape, pass, bias and thread
-//   count and kept in a process-wide cache: creating one JIT-compiles kernels (~1 ms).
+// - A plan (primitive descriptor, primitive, reorders) is created once per shape, pass and bias and kept in a
+// process-wide cache: creating one JIT-compiles kernels (~1 ms).
 // - Buffers for the reordered operands and oneDNN's scratchpad come from the caching allocator, so a
 //   training loop does not page-fault on them every step (scratchpad_mode::user).
 // - Threads: as for oneDNN's GEMMs (Note [oneDNN routing]), the batch is split into one chunk per thread
 //   of our pool and each chunk runs a one-thread primitive, so no OpenMP team waits at a barrier for a
-//   descheduled partner; the weight gradient sums the chunks' partial gradients in chunk order. A batch
-//   smaller than the team runs one primitive on all the threads.
+//   descheduled partner; the weight gradient sums the chunks' partial gradients in chunk order. A single
+//   image runs on one thread too: an OpenMP team (libgomp is not instrumented) also hides its barriers
+//   from ThreadSanitizer, which then reports the team's writes as races with our next use of the memory.
 // - Declined (the caller falls back to im2col + GEMM): oneDNN off or below its ISA, empty problems, an
 //   output size that is not the formula's (the gradient of a transposed convolution with output_padding
 //   >= stride), shapes where oneDNN measured slower (input gradient of a layer with few input channels),
@@ -124,9 +125,9 @@ bool im2col_is_faster(Pass pass, const ConvProblem& p) {
 }
 
 // ---- Plans.
-using Key = std::array<std::int64_t, 26>;
+using Key = std::array<std::int64_t, 25>;
 
-Key key_of(Pass pass, const ConvProblem& p, std::int64_t batch, bool bias, int threads) {
+Key key_of(Pass pass, const ConvProblem& p, std::int64_t batch, bool bias) {
   const ConvGeometry& g = p.geometry;
   Key key{static_cast<std::int64_t>(pass),
           batch,
@@ -134,9 +135,8 @@ Key key_of(Pass pass, const ConvProblem& p, std::int64_t batch, bool bias, int t
           p.out_channels,
           p.groups,
           p.spatial_dims,
-          bias ? 1 : 0,
-          threads};
-  std::size_t i = 8;
+          bias ? 1 : 0};
+  std::size_t i = 7;
   for (const auto* values : {&g.input, &g.kernel, &g.output, &g.stride, &g.padding, &g.dilation})
     for (std::int64_t v : *values) key[i++] = v;
   return key;
@@ -189,14 +189,14 @@ dnnl::convolution_forward::primitive_desc forward_descriptor(const Shapes& s, bo
           attr, cpu_engine()};
 }
 
-Plan make_plan(Pass pass, const ConvProblem& p, std::int64_t batch, bool bias, int threads) {
+Plan make_plan(Pass pass, const ConvProblem& p, std::int64_t batch, bool bias) {
   const Shapes s = shapes_of(p, batch);
   const memory::desc src(s.src, memory::data_type::f32, activation_tag(p.spatial_dims));
   const memory::desc dst(s.dst, memory::data_type::f32, activation_tag(p.spatial_dims));
   const memory::desc weights(s.weights, memory::data_type::f32, weight_tag(p.spatial_dims, p.groups > 1));
   dnnl::primitive_attr attr;
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-  const dnnl_runtime::OmpThreads scope(threads);  // kernels are generated for the thread count
+  const dnnl_runtime::OmpThreads scope(1);  // kernels are generated for the thread count they run on
   Plan plan;
   const auto algo = dnnl::algorithm::convolution_direct;
   if (pass == Pass::forward) {
@@ -240,16 +240,15 @@ Plan make_plan(Pass pass, const ConvProblem& p, std::int64_t batch, bool bias, i
 // The cache is bounded; a program that cycles through more shapes than this re-creates plans.
 constexpr std::size_t kMaxPlans = 256;
 
-std::shared_ptr<const Plan> plan_for(Pass pass, const ConvProblem& p, std::int64_t batch, bool bias,
-                                     int threads) {
+std::shared_ptr<const Plan> plan_for(Pass pass, const ConvProblem& p, std::int64_t batch, bool bias) {
   static std::mutex mutex;
   static std::map<Key, std::shared_ptr<const Plan>> plans;
-  const Key key = key_of(pass, p, batch, bias, threads);
+  const Key key = key_of(pass, p, batch, bias);
   const std::lock_guard lock(mutex);  // creation under the lock: two threads never compile the same plan
   if (auto found = plans.find(key); found != plans.end()) return found->second;
   auto plan = std::make_shared<Plan>();
   try {
-    *plan = make_plan(pass, p, batch, bias, threads);
+    *plan = make_plan(pass, p, batch, bias);
   } catch (const dnnl::error&) {  // no implementation for this problem: stays unusable
     *plan = Plan{};
   }
@@ -291,8 +290,8 @@ memory prepared_input(const Operand& op, const void* data, const Buffer& buffer,
 
 std::size_t buffer_bytes(const Operand& op) { return op.reordered() ? op.inner.get_size() : 0; }
 
-void execute(const Plan& plan, const void* a, const void* b, const float* bias, void* out, int threads) {
-  const dnnl_runtime::OmpThreads scope(threads);
+void execute(const Plan& plan, const void* a, const void* b, const float* bias, void* out) {
+  const dnnl_runtime::OmpThreads scope(1);
   dnnl::stream& stream = thread_stream();
   const Buffer a_buffer(buffer_bytes(plan.a)), b_buffer(buffer_bytes(plan.b)),
       out_buffer(buffer_bytes(plan.out));
@@ -323,13 +322,11 @@ bool run(Pass pass, const ConvProblem& p, const float* a, const float* b, const 
       im2col_is_faster(pass, p))
     return false;
   dnnl_runtime::prepare();
-  const int threads = num_threads();
-  const std::int64_t chunks = std::min<std::int64_t>(threads, p.batch);
-  const int chunk_threads = chunks == 1 ? threads : 1;
+  const std::int64_t chunks = std::min<std::int64_t>(num_threads(), p.batch);
   std::vector<std::shared_ptr<const Plan>> plans(static_cast<std::size_t>(chunks));
   for (std::int64_t c = 0; c < chunks; ++c) {
     const std::int64_t images = chunk_begin(p.batch, chunks, c + 1) - chunk_begin(p.batch, chunks, c);
-    plans[static_cast<std::size_t>(c)] = plan_for(pass, p, images, bias != nullptr, chunk_threads);
+    plans[static_cast<std::size_t>(c)] = plan_for(pass, p, images, bias != nullptr);
     if (!plans[static_cast<std::size_t>(c)]->usable) return false;
   }
   const std::int64_t weight_numel =
@@ -350,8 +347,7 @@ bool run(Pass pass, const ConvProblem& p, const float* a, const float* b, const 
         target = out + begin * out_volume;
       else if (c > 0)
         target = static_cast<float*>(partials.data()) + (c - 1) * weight_numel;
-      execute(*plans[static_cast<std::size_t>(c)], a + begin * a_volume, b + begin * b_volume, bias, target,
-              chunk_threads);
+      execute(*plans[static_cast<std::size_t>(c)], a + begin * a_volume, b + begin * b_volume, bias, target);
     });
   } catch (const dnnl::error&) {  // the fallback overwrites whatever was written
     return false;
