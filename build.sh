@@ -12,7 +12,7 @@ packages=(
   cmake g++ make
   libblis-dev libblis-openmp-dev libblis4-openmp  # GEMMs, OpenMP-threaded BLIS
   libxsmm-dev                                      # small GEMMs (JIT kernels; static library, no runtime package)
-  libdnnl-dev                                      # large float32 GEMMs (oneDNN's sgemm)
+  libdnnl-dev                                      # large float32 GEMMs and convolutions (oneDNN)
   libboost-dev libboost-program-options-dev        # small_vector for shapes, CLI options in examples
   libboost-iostreams-dev                           # gzip-compressed data files (nn/data)
   nlohmann-json3-dev                               # safetensors checkpoint headers (serialize/)
