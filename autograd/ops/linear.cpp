@@ -43,7 +43,11 @@ struct LinearBackward final : Node {
   }
 };
 
-Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+namespace {
+
+// weight_t: weightᵀ for the forward product, a view of weight unless the caller has a faster copy.
+Tensor linear_impl(const Tensor& x, const Tensor& weight, const Tensor& bias,
+                   const Tensor& forward_weight_t) {
   detail::check_floating("linear", "input", x);
   detail::check_floating("linear", "weight", weight);
   check(weight.dim() == 2, "linear", "weight must be 2-D [out_features, in_features], got ", weight.sizes());
@@ -69,7 +73,9 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   }
   Tensor w = weight.detach();
   Tensor weight_t =
-      detail::make_view(w, {features_in, features_out}, {w.stride(1), w.stride(0)}, w.storage_offset());
+      forward_weight_t.defined()
+          ? forward_weight_t.detach()
+          : detail::make_view(w, {features_in, features_out}, {w.stride(1), w.stride(0)}, w.storage_offset());
   detail::gemm_into(out, x2, weight_t, bias.defined() ? 1.0 : 0.0);
   if (x.dim() != 2) {
     Shape sizes = x.sizes();
@@ -81,6 +87,25 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
     if (node->needs_input_grad(0)) node->weight = SavedTensor(weight, false);
   }
   return out;
+}
+
+}  // namespace
+
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+  return linear_impl(x, weight, bias, {});
+}
+
+Tensor linear_pretransposed(const Tensor& x, const Tensor& weight, const Tensor& weight_t,
+                            const Tensor& bias) {
+  detail::check_defined("linear_pretransposed", "weight", weight);
+  detail::check_defined("linear_pretransposed", "weight_t", weight_t);
+  check(weight.dim() == 2 && weight_t.dim() == 2 && weight_t.size(0) == weight.size(1) &&
+            weight_t.size(1) == weight.size(0),
+        "linear_pretransposed", "weight_t must have the transposed shape of weight ", weight.sizes(),
+        ", got ", weight_t.sizes());
+  check(weight_t.dtype() == weight.dtype(), "linear_pretransposed", "weight_t is ", weight_t.dtype(),
+        " but weight is ", weight.dtype());
+  return linear_impl(x, weight, bias, weight_t);
 }
 
 }  // namespace tg

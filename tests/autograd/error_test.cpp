@@ -47,6 +47,18 @@ std::vector<ErrorCase> cases() {
       {"StrideOf0d", [] { tg::scalar_tensor(1.0).stride(-1); },
        "stride: dim -1 is out of range for a 0-d tensor"},
 
+      // ---- linear_pretransposed's extra operand (its other inputs are linear's: OpCase rows)
+      {"LinearPretransposedShape",
+       [] {
+         tg::linear_pretransposed(f32({5, 4}), f32({3, 4}), f32({3, 4}));
+       },
+       "linear_pretransposed: weight_t must have the transposed shape of weight [3, 4], got [3, 4]"},
+      {"LinearPretransposedDtype",
+       [] {
+         tg::linear_pretransposed(f32({5, 4}), f32({3, 4}), f64({4, 3}));
+       },
+       "linear_pretransposed: weight_t is float64 but weight is float32"},
+
       // ---- tensors and factories
       {"RequiresGradInt64", [] { tg::arange(5).requires_grad_(); },
        "requires_grad_: only float32/float64 tensors can require gradients, got a int64 tensor"},

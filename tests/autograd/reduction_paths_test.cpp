@@ -90,7 +90,9 @@ TEST(ReductionPaths, MiddleBlockSumsMatchRowSums) {
       ASSERT_EQ(actual.size(), expected.size());
       for (std::size_t i = 0; i < actual.size(); ++i) {
         ASSERT_NEAR(actual[i], expected[i], 1e-9 * (1 + std::abs(expected[i]))) << "element " << i;
-        if (count > 0) ASSERT_NEAR(mean[i], expected[i] / count, 1e-9 * (1 + std::abs(expected[i]))) << i;
+        if (count > 0) {
+          ASSERT_NEAR(mean[i], expected[i] / count, 1e-9 * (1 + std::abs(expected[i]))) << i;
+        }
       }
       const Tensor x32 = x.to(tg::kFloat32);
       const auto actual32 = tg::sum(x32, c.dims).reshape({kept_numel}).to(tg::kFloat64).to_vector<double>();

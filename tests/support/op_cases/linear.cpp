@@ -17,6 +17,18 @@ std::vector<OpCase> linear_cases() {
                 "linear: bias must have shape [3] for weight of shape [3, 4], got [4]"}},
        .empty_samples = {{{0, 4}, {3, 4}, {3}}, {{5, 0}, {3, 0}, {3}}, {{5, 4}, {0, 4}, {0}}},
        .fixtures = {"linear", "linear_3d", "linear_1d", "linear_f32"}},
+      // weight_t is the weight's values transposed; the gradient goes to the weight, as for linear.
+      {.name = "linear_pretransposed",
+       .fn =
+           [](const tensor_list& in) {
+             return linear_pretransposed(in[0], in[1], in[1].detach().t().contiguous(), in[2]);
+           },
+       .samples = {{{5, 4}, {3, 4}, {3}}, {{2, 3, 4}, {3, 4}, {3}}, {{4}, {2, 4}, {2}}},
+       .double_backward = true,
+       .bad = {{{{5, 4}, {3, 5}, {3}},
+                "linear: input of shape [5, 4] has 4 features but weight of shape [3, 5]"}},
+       .empty_samples = {{{0, 4}, {3, 4}, {3}}, {{5, 0}, {3, 0}, {3}}, {{5, 4}, {0, 4}, {0}}},
+       .fixtures = {"linear_pretransposed"}},
       {.name = "linear_no_bias",
        .fn = [](const tensor_list& in) { return linear(in[0], in[1]); },
        .samples = {{{5, 4}, {3, 4}}},
