@@ -93,7 +93,7 @@ Batch make_batch(const std::vector<Example>& examples, std::size_t first, std::s
 }
 
 struct Options {
-  int epochs = 15;
+  int epochs = 20;
   std::int64_t batch_size = 32;
   double lr = 1e-2;
   std::int64_t hidden = 48;
