@@ -189,6 +189,17 @@ dnnl::convolution_forward::primitive_desc forward_descriptor(const Shapes& s, bo
           attr, cpu_engine()};
 }
 
+// Both backward passes take the same descriptor arguments (the gradient tensors in the forward's places)
+// and the forward's descriptor as a hint.
+template <class Backward>
+typename Backward::primitive_desc backward_descriptor(const Shapes& s, const dnnl::primitive_attr& attr) {
+  return {{dnnl::algorithm::convolution_direct, any_layout(s.src), any_layout(s.weights), any_layout(s.dst),
+           s.strides, s.dilates, s.padding, s.padding},
+          attr,
+          cpu_engine(),
+          forward_descriptor(s, false, attr)};
+}
+
 Plan make_plan(Pass pass, const ConvProblem& p, std::int64_t batch, bool bias) {
   const Shapes s = shapes_of(p, batch);
   const memory::desc src(s.src, memory::data_type::f32, activation_tag(p.spatial_dims));
@@ -198,7 +209,6 @@ Plan make_plan(Pass pass, const ConvProblem& p, std::int64_t batch, bool bias) {
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
   const dnnl_runtime::OmpThreads scope(1);  // kernels are generated for the thread count they run on
   Plan plan;
-  const auto algo = dnnl::algorithm::convolution_direct;
   if (pass == Pass::forward) {
     const auto pd = forward_descriptor(s, bias, attr);
     plan.conv = dnnl::convolution_forward(pd);
@@ -209,11 +219,7 @@ Plan make_plan(Pass pass, const ConvProblem& p, std::int64_t batch, bool bias) {
     if (bias) plan.bias = pd.bias_desc();
     plan.scratchpad = pd.scratchpad_desc();
   } else if (pass == Pass::backward_data) {
-    const auto hint = forward_descriptor(s, false, attr);
-    const dnnl::convolution_backward_data::primitive_desc pd(
-        {algo, any_layout(s.src), any_layout(s.weights), any_layout(s.dst), s.strides, s.dilates, s.padding,
-         s.padding},
-        attr, cpu_engine(), hint);
+    const auto pd = backward_descriptor<dnnl::convolution_backward_data>(s, attr);
     plan.conv = dnnl::convolution_backward_data(pd);
     plan.a_arg = DNNL_ARG_DIFF_DST, plan.b_arg = DNNL_ARG_WEIGHTS, plan.out_arg = DNNL_ARG_DIFF_SRC;
     plan.a = input_operand(dst, pd.diff_dst_desc());
@@ -221,11 +227,7 @@ Plan make_plan(Pass pass, const ConvProblem& p, std::int64_t batch, bool bias) {
     plan.out = output_operand(src, pd.diff_src_desc());
     plan.scratchpad = pd.scratchpad_desc();
   } else {
-    const auto hint = forward_descriptor(s, false, attr);
-    const dnnl::convolution_backward_weights::primitive_desc pd(
-        {algo, any_layout(s.src), any_layout(s.weights), any_layout(s.dst), s.strides, s.dilates, s.padding,
-         s.padding},
-        attr, cpu_engine(), hint);
+    const auto pd = backward_descriptor<dnnl::convolution_backward_weights>(s, attr);
     plan.conv = dnnl::convolution_backward_weights(pd);
     plan.a_arg = DNNL_ARG_SRC, plan.b_arg = DNNL_ARG_DIFF_DST, plan.out_arg = DNNL_ARG_DIFF_WEIGHTS;
     plan.a = input_operand(src, pd.src_desc());
