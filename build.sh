@@ -13,6 +13,7 @@ packages=(
   libblis-dev libblis-openmp-dev libblis4-openmp  # GEMMs, OpenMP-threaded BLIS
   libxsmm-dev                                      # small GEMMs (JIT kernels; static library, no runtime package)
   libdnnl-dev                                      # large float32 GEMMs and convolutions (oneDNN)
+  openmpi-bin libopenmpi-dev                       # tapegrad::distributed: process groups over MPI, mpirun
   libboost-dev libboost-program-options-dev        # small_vector for shapes, CLI options in examples
   libboost-iostreams-dev                           # gzip-compressed data files (nn/data)
   nlohmann-json3-dev                               # safetensors checkpoint headers (serialize/)

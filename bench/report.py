@@ -3,7 +3,7 @@
 
   report.py RESULTS_DIR --output BENCHMARKS.md --command "bench/run.sh ..."
   report.py --peaks-env RESULTS_DIR     prints bench_peak's denominators as shell assignments
-  report.py RESULTS_DIR --merge-into BENCHMARKS.md --stages conv,rnn,fashion_cnn --command "..."
+  report.py RESULTS_DIR --merge-into BENCHMARKS.md --stages conv,rnn,fashion_cnn,ddp --command "..."
       updates only those stages' sections and targets in an existing report (a run of some stages only)
 
 Python 3 standard library only. All figures are medians over repetitions unless marked "best".
@@ -73,8 +73,12 @@ class Results:
         return [name for name in self.runs if re.fullmatch(pattern, name)]
 
 
+# JSON results that are not Google Benchmark files (read by their own sections).
+OWN_FORMAT = {"ddp_torch"}
+
+
 def load_all(directory):
-    return {path.stem: Results(path) for path in sorted(directory.glob("*.json"))}
+    return {path.stem: Results(path) for path in sorted(directory.glob("*.json")) if path.stem not in OWN_FORMAT}
 
 
 # ---- formatting
@@ -616,6 +620,105 @@ class Report:
                                  ratio_text(value) if value or self.has_libtorch else "not measured (needs --with-libtorch)",
                                  "≤ 0.8×", None if value is None else value <= 0.8))
 
+    # -- data-parallel training (bench/ddp: JSON lines, one process and mpirun -np 2; bench/ddp_torch.py: a JSON
+    # list with the same steps and bucket caps under PyTorch's DDP)
+    def ddp_records(self):
+        """(tapegrad records, PyTorch records), each a list of dicts with the same keys as tapegrad's."""
+        ours = []
+        for name in ("ddp_single", "ddp_mpi"):
+            path = self.dir / f"{name}.jsonl"
+            if path.exists():
+                ours += [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        theirs = []
+        path = self.dir / "ddp_torch.json"
+        if path.exists():
+            for entry in json.loads(path.read_text()):
+                theirs.append({"step": entry["step"], "ranks": entry["ranks"],
+                               "bucket_cap_mb": entry.get("bucket_cap_mb") or 0,
+                               "batch_per_rank": entry.get("batch_per_rank"),
+                               "ms_per_step": entry.get("ms_per_step_median"),
+                               "samples_per_s": entry.get("throughput_samples_per_s"),
+                               "allreduce_ms": entry.get("allreduce_ms"),
+                               "hidden_fraction": entry.get("hidden_fraction"), "local_ms": None})
+        return ours, theirs
+
+    @staticmethod
+    def ddp_speedups(records, step, ranks=2):
+        """{bucket cap MB: samples/s of `ranks` ranks / samples/s of one process} for one step."""
+        single = next((r for r in records if r["step"] == step and r["ranks"] == 1), None)
+        return {r["bucket_cap_mb"]: ratio(r.get("samples_per_s"), single.get("samples_per_s") if single else None)
+                for r in records if r["step"] == step and r["ranks"] == ranks}
+
+    def ddp_section(self):
+        ours, theirs = self.ddp_records()
+        if not ours and not theirs:
+            return "## Data-parallel training\n\nbench/ddp did not run."
+        ranks = max((r["ranks"] for r in ours + theirs), default=2)
+        threads = next((r["threads"] for r in ours if "threads" in r), 1)
+        parts = []
+        for step in ("b", "c"):
+            rows = []
+            for label, records in (("tapegrad", ours), ("PyTorch", theirs)):
+                speedups = self.ddp_speedups(records, step, ranks)
+                for r in sorted((r for r in records if r["step"] == step), key=lambda r: (r["ranks"], r["bucket_cap_mb"])):
+                    alone = r["ranks"] == 1
+                    hidden = r.get("hidden_fraction")
+                    rows.append([label + (", 1 process" if alone else f" DDP, {r['ranks']} ranks"),
+                                 "–" if alone else f"{r['bucket_cap_mb']:g}", fmt(r.get("ms_per_step")),
+                                 fmt(r.get("samples_per_s")),
+                                 "–" if alone else ratio_text(speedups.get(r["bucket_cap_mb"])),
+                                 "–" if alone else fmt(r.get("allreduce_ms")),
+                                 "–" if alone or hidden is None else pct(100 * hidden),
+                                 "–" if alone or label != "tapegrad" else fmt(r.get("local_ms"))])
+            if not rows:
+                parts.append(f"### Step ({step}) {CONFIGS[step].split(',')[0]}\n\nNot measured in this run.")
+                continue
+            parameters = next((r["parameters"] for r in ours if r["step"] == step and "parameters" in r), None)
+            batch = next((r["batch_per_rank"] for r in ours + theirs if r["step"] == step and r.get("batch_per_rank")),
+                         None)
+            parts.append(f"### Step ({step}) {CONFIGS[step].split(',')[0]}, batch {fmt(batch)} per rank"
+                         + (f", {parameters:,} parameters ({parameters * 4 / 1e6:.1f} MB of float32 gradients)"
+                            if parameters else "") + "\n\n"
+                         + table(["run", "bucket cap MB", "ms/step", "samples/s", "speed-up vs 1 process",
+                                  "all-reduce ms", "hidden", "local ms"], rows))
+        torch_note = ("PyTorch rows: bench/ddp_torch.py (torch.nn.parallel.DistributedDataParallel over gloo, "
+                      "`bucket_cap_mb` as given; its ranks are spawned by the script, not by mpirun)."
+                      if theirs else "PyTorch rows: not measured (bench/ddp_torch.py runs with --with-libtorch).")
+        return (f"## Data-parallel training (bench/ddp, mpirun -np {ranks} × {threads} thread"
+                + ("s" if threads > 1 else "") + ")\n\n"
+                "Steps (b) and (c) of bench_train_step (MLP, cross_entropy, SGD with momentum 0.9), one process, "
+                f"then {ranks} ranks under `mpirun --bind-to core` with DistributedDataParallel (Open MPI process "
+                "group, gradients as bucket views) for each bucket cap; every process runs 1 thread "
+                "(OMP_NUM_THREADS=1). Weak scaling: each rank trains its own full batch, so "
+                f"{ranks} ranks process {ranks}× the samples of one process per step. " + torch_note + "\n\n"
+                + "\n\n".join(parts) + "\n\n"
+                "- ms/step: median over the timed steps of the slowest rank's step (ranks start each step together).\n"
+                "- samples/s: ranks × batch per rank / ms/step.\n"
+                "- speed-up vs 1 process: samples/s over the same framework's one-process samples/s (ideal: "
+                f"{ranks}.00×).\n"
+                "- all-reduce ms: median of one all-reduce of all the gradients at once (one flat buffer): the "
+                "communication DDP has to hide.\n"
+                "- hidden: 1 − (ms/step − local ms) / all-reduce ms, clamped to [0, 1]: the share of the "
+                "communication that backward covered. PyTorch has no local ms and uses its one-process ms/step "
+                "instead, so its figure also charges the cost of sharing the machine to communication (lower).\n"
+                "- local ms (tapegrad): the same step without DDP, all ranks running at once (no communication): "
+                "what the step costs on this machine when every core is busy with a rank; local ms / one-process "
+                "ms/step is the cost of sharing the machine.")
+
+    def ddp_targets(self):
+        ours, _ = self.ddp_records()
+        speedups = {cap: value for cap, value in self.ddp_speedups(ours, "c").items() if value is not None}
+        if 25 in speedups:
+            cap, value = 25, speedups[25]
+        elif speedups:
+            cap, value = max(speedups.items(), key=lambda kv: kv[1])
+        else:
+            cap, value = None, None
+        measured = ("not measured" if value is None else f"{ratio_text(value)} ({cap:g} MB buckets"
+                    + ("" if cap == 25 else "; best cap, no 25 MB run") + ")")
+        self.targets.append(("DDP step (c), 2 ranks × 1 thread: throughput vs 1 process × 1 thread", measured,
+                             "≥ 1.8×", None if value is None else value >= 1.8))
+
     def notes_section(self):
         notes_dir = pathlib.Path(__file__).resolve().parent / "notes"
         notes = sorted(notes_dir.glob("*.md")) if notes_dir.exists() else []
@@ -752,6 +855,7 @@ class Report:
         t.append(("attention fwd+bwd: memory the call adds, L = 4096 / L = 2048 (linear: 2×, quadratic: 4×)",
                   ratio_text(growth), "≤ 2.5×", None if growth is None else growth <= 2.5))
         self.layer_targets()
+        self.ddp_targets()
 
     def targets_section(self):
         status = {True: "**met**", False: "not met", None: "n/a"}
@@ -782,6 +886,7 @@ class Report:
             self.conv_section(),
             self.rnn_section(),
             self.fashion_cnn_section(),
+            self.ddp_section(),
             self.notes_section(),
             self.commands(),
         ]
@@ -790,7 +895,8 @@ class Report:
 
 # ---- merging a run of some stages into an existing report
 
-MERGEABLE = {"conv": "conv_section", "rnn": "rnn_section", "fashion_cnn": "fashion_cnn_section"}
+MERGEABLE = {"conv": "conv_section", "rnn": "rnn_section", "fashion_cnn": "fashion_cnn_section",
+             "ddp": "ddp_section"}
 
 
 def section_key(section):
@@ -811,6 +917,8 @@ def merge_report(existing, report, stages):
             sections.insert(at, new)
             keys.insert(at, section_key(new))
     report.layer_targets()
+    if "ddp" in stages:
+        report.ddp_targets()
     status = {True: "**met**", False: "not met", None: "n/a"}
     targets_at = keys.index("Targets")
     lines = sections[targets_at].splitlines()
@@ -821,7 +929,8 @@ def merge_report(existing, report, stages):
             continue
         by_name[name] = f"| {name} | {measured} | {goal} | {status[met]} |"
     met = sum(1 for row in by_name.values() if row.rstrip(" |").endswith("**met**"))
-    intro = re.sub(r"\d+ of \d+ met in this run", f"{met} of {len(by_name)} met", "\n".join(
+    # "met in this run" in a full run's report, "met" once merged into
+    intro = re.sub(r"\d+ of \d+ met(?: in this run)?", f"{met} of {len(by_name)} met", "\n".join(
         line for line in lines if not line.startswith("|")).strip())
     sections[targets_at] = intro + "\n\n" + table(["target", "measured", "goal", "status"],
                                                     [row[2:-2].split(" | ") for row in by_name.values()])

@@ -13,10 +13,10 @@
 #   --output FILE        where to write the report (default: BENCHMARKS.md at the repository root)
 #   --only STAGES        re-run only these comma-separated stages of an earlier full run, keeping its other
 #                        results (peak, overhead, gemm, elementwise, train_step, contention, attention,
-#                        char_lm, native, libtorch, conv, rnn, fashion_cnn); the commands and loads of the
-#                        re-run are appended
-#   --merge STAGES       run bench_peak and these stages (conv, rnn, fashion_cnn) in a results directory of
-#                        their own and update only their sections and targets in the existing report
+#                        char_lm, native, libtorch, conv, rnn, fashion_cnn, ddp); the commands and loads of
+#                        the re-run are appended
+#   --merge STAGES       run bench_peak and these stages (conv, rnn, fashion_cnn, ddp) in a results directory
+#                        of their own and update only their sections and targets in the existing report
 #
 # Results (Google Benchmark JSON, one file per process) go to build/bench-results/. Every percentage
 # is relative to bench_peak's measurements from the same run, exported to the other programs as
@@ -115,7 +115,7 @@ fi
 # the native preset (-march=native) for the comparison
 log "building (release) in ${build_dir#$root/}"
 targets=(bench_peak bench_gemm bench_elementwise bench_train_step bench_overhead contention bench_attention
-         bench_conv bench_rnn fashion_cnn_epoch)
+         bench_conv bench_rnn fashion_cnn_epoch ddp)
 ((with_libtorch)) && targets+=(compare_libtorch contention_libtorch layers_libtorch fashion_cnn_epoch_libtorch)
 targets+=(char_lm)
 cmake --preset release -B "$build_dir" -DTAPEGRAD_BUILD_TESTS=OFF -DTAPEGRAD_BUILD_EXAMPLES=ON \
@@ -340,6 +340,24 @@ if stage fashion_cnn && [[ -d /usr/share/datasets/fashion-mnist ]]; then
   rm -rf "$data"
 elif stage fashion_cnn; then
   log "fashion_cnn skipped: /usr/share/datasets/fashion-mnist is missing (apt-get install dataset-fashion-mnist)"
+fi
+# ---- data-parallel training: steps (b) and (c) in one process, then under mpirun -np 2 with DDP (one thread
+# per process, each rank its own full batch: weak scaling) for several bucket caps; PyTorch's DDP (gloo) in
+# the same configurations with --with-libtorch. bench/ddp appends its JSON lines: start from empty files.
+if stage ddp; then
+  log "ddp (one process, then mpirun -np 2; PyTorch DDP with --with-libtorch)"
+  rm -f "$results/ddp_single.jsonl" "$results/ddp_mpi.jsonl" "$results/ddp_torch.json"
+  ddp_args=(--steps b,c --threads 1)
+  ddp_buckets=1,5,25,100
+  mpirun_args=(--allow-run-as-root --bind-to core -np 2 -x OMP_NUM_THREADS)
+  (($(nproc) >= 2)) || mpirun_args+=(--oversubscribe)
+  run ddp/single OMP_NUM_THREADS=1 -- "$bin/ddp" "${ddp_args[@]}" --json "$results/ddp_single.jsonl"
+  run ddp/mpi OMP_NUM_THREADS=1 -- mpirun "${mpirun_args[@]}" "$bin/ddp" --distributed "${ddp_args[@]}" \
+    --bucket-cap-mb "$ddp_buckets" --json "$results/ddp_mpi.jsonl"
+  if ((with_libtorch)); then
+    run ddp_torch OMP_NUM_THREADS=1 -- /usr/bin/python3 "$root/bench/ddp_torch.py" --steps b,c \
+      --bucket-cap-mb "$ddp_buckets" --json "$results/ddp_torch.json" >"$results/ddp_torch.txt"
+  fi
 fi
 record_load end
 date -u +%Y-%m-%dT%H:%M:%SZ >"$results/finished"

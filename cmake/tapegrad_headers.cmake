@@ -5,10 +5,18 @@
 #            public header may include one.
 # The surface.header_lists test fails for a header under TAPEGRAD_LIBRARY_DIRS that is in neither list.
 
-set(TAPEGRAD_LIBRARY_DIRS autograd nn optim serialize)
+set(TAPEGRAD_LIBRARY_DIRS autograd nn optim serialize distributed)
 
 set(TAPEGRAD_EXTRA_PUBLIC_HEADERS
-  autograd/gradcheck_gtest.hpp)  # EXPECT_GRADCHECK for users' GoogleTest suites
+  autograd/gradcheck_gtest.hpp  # EXPECT_GRADCHECK for users' GoogleTest suites
+  # tapegrad::distributed (libtapegrad_distributed.so, built when MPI is found); need no MPI headers.
+  distributed/distributed.hpp
+  distributed/distributed_data_parallel.hpp
+  distributed/process_group.hpp
+  distributed/process_group_mpi.hpp
+  distributed/reducer.hpp
+  distributed/types.hpp
+  distributed/work.hpp)
 
 set(TAPEGRAD_PRIVATE_HEADERS
   autograd/core/numeric_cast.hpp

@@ -48,15 +48,32 @@ void add_into(Tensor& stored, Tensor grad) {
 }  // namespace
 
 tensor_list AccumulateGrad::apply(tensor_list&& grads) {
-  std::lock_guard lock(mutex_);
-  Tensor grad = run_hooks(std::move(grads.at(0)));
-  if (grad.defined()) add_into(leaf_->autograd_meta().grad, std::move(grad));
+  {
+    std::lock_guard lock(mutex_);
+    Tensor grad = run_hooks(std::move(grads.at(0)));
+    if (!grad.defined()) return {};
+    add_into(leaf_->autograd_meta().grad, std::move(grad));
+  }
+  run_post_accumulate_hooks();
   return {};
 }
 
 void AccumulateGrad::accumulate_without_hooks(Tensor grad) {
-  std::lock_guard lock(mutex_);
-  add_into(leaf_->autograd_meta().grad, std::move(grad));
+  {
+    std::lock_guard lock(mutex_);
+    add_into(leaf_->autograd_meta().grad, std::move(grad));
+  }
+  run_post_accumulate_hooks();
+}
+
+// Outside the lock: a hook may read or replace leaf.grad() (DistributedDataParallel moves it into its
+// bucket) or start work that takes time.
+void AccumulateGrad::run_post_accumulate_hooks() const {
+  const auto& hooks = leaf_->autograd_meta().post_accumulate_hooks;
+  if (hooks.empty()) return;
+  const Tensor leaf(leaf_);
+  for (std::size_t i = 0; i < hooks.size(); ++i)  // by index: a hook may register another
+    if (auto hook = hooks[i]) hook(leaf);
 }
 
 void accumulate_into_grad(const Tensor& tensor, Tensor grad) {

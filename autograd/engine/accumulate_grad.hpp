@@ -30,6 +30,8 @@ class AccumulateGrad final : public Node {
   void accumulate_without_hooks(Tensor grad);
 
  private:
+  void run_post_accumulate_hooks() const;
+
   std::shared_ptr<TensorImpl> leaf_;
   mutable std::mutex mutex_;  // backward passes on several threads may accumulate into one leaf at once
 };

@@ -86,6 +86,17 @@ variable_list grad(const variable_list& outputs, const variable_list& inputs,
   return result;
 }
 
+Engine& Engine::get_default_engine() {
+  static Engine engine;
+  return engine;
+}
+
+void Engine::queue_callback(std::function<void()> callback) {
+  GraphTask* task = GraphTask::current();
+  check(task != nullptr, "queue_callback", "Final callbacks can only be installed during backward pass.");
+  task->queue_callback(std::move(callback));
+}
+
 }  // namespace tg::autograd
 
 namespace tg {

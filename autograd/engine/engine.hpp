@@ -1,5 +1,6 @@
 #pragma once
 // The backward pass: runs recorded nodes in reverse order of recording over the graph's DAG.
+#include <functional>
 #include <optional>
 
 #include <tapegrad/autograd/tensor/tensor.hpp>
@@ -22,6 +23,17 @@ void backward(const variable_list& tensors, const variable_list& grad_tensors = 
 variable_list grad(const variable_list& outputs, const variable_list& inputs,
                    const variable_list& grad_outputs = {}, std::optional<bool> retain_graph = std::nullopt,
                    bool create_graph = false, bool allow_unused = false);
+
+/// libtorch's torch::autograd::Engine, for what users call on it: queue_callback().
+class Engine {
+ public:
+  static Engine& get_default_engine();
+  /// Runs `callback` once the backward pass running on this thread has run all its nodes, before
+  /// backward() returns (DistributedDataParallel waits for its all-reduces there). Only valid during
+  /// a backward pass, i.e. from a hook or a node's apply(); callbacks run in the order queued and may
+  /// queue more.
+  void queue_callback(std::function<void()> callback);
+};
 
 }  // namespace tg::autograd
 

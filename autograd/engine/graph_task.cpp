@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <utility>
 
 #include <tapegrad/autograd/engine/accumulate_grad.hpp>
 #include <tapegrad/autograd/engine/anomaly_mode.hpp>
@@ -183,7 +184,26 @@ void GraphTask::add_capture(const Edge& edge, std::size_t result_index) {
   capture_only_ = true;
 }
 
+namespace {
+thread_local GraphTask* current_task = nullptr;
+
+// Makes `task` the thread's current pass for its lifetime; restores the outer one (reentrant backward).
+class CurrentTaskScope {
+ public:
+  explicit CurrentTaskScope(GraphTask* task) : outer_(std::exchange(current_task, task)) {}
+  ~CurrentTaskScope() { current_task = outer_; }
+  CurrentTaskScope(const CurrentTaskScope&) = delete;
+  CurrentTaskScope& operator=(const CurrentTaskScope&) = delete;
+
+ private:
+  GraphTask* outer_;
+};
+}  // namespace
+
+GraphTask* GraphTask::current() { return current_task; }
+
 tensor_list GraphTask::run(std::size_t num_captures) {
+  CurrentTaskScope scope(this);
   captured_.assign(num_captures, Tensor());
   count_dependencies();
   if (capture_only_) mark_needed_nodes();
@@ -206,6 +226,10 @@ tensor_list GraphTask::run(std::size_t num_captures) {
     pass_on(state, input_grads, ready);
     recycle(std::move(grads));
     recycle(std::move(input_grads));
+  }
+  for (std::size_t i = 0; i < final_callbacks_.size(); ++i) {  // by index: a callback may queue more
+    auto callback = std::move(final_callbacks_[i]);
+    callback();
   }
   return std::move(captured_);
 }

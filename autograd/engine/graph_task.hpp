@@ -4,6 +4,7 @@
 // long chains cannot overflow the stack. All per-node bookkeeping (dependency counts, the gradients
 // summed so far) lives here, never in the nodes: two backward passes on two threads may share nodes.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <queue>
 #include <unordered_map>
@@ -60,8 +61,12 @@ class GraphTask {
   /// grad()/backward(inputs=...): returns the gradient reaching `edge` as result `result_index` of
   /// run() instead of passing it on, and runs only the nodes that lead to a captured gradient.
   void add_capture(const Edge& edge, std::size_t result_index);
-  /// Runs the pass; returns the captured gradients (undefined where none arrived).
+  /// Runs the pass, then the queued callbacks; returns the captured gradients (undefined where none
+  /// arrived).
   tensor_list run(std::size_t num_captures);
+  /// The pass running on this thread (the innermost one when a hook runs another backward), or null.
+  static GraphTask* current();
+  void queue_callback(std::function<void()> callback) { final_callbacks_.push_back(std::move(callback)); }
 
  private:
   struct Capture {
@@ -96,6 +101,7 @@ class GraphTask {
   tensor_list captured_;
   static constexpr std::size_t kMaxSpareLists = 64;
   std::vector<tensor_list> spare_lists_;
+  std::vector<std::function<void()>> final_callbacks_;
 };
 
 }  // namespace tg::autograd::detail

@@ -245,6 +245,23 @@ void Tensor::remove_hook(unsigned handle) const {
   (*list)[handle] = nullptr;
 }
 
+unsigned Tensor::register_post_accumulate_grad_hook(PostAccumulateGradHook hook) const {
+  check(requires_grad(), "register_post_accumulate_grad_hook",
+        "cannot register a hook on a tensor that doesn't require gradient");
+  check(is_leaf(), "register_post_accumulate_grad_hook",
+        "post accumulate grad hooks cannot be registered on non-leaf tensors");
+  auto& hooks = impl_->autograd_meta().post_accumulate_hooks;
+  hooks.push_back(std::move(hook));
+  return static_cast<unsigned>(hooks.size() - 1);
+}
+
+void Tensor::remove_post_accumulate_grad_hook(unsigned handle) const {
+  const TensorImpl& impl = checked_impl();
+  const bool valid = impl.autograd && handle < impl.autograd->post_accumulate_hooks.size();
+  check(valid, "remove_post_accumulate_grad_hook", "Invalid index, no hook at position ", handle);
+  impl_->autograd->post_accumulate_hooks[handle] = nullptr;
+}
+
 namespace detail {
 
 Tensor make_contiguous(IntArrayRef sizes, Dtype dtype, std::string_view op) {

@@ -46,6 +46,8 @@ struct TensorAccess;
 
 /// A gradient hook: receives the gradient, returns a replacement or an undefined Tensor to keep it.
 using GradHook = std::function<Tensor(const Tensor&)>;
+/// Runs after a leaf's gradient has been accumulated into its .grad(); receives the leaf.
+using PostAccumulateGradHook = std::function<void(const Tensor&)>;
 
 struct TensorImpl;
 
@@ -140,6 +142,12 @@ class Tensor {
       return add_hook(GradHook(std::forward<F>(hook)));
     }
   }
+
+  /// PyTorch 2.1's Tensor.register_post_accumulate_grad_hook: on a leaf that requires grad, runs
+  /// hook(leaf) each time backward has added a gradient into leaf.grad(). Returns the handle
+  /// remove_post_accumulate_grad_hook() takes.
+  unsigned register_post_accumulate_grad_hook(PostAccumulateGradHook hook) const;
+  void remove_post_accumulate_grad_hook(unsigned handle) const;
 
   // ---- in-place (allowed on leaves under NoGradGuard, and on tensors that do not require grad)
   const Tensor& copy_(const Tensor& source) const;
@@ -549,6 +557,7 @@ struct AutogradMeta {
   std::weak_ptr<autograd::Node>
       grad_accumulator;         // leaves only; the accumulator owns the leaf, not vice versa
   std::vector<GradHook> hooks;  // leaves only; non-leaf hooks live on grad_fn
+  std::vector<PostAccumulateGradHook> post_accumulate_hooks;  // leaves only; removed ones stay as empty slots
   // Non-leaf hooks registered through this tensor, run by one output hook of grad_fn; shared with that
   // hook so that remove_hook() can disable an entry (a removed entry stays as an empty slot).
   std::shared_ptr<std::vector<GradHook>> non_leaf_hooks;

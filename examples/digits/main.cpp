@@ -1,6 +1,11 @@
 // Trains an MLP (64 -> 128 -> 64 -> 10, ReLU) on scikit-learn's digits (1,797 8x8 images) with a
 // fixed, seeded 80/20 split; shows a progress bar per epoch, saves a safetensors checkpoint, writes
 // the loss/accuracy curve as CSV and, when gnuplot is installed, plots it to a PNG.
+//
+// With --distributed it trains data-parallel over MPI (`mpirun -np 2 ./digits --distributed`): every
+// process takes its shard of each epoch (DistributedRandomSampler), DistributedDataParallel averages the
+// gradients, --batch-size stays the global batch (split over the processes), and rank 0 alone prints,
+// writes the checkpoint and the curve.
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <filesystem>
@@ -8,6 +13,9 @@
 #include <string>
 
 #include <tapegrad/tapegrad.hpp>
+#ifdef TAPEGRAD_HAVE_DISTRIBUTED
+#include <tapegrad/distributed/distributed.hpp>
+#endif
 
 #include "common/progress_bar.hpp"
 #include "common/training_curve.hpp"
@@ -28,7 +36,43 @@ struct Options {
   double min_accuracy = 0.97;
   int threads = 0;          // 0: the library's default
   std::string losses_path;  // when set: every step's loss, bit-exact (hex float), one per line
+  bool distributed = false;
 };
+
+// This process's place in the job: one process alone, or rank `rank` of `size` under mpirun.
+struct Job {
+  int rank = 0;
+  int size = 1;
+#ifdef TAPEGRAD_HAVE_DISTRIBUTED
+  std::shared_ptr<tg::distributed::ProcessGroupMPI> group;
+#endif
+  bool leader() const { return rank == 0; }
+
+  // Sums `values` over the processes (epoch statistics).
+  void sum(std::vector<double>& values) const {
+#ifdef TAPEGRAD_HAVE_DISTRIBUTED
+    if (!group) return;
+    std::vector<tg::Tensor> t{tg::tensor(values, tg::kFloat64)};
+    group->allreduce(t)->wait();
+    values = t[0].to_vector<double>();
+#else
+    (void)values;
+#endif
+  }
+};
+
+Job start_job(bool distributed) {
+  Job job;
+  if (!distributed) return job;
+#ifdef TAPEGRAD_HAVE_DISTRIBUTED
+  job.group = tg::distributed::ProcessGroupMPI::create();
+  job.rank = job.group->getRank();
+  job.size = job.group->getSize();
+  return job;
+#else
+  throw tg::Error("--distributed: this build of tapegrad has no MPI (install libopenmpi-dev and rebuild)");
+#endif
+}
 
 // scikit-learn's digits as a libtorch map-style dataset: example i is (64 pixels in [0, 1], label).
 class DigitsDataset : public tg::data::datasets::Dataset<DigitsDataset> {
@@ -78,7 +122,9 @@ int main(int argc, char** argv) {
       "threads", po::value(&options.threads)->default_value(options.threads),
       "OpenMP and BLIS threads (0: the default)")(
       "losses", po::value(&options.losses_path),
-      "write every step's loss to this file as a hex float, for bit-exact comparisons of runs");
+      "write every step's loss to this file as a hex float, for bit-exact comparisons of runs")(
+      "distributed", po::bool_switch(&options.distributed),
+      "train data-parallel over MPI: run under mpirun -np N (README: \"Training on several machines\")");
   po::variables_map args;
   try {
     po::store(po::parse_command_line(argc, argv, description), args);
@@ -94,8 +140,9 @@ int main(int argc, char** argv) {
 
   try {
     if (options.threads > 0) tg::set_num_threads(options.threads);
+    const Job job = start_job(options.distributed);
     std::FILE* losses = nullptr;
-    if (!options.losses_path.empty()) {
+    if (!options.losses_path.empty() && job.leader()) {
       const fs::path parent = fs::path(options.losses_path).parent_path();
       if (!parent.empty()) fs::create_directories(parent);
       losses = std::fopen(options.losses_path.c_str(), "w");
@@ -104,20 +151,40 @@ int main(int argc, char** argv) {
     tg::manual_seed(options.seed);
     const tg::data::TensorDataset digits = tg::data::load_digits(options.data);
     const auto [train, test] = tg::data::train_test_split(digits, 0.2, options.seed);
-    std::printf("digits: %lld training and %lld test images\n", static_cast<long long>(train.size()),
-                static_cast<long long>(test.size()));
+    if (job.leader())
+      std::printf("digits: %lld training and %lld test images%s\n", static_cast<long long>(train.size()),
+                  static_cast<long long>(test.size()),
+                  job.size > 1 ? (", " + std::to_string(job.size) + " processes").c_str() : "");
 
     tg::nn::Sequential net(tg::nn::Linear(64, 128), tg::nn::ReLU(), tg::nn::Linear(128, 64), tg::nn::ReLU(),
                            tg::nn::Linear(64, 10));
-    std::cout << net << "\n";
+    if (job.leader()) std::cout << net << "\n";
     tg::optim::SGD optimizer(net->parameters(), tg::optim::SGDOptions(options.lr).momentum(options.momentum));
-    // The RandomSampler draws each epoch's order from tg::manual_seed's generator, so runs repeat.
-    auto loader = tg::data::make_data_loader(DigitsDataset(train).map(tg::data::transforms::Stack<>()),
-                                             tg::data::DataLoaderOptions().batch_size(options.batch_size));
-    const std::int64_t batches = (train.size() + options.batch_size - 1) / options.batch_size;
+    // Each process takes its shard of every epoch; alone, the shard is the whole (shuffled) set. The
+    // permutation is seeded by the seed and the epoch (set_epoch), so runs repeat.
+    const std::int64_t local_batch = std::max<std::int64_t>(1, options.batch_size / job.size);
+    auto epoch_loader = [&](int epoch) {
+      tg::data::samplers::DistributedRandomSampler sampler(static_cast<std::size_t>(train.size()),
+                                                           static_cast<std::size_t>(job.size),
+                                                           static_cast<std::size_t>(job.rank));
+      sampler.set_epoch(options.seed * 1000 + static_cast<std::size_t>(epoch));
+      return tg::data::make_data_loader(
+          DigitsDataset(train).map(tg::data::transforms::Stack<>()), std::move(sampler),
+          tg::data::DataLoaderOptions().batch_size(static_cast<std::size_t>(local_batch)));
+    };
+    const std::int64_t shard_size = (train.size() + job.size - 1) / job.size;
+    const std::int64_t batches = (shard_size + local_batch - 1) / local_batch;
+#ifdef TAPEGRAD_HAVE_DISTRIBUTED
+    std::optional<tg::nn::parallel::DistributedDataParallel<tg::nn::Sequential>> ddp;
+    if (job.group) ddp.emplace(net, job.group);
+    auto forward = [&](const tg::Tensor& x) { return ddp ? (*ddp)(x) : net(x); };
+#else
+    auto forward = [&](const tg::Tensor& x) { return net(x); };
+#endif
 
     std::vector<examples::EpochStats> history;
     for (int epoch = 1; epoch <= options.epochs; ++epoch) {
+      auto loader = epoch_loader(epoch);
       examples::ProgressBar bar("epoch " + std::to_string(epoch) + "/" + std::to_string(options.epochs),
                                 batches);
       double loss_sum = 0;
@@ -125,7 +192,7 @@ int main(int argc, char** argv) {
       char status[96];
       for (auto& batch : *loader) {
         optimizer.zero_grad();
-        tg::Tensor logits = net(batch.data);
+        tg::Tensor logits = forward(batch.data);
         tg::Tensor loss = tg::nn::functional::cross_entropy(logits, batch.target);
         loss.backward();
         optimizer.step();
@@ -135,18 +202,20 @@ int main(int argc, char** argv) {
         seen += batch.target.numel();
         std::snprintf(status, sizeof status, "loss %.4f  acc %.3f", loss_sum / static_cast<double>(seen),
                       static_cast<double>(correct) / static_cast<double>(seen));
-        bar.update(++step, status);
+        if (job.leader()) bar.update(++step, status);
       }
-      examples::EpochStats stats{loss_sum / static_cast<double>(seen),
-                                 static_cast<double>(correct) / static_cast<double>(seen),
-                                 accuracy(net, test)};
+      std::vector<double> totals{loss_sum, static_cast<double>(correct), static_cast<double>(seen)};
+      job.sum(totals);  // every process's shard
+      examples::EpochStats stats{totals[0] / totals[2], totals[1] / totals[2], accuracy(net, test)};
       history.push_back(stats);
       std::snprintf(status, sizeof status, "loss %.4f  train acc %.3f  test acc %.3f", stats.train_loss,
                     stats.train_accuracy, stats.test_accuracy);
-      bar.finish(status);
+      if (job.leader()) bar.finish(status);
     }
 
     if (losses != nullptr) std::fclose(losses);
+    const double final_accuracy = history.back().test_accuracy;
+    if (!job.leader()) return final_accuracy >= options.min_accuracy ? 0 : 1;  // rank 0 writes
     const fs::path out_dir(options.output_dir);
     fs::create_directories(out_dir);
     tg::save(net, (out_dir / "digits_mlp.safetensors").string());
@@ -155,7 +224,6 @@ int main(int argc, char** argv) {
                 (out_dir / "curve.csv").c_str());
     examples::plot_curve(out_dir / "curve.csv", out_dir / "curve.png", "tapegrad: MLP on digits");
 
-    const double final_accuracy = history.back().test_accuracy;
     std::printf("test accuracy: %.2f %%\n", 100.0 * final_accuracy);
     return final_accuracy >= options.min_accuracy ? 0 : 1;
   } catch (const tg::Error& e) {

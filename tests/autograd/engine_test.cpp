@@ -424,6 +424,69 @@ TEST(Hooks, RetainedTensorDoesNotLeakItsGraph) {
 
 // ---------------------------------------------------------------- autograd::grad
 
+TEST(Hooks, PostAccumulateGradHookSeesTheAccumulatedGradient) {
+  auto x = leaf({1, 2});
+  std::vector<std::vector<double>> seen;
+  const unsigned handle = x.register_post_accumulate_grad_hook([&](const tg::Tensor& t) {
+    EXPECT_TRUE(t.is_same(x));
+    seen.push_back(values(t.grad()));
+  });
+  (x * constant({3, 4})).sum().backward();
+  (x * x).sum().backward();  // accumulates: 3 + 2, 4 + 4
+  x.remove_post_accumulate_grad_hook(handle);
+  (x * 1.0).sum().backward();
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_THAT(seen[0], ElementsAre(3.0, 4.0));
+  EXPECT_THAT(seen[1], ElementsAre(5.0, 8.0));
+}
+
+TEST(Hooks, PostAccumulateGradHookRunsAfterTheGradientHooks) {
+  auto x = leaf({1});
+  x.register_hook([](const tg::Tensor& g) { return g * 10.0; });
+  double seen = 0;
+  x.register_post_accumulate_grad_hook([&](const tg::Tensor& t) { seen = t.grad().item<double>(); });
+  (x * 2.0).sum().backward();
+  EXPECT_EQ(seen, 20.0);
+}
+
+TEST(Hooks, PostAccumulateGradHookOnlyOnLeavesThatRequireGrad) {
+  auto x = leaf({1});
+  auto y = x * 2.0;
+  EXPECT_THAT(error_message([&] { y.register_post_accumulate_grad_hook([](const tg::Tensor&) {}); }),
+              HasSubstr("post accumulate grad hooks cannot be registered on non-leaf tensors"));
+  EXPECT_THAT(
+      error_message([&] { constant({1}).register_post_accumulate_grad_hook([](const tg::Tensor&) {}); }),
+      HasSubstr("doesn't require gradient"));
+  EXPECT_THAT(error_message([&] { x.remove_post_accumulate_grad_hook(3); }),
+              HasSubstr("no hook at position 3"));
+}
+
+TEST(FinalCallbacks, RunAfterEveryNodeBeforeBackwardReturns) {
+  auto a = leaf({1});
+  auto b = leaf({2});
+  std::vector<std::string> order;
+  a.register_post_accumulate_grad_hook([&](const tg::Tensor&) {
+    order.push_back("a");
+    tg::autograd::Engine::get_default_engine().queue_callback([&] {
+      order.push_back("callback sees b.grad = " + std::to_string(b.grad().item<double>()));
+      tg::autograd::Engine::get_default_engine().queue_callback(
+          [&] { order.push_back("queued by a callback"); });
+    });
+  });
+  b.register_post_accumulate_grad_hook([&](const tg::Tensor&) { order.push_back("b"); });
+  (b * 3.0 + a * b).sum().backward();
+  ASSERT_EQ(order.size(), 4u);
+  EXPECT_THAT(std::vector<std::string>(order.begin(), order.begin() + 2),
+              ::testing::UnorderedElementsAre("a", "b"));
+  EXPECT_EQ(order[2], "callback sees b.grad = 4.000000");
+  EXPECT_EQ(order[3], "queued by a callback");
+}
+
+TEST(FinalCallbacks, OnlyDuringABackwardPass) {
+  EXPECT_THAT(error_message([] { tg::autograd::Engine::get_default_engine().queue_callback([] {}); }),
+              HasSubstr("Final callbacks can only be installed during backward pass."));
+}
+
 TEST(AutogradGrad, ReturnsGradientsWithoutTouchingDotGrad) {
   tg::Tensor x = leaf({1.0, 2.0});
   tg::Tensor w = leaf({3.0, 4.0});

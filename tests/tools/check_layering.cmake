@@ -4,7 +4,7 @@
 # (paths as written after <tapegrad/...>, or a system header such as blis.h) and why.
 cmake_minimum_required(VERSION 3.25)
 
-set(scanned_dirs autograd nn optim serialize tests examples fuzz)
+set(scanned_dirs autograd nn optim serialize distributed tests examples fuzz)
 
 # rule(<files regex> <forbidden include regex> <exempt files regex or ""> <why>)
 set(rule_count 0)
@@ -17,7 +17,11 @@ function(rule files forbidden exempt why)
   math(EXPR next "${rule_count} + 1")
   set(rule_count ${next} PARENT_SCOPE)
 endfunction()
-rule("^autograd/" "^(nn|optim|serialize)/" "" "autograd is the core: it never includes nn/, optim/ or serialize/")
+rule("^autograd/" "^(nn|optim|serialize|distributed)/" "" "autograd is the core: it never includes nn/, optim/, serialize/ or distributed/")
+rule("^(nn|optim|serialize)/" "^distributed/" "" "distributed/ is a separate library (tapegrad::distributed) above nn")
+rule("^distributed/" "^(optim|serialize)/" "" "data-parallel training needs modules and tensors, not optimizers or files")
+rule("" "^mpi\\.h$" "^distributed/process_group_mpi\\.cpp$"
+     "only the MPI backend (distributed/process_group_mpi.cpp) includes mpi.h: users need no MPI headers")
 rule("^autograd/kernels/" "^autograd/(engine|ops)/" "" "kernels work on buffers below the engine and the ops")
 rule("^nn/" "^optim/" "" "nn and optim are independent; code needing both belongs in serialize/")
 rule("^optim/" "^nn/" "" "nn and optim are independent; code needing both belongs in serialize/")
