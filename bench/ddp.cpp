@@ -9,7 +9,9 @@
 //   allreduce_ms    median of one all-reduce of all the gradients at once (one flat buffer)
 //   hidden_fraction 1 - (ms_per_step - local_ms) / allreduce_ms, clamped to [0, 1]: the share of the
 //                   communication that backward covered
-// bench/run.sh's ddp stage runs it alone and under mpirun -np 2 and derives throughput and scaling.
+// With --distributed it also times single all-reduces of 4 KiB ... 64 MiB (records {"kind": "allreduce",
+// "ranks", "bytes", "ms"}): bench/notes/scaling_model.py fits the latency and bandwidth of the ring model
+// to them. bench/run.sh's ddp stage runs it alone and under mpirun -np 2 and -np 3.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -106,7 +108,7 @@ std::string record(const Config& config, const Run& run, double bucket_mb, doubl
                    double allreduce_ms, std::int64_t parameters) {
   const double hidden = allreduce_ms > 0 ? std::clamp(1.0 - (ms - local_ms) / allreduce_ms, 0.0, 1.0) : 0.0;
   std::ostringstream out;
-  out << "{\"step\": \"" << config.name << "\", \"ranks\": " << run.size()
+  out << "{\"kind\": \"step\", \"step\": \"" << config.name << "\", \"ranks\": " << run.size()
       << ", \"threads\": " << tg::get_num_threads() << ", \"batch_per_rank\": " << config.batch
       << ", \"parameters\": " << parameters << ", \"bucket_cap_mb\": " << bucket_mb
       << ", \"ms_per_step\": " << ms << ", \"local_ms\": " << local_ms
@@ -152,6 +154,19 @@ int main(int argc, char** argv) {
   std::ofstream file;
   if (!json.empty() && run.rank() == 0) file.open(json, std::ios::app);
   std::ostream& out = json.empty() ? std::cout : file;
+
+  if (run.group) {
+    for (std::int64_t bytes = 4096; bytes <= (std::int64_t(64) << 20); bytes *= 4) {
+      tg::Tensor buffer = tg::zeros({bytes / 4});
+      const double ms = time_steps(run, 2, bytes > (4 << 20) ? 5 : 20, [&] {
+        std::vector<tg::Tensor> t{buffer};
+        run.group->allreduce(t)->wait();
+      });
+      if (run.rank() == 0)
+        out << "{\"kind\": \"allreduce\", \"ranks\": " << run.size() << ", \"bytes\": " << bytes
+            << ", \"ms\": " << ms << "}" << std::endl;
+    }
+  }
 
   for (const std::string& name : split(steps)) {
     auto config =

@@ -625,10 +625,11 @@ class Report:
     def ddp_records(self):
         """(tapegrad records, PyTorch records), each a list of dicts with the same keys as tapegrad's."""
         ours = []
-        for name in ("ddp_single", "ddp_mpi"):
+        for name in ("ddp_single", "ddp_mpi", "ddp_mpi3"):
             path = self.dir / f"{name}.jsonl"
             if path.exists():
-                ours += [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+                ours += [r for r in (json.loads(line) for line in path.read_text().splitlines() if line.strip())
+                         if r.get("kind", "step") == "step"]
         theirs = []
         path = self.dir / "ddp_torch.json"
         if path.exists():
@@ -653,20 +654,20 @@ class Report:
         ours, theirs = self.ddp_records()
         if not ours and not theirs:
             return "## Data-parallel training\n\nbench/ddp did not run."
-        ranks = max((r["ranks"] for r in ours + theirs), default=2)
+        ranks = 2
         threads = next((r["threads"] for r in ours if "threads" in r), 1)
         parts = []
         for step in ("b", "c"):
             rows = []
             for label, records in (("tapegrad", ours), ("PyTorch", theirs)):
-                speedups = self.ddp_speedups(records, step, ranks)
+                speedups = {n: self.ddp_speedups(records, step, n) for n in {r["ranks"] for r in records}}
                 for r in sorted((r for r in records if r["step"] == step), key=lambda r: (r["ranks"], r["bucket_cap_mb"])):
                     alone = r["ranks"] == 1
                     hidden = r.get("hidden_fraction")
                     rows.append([label + (", 1 process" if alone else f" DDP, {r['ranks']} ranks"),
                                  "–" if alone else f"{r['bucket_cap_mb']:g}", fmt(r.get("ms_per_step")),
                                  fmt(r.get("samples_per_s")),
-                                 "–" if alone else ratio_text(speedups.get(r["bucket_cap_mb"])),
+                                 "–" if alone else ratio_text(speedups[r["ranks"]].get(r["bucket_cap_mb"])),
                                  "–" if alone else fmt(r.get("allreduce_ms")),
                                  "–" if alone or hidden is None else pct(100 * hidden),
                                  "–" if alone or label != "tapegrad" else fmt(r.get("local_ms"))])
@@ -691,7 +692,7 @@ class Report:
                 "group, gradients as bucket views) for each bucket cap; every process runs 1 thread "
                 "(OMP_NUM_THREADS=1). Weak scaling: each rank trains its own full batch, so "
                 f"{ranks} ranks process {ranks}× the samples of one process per step. " + torch_note + "\n\n"
-                + "\n\n".join(parts) + "\n\n"
+                + "\n\n".join(parts) + "\n\n" + self.ddp_model_check()
                 "- ms/step: median over the timed steps of the slowest rank's step (ranks start each step together).\n"
                 "- samples/s: ranks × batch per rank / ms/step.\n"
                 "- speed-up vs 1 process: samples/s over the same framework's one-process samples/s (ideal: "
@@ -704,6 +705,11 @@ class Report:
                 "- local ms (tapegrad): the same step without DDP, all ranks running at once (no communication): "
                 "what the step costs on this machine when every core is busy with a rank; local ms / one-process "
                 "ms/step is the cost of sharing the machine.")
+
+    def ddp_model_check(self):
+        """bench/notes/scaling_model.py's check of the ring model against these runs (ddp_scaling.md)."""
+        path = self.dir / "ddp_scaling.md"
+        return (path.read_text().strip() + "\n\n") if path.exists() else ""
 
     def ddp_targets(self):
         ours, _ = self.ddp_records()

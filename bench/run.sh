@@ -346,7 +346,8 @@ fi
 # the same configurations with --with-libtorch. bench/ddp appends its JSON lines: start from empty files.
 if stage ddp; then
   log "ddp (one process, then mpirun -np 2; PyTorch DDP with --with-libtorch)"
-  rm -f "$results/ddp_single.jsonl" "$results/ddp_mpi.jsonl" "$results/ddp_torch.json"
+  rm -f "$results/ddp_single.jsonl" "$results/ddp_mpi.jsonl" "$results/ddp_mpi3.jsonl" "$results/ddp_torch.json" \
+    "$results/ddp_scaling.md"
   ddp_args=(--steps b,c --threads 1)
   ddp_buckets=1,5,25,100
   mpirun_args=(--allow-run-as-root --bind-to core -np 2 -x OMP_NUM_THREADS)
@@ -354,6 +355,10 @@ if stage ddp; then
   run ddp/single OMP_NUM_THREADS=1 -- "$bin/ddp" "${ddp_args[@]}" --json "$results/ddp_single.jsonl"
   run ddp/mpi OMP_NUM_THREADS=1 -- mpirun "${mpirun_args[@]}" "$bin/ddp" --distributed "${ddp_args[@]}" \
     --bucket-cap-mb "$ddp_buckets" --json "$results/ddp_mpi.jsonl"
+  # Three ranks on two cores (oversubscribed): checks the scaling model at another ring size.
+  run ddp/mpi3 OMP_NUM_THREADS=1 -- mpirun --allow-run-as-root --oversubscribe --bind-to none -np 3 -x OMP_NUM_THREADS \
+    "$bin/ddp" --distributed "${ddp_args[@]}" --bucket-cap-mb 25 --json "$results/ddp_mpi3.jsonl"
+  "$python" "$root/bench/notes/scaling_model.py" "$results" --check >"$results/ddp_scaling.md"
   if ((with_libtorch)); then
     run ddp_torch OMP_NUM_THREADS=1 -- /usr/bin/python3 "$root/bench/ddp_torch.py" --steps b,c \
       --bucket-cap-mb "$ddp_buckets" --json "$results/ddp_torch.json" >"$results/ddp_torch.txt"

@@ -163,13 +163,15 @@ int main(int argc, char** argv) {
     // Each process takes its shard of every epoch; alone, the shard is the whole (shuffled) set. The
     // permutation is seeded by the seed and the epoch (set_epoch), so runs repeat.
     const std::int64_t local_batch = std::max<std::int64_t>(1, options.batch_size / job.size);
+    const tg::data::TensorDataset& train_set =
+        train;  // a lambda cannot capture a structured binding (clang 14)
     auto epoch_loader = [&](int epoch) {
-      tg::data::samplers::DistributedRandomSampler sampler(static_cast<std::size_t>(train.size()),
+      tg::data::samplers::DistributedRandomSampler sampler(static_cast<std::size_t>(train_set.size()),
                                                            static_cast<std::size_t>(job.size),
                                                            static_cast<std::size_t>(job.rank));
       sampler.set_epoch(options.seed * 1000 + static_cast<std::size_t>(epoch));
       return tg::data::make_data_loader(
-          DigitsDataset(train).map(tg::data::transforms::Stack<>()), std::move(sampler),
+          DigitsDataset(train_set).map(tg::data::transforms::Stack<>()), std::move(sampler),
           tg::data::DataLoaderOptions().batch_size(static_cast<std::size_t>(local_batch)));
     };
     const std::int64_t shard_size = (train.size() + job.size - 1) / job.size;
