@@ -146,6 +146,9 @@ class Communicator {
             "let "
             "ProcessGroupMPI::create() initialize MPI");
     } else {
+      // Open MPI's non-blocking all-reduce picks a binomial tree for two ranks; the ring is 2.2x faster on
+      // 100 MB here (49 vs 109 ms; 72 vs 124 ms with three ranks). The user's own setting wins.
+      setenv("OMPI_MCA_coll_libnbc_iallreduce_algorithm", "1", /*overwrite=*/0);
       int provided = MPI_THREAD_SINGLE;
       mpi_check(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided), "MPI_Init_thread");
       owns_mpi_ = true;
