@@ -692,7 +692,7 @@ class Report:
                 "group, gradients as bucket views) for each bucket cap; every process runs 1 thread "
                 "(OMP_NUM_THREADS=1). Weak scaling: each rank trains its own full batch, so "
                 f"{ranks} ranks process {ranks}× the samples of one process per step. " + torch_note + "\n\n"
-                + "\n\n".join(parts) + "\n\n" + self.ddp_model_check()
+                + "\n\n".join(parts) + "\n\n"
                 "- ms/step: median over the timed steps of the slowest rank's step (ranks start each step together).\n"
                 "- samples/s: ranks × batch per rank / ms/step.\n"
                 "- speed-up vs 1 process: samples/s over the same framework's one-process samples/s (ideal: "
@@ -704,7 +704,7 @@ class Report:
                 "instead, so its figure also charges the cost of sharing the machine to communication (lower).\n"
                 "- local ms (tapegrad): the same step without DDP, all ranks running at once (no communication): "
                 "what the step costs on this machine when every core is busy with a rank; local ms / one-process "
-                "ms/step is the cost of sharing the machine.")
+                "ms/step is the cost of sharing the machine.\n\n" + self.ddp_model_check()).rstrip()
 
     def ddp_model_check(self):
         """bench/notes/scaling_model.py's check of the ring model against these runs (ddp_scaling.md)."""
