@@ -1,10 +1,14 @@
 // Note [gradient buckets]
-// Buckets hold one dtype each and fill up to a byte cap, taking parameters in reverse order of
-// registration: backward produces the gradients of the last layers first, so the first bucket is ready
-// first. Its all-reduce starts at once (ProcessGroup::allreduce returns immediately; the communication
-// thread runs it) while backward computes the earlier layers' gradients. Buckets start in index order
-// only: MPI needs every rank to start the same collectives in the same order, and the order in which
-// gradients become ready may differ between ranks.
+// Buckets hold one dtype each and fill up to a byte cap, taking parameters in the order backward
+// produces their gradients, so that the first bucket is ready first. That order is known only after a
+// backward pass: the first buckets take the parameters in reverse order of registration (right for a
+// model whose layers are registered in the order they run); after the first synchronized backward the
+// buckets are rebuilt in the order the gradients actually arrived on rank 0 (broadcast, so that every
+// rank builds the same buckets), as PyTorch's DDP does. Not with find_unused_parameters, whose order may
+// change from one step to the next. Its all-reduce starts at once (ProcessGroup::allreduce returns
+// immediately; the communication thread runs it) while backward computes the earlier layers' gradients.
+// Buckets start in index order only: MPI needs every rank to start the same collectives in the same order,
+// and the order in which gradients become ready may differ between ranks.
 //
 // Each bucket is one flat tensor. With gradient_as_bucket_view the parameters' .grad() are views into
 // it: backward accumulates straight into the bucket and the averaged values are the gradients, no copy
@@ -51,10 +55,13 @@ struct Reducer::State : std::enable_shared_from_this<Reducer::State> {
   std::size_t next_bucket = 0;
   bool reducing = false;  // a synchronized backward has started and its final callback has not run
   bool require_sync = true;
+  bool rebuilt = false;
+  std::vector<std::size_t> arrival_order;  // of the first synchronized backward
   ReductionTimeline timeline;
   std::mutex mutex;  // hooks of backward passes on several threads
 
-  void build_buckets();
+  void build_buckets(const std::vector<std::size_t>& order);
+  void rebuild_buckets_in_arrival_order();
   void mark_ready(std::size_t index);
   void move_into_bucket(std::size_t index);
   void launch_ready_buckets();
@@ -71,14 +78,15 @@ bool same_view(const Tensor& a, const Tensor& b) {
 }
 }  // namespace
 
-void Reducer::State::build_buckets() {
+// `order`: every parameter index once, the one whose gradient arrives first first.
+void Reducer::State::build_buckets(const std::vector<std::size_t>& order) {
   const std::size_t count = parameters.size();
   locations.assign(count, Location{});
   std::vector<std::vector<std::size_t>> groups;
   std::vector<std::int64_t> bytes;
-  // One open bucket per dtype; reverse registration order (Note [gradient buckets]).
+  // One open bucket per dtype (Note [gradient buckets]).
   std::vector<std::pair<Dtype, std::size_t>> open;
-  for (std::size_t k = count; k-- > 0;) {
+  for (std::size_t k : order) {
     const Tensor& p = parameters[k];
     auto it = std::find_if(open.begin(), open.end(), [&](const auto& o) { return o.first == p.dtype(); });
     if (it == open.end()) {
@@ -153,6 +161,7 @@ void Reducer::State::mark_ready(std::size_t index) {
         " received its gradient twice in one backward pass (reentrant backward or a parameter "
         "shared in a way DDP cannot see)");
   ready[index] = true;
+  if (!rebuilt) arrival_order.push_back(index);
   timeline.parameter_ready[index] = ReductionTimeline::Clock::now();
   move_into_bucket(index);
   --buckets[locations[index].bucket].pending;
@@ -213,6 +222,19 @@ void Reducer::State::finalize() {
   }
   timeline.reduction_finished = ReductionTimeline::Clock::now();
   reset();
+  if (!rebuilt && !options.find_unused_parameters) rebuild_buckets_in_arrival_order();
+}
+
+void Reducer::State::rebuild_buckets_in_arrival_order() {
+  rebuilt = true;
+  if (arrival_order.size() != parameters.size()) return;
+  std::vector<std::int64_t> order(arrival_order.begin(), arrival_order.end());
+  std::vector<Tensor> rank0_order{tg::tensor(order, tg::kInt64)};
+  group->broadcast(rank0_order, BroadcastOptions{})->wait();
+  const std::vector<std::int64_t> agreed = rank0_order[0].to_vector<std::int64_t>();
+  arrival_order.assign(agreed.begin(), agreed.end());
+  build_buckets(arrival_order);  // gradients that are views of the old buckets move into the new ones
+  arrival_order.clear();
 }
 
 void Reducer::State::fail_unused(const std::vector<std::size_t>& unused) {
@@ -221,6 +243,7 @@ void Reducer::State::fail_unused(const std::vector<std::size_t>& unused) {
   std::ostringstream list;
   for (std::size_t i = 0; i < unused.size(); ++i) list << (i == 0 ? "" : ", ") << names[unused[i]];
   reset();
+  arrival_order.clear();  // an incomplete order: record the next backward's
   throw Error(
       str("DistributedDataParallel: Expected to have finished reduction in the prior iteration before "
           "starting a new one. This error indicates that your module has parameters that were not used in "
@@ -257,7 +280,9 @@ Reducer::Reducer(std::vector<Tensor> parameters, std::vector<std::string> names,
   state.group = std::move(group);
   state.options = options;
   state.ready.assign(state.parameters.size(), false);
-  state.build_buckets();
+  std::vector<std::size_t> reversed(state.parameters.size());
+  for (std::size_t k = 0; k < reversed.size(); ++k) reversed[k] = reversed.size() - 1 - k;
+  state.build_buckets(reversed);
   std::weak_ptr<State> weak = state_;
   for (std::size_t k = 0; k < state.parameters.size(); ++k)
     state.hook_handles.push_back(

@@ -1,10 +1,10 @@
 #pragma once
 // Reducer: the gradient side of DistributedDataParallel (c10d::Reducer's role). Parameters are grouped
-// into buckets, in reverse order of registration (the order in which backward usually produces their
-// gradients); a post-accumulate-grad hook marks a parameter ready, and once a bucket's parameters are
-// all ready its flat gradient is averaged over the ranks with an asynchronous all-reduce while
-// backward goes on. A final callback of the backward pass waits for the buckets, so the gradients are
-// the averaged ones when backward() returns. See Note [gradient buckets] in reducer.cpp.
+// into buckets in the order backward produces their gradients (guessed as reverse registration order
+// until the first backward has shown it); a post-accumulate-grad hook marks a parameter ready, and once a
+// bucket's parameters are all ready its flat gradient is averaged over the ranks with an asynchronous
+// all-reduce while backward goes on. A final callback of the backward pass waits for the buckets, so the
+// gradients are the averaged ones when backward() returns. See Note [gradient buckets] in reducer.cpp.
 #include <chrono>
 #include <cstdint>
 #include <memory>

@@ -295,28 +295,70 @@ TEST(DistributedDataParallel, ParametersStartAsRankZeros) {
 TEST(DistributedDataParallel, GradientsAreViewsIntoTheBuckets) {
   auto model = make_mlp(7, tg::kFloat32);
   DistributedDataParallel ddp(model, world, DDPOptions().gradient_as_bucket_view(true).bucket_cap_mb(0.001));
-  const auto buckets = ddp.reducer().bucket_tensors();
-  const auto indices = ddp.reducer().bucket_indices();
-  EXPECT_GT(buckets.size(), 1u);
+  EXPECT_GT(ddp.reducer().bucket_tensors().size(), 1u);
   const auto params = model->parameters();
-  auto inside = [&](const tg::Tensor& grad) {
-    for (const auto& b : buckets) {
+  auto inside_a_bucket = [&](const tg::Tensor& grad) {
+    for (const auto& b : ddp.reducer().bucket_tensors()) {
       auto* begin = static_cast<const char*>(b.data_ptr());
       auto* p = static_cast<const char*>(grad.data_ptr());
       if (p >= begin && p < begin + b.nbytes()) return true;
     }
     return false;
   };
-  // The first bucket holds the last parameters: backward produces their gradients first.
-  EXPECT_EQ(indices.front().front(), params.size() - 1);
+  // Before any backward: the last parameters first (reverse registration order).
+  EXPECT_EQ(ddp.reducer().bucket_indices().front().front(), params.size() - 1);
+  for (const auto& p : params) EXPECT_TRUE(inside_a_bucket(p.grad()));
   const Batch mine = shard(global_batch(0, 4, tg::kFloat32), rank(), 4);
-  tg::mse_loss(ddp(mine.x), mine.y).backward();
-  for (const auto& p : params) EXPECT_TRUE(inside(p.grad()));
+  tg::mse_loss(ddp(mine.x), mine.y).backward();  // the buckets are rebuilt after it: still views
+  for (const auto& p : params) EXPECT_TRUE(inside_a_bucket(p.grad()));
   // zero_grad(set_to_none) drops the views; the next backward puts the gradients back into the buckets.
   tg::optim::SGD optimizer(ddp.parameters(), tg::optim::SGDOptions(0.1));
   optimizer.zero_grad(true);
   tg::mse_loss(ddp(mine.x), mine.y).backward();
-  for (const auto& p : params) EXPECT_TRUE(inside(p.grad()));
+  for (const auto& p : params) EXPECT_TRUE(inside_a_bucket(p.grad()));
+}
+
+// Registered head first, run last: reverse registration order is the wrong guess for its buckets.
+struct HeadFirstImpl : tg::nn::Module {
+  HeadFirstImpl()
+      : head(register_module("head", tg::nn::Linear(16, 3))),
+        body(register_module("body", tg::nn::Linear(6, 16))) {}
+  tg::Tensor forward(const tg::Tensor& x) { return head->forward(tg::tanh(body->forward(x))); }
+  tg::nn::Linear head, body;
+};
+TG_MODULE(HeadFirst);
+
+TEST(DistributedDataParallel, BucketsFollowTheOrderGradientsArriveAfterTheFirstStep) {
+  for (bool views : {false, true}) {
+    tg::manual_seed(11);
+    HeadFirst model;
+    model->to(tg::kFloat64);
+    tg::manual_seed(11);
+    HeadFirst reference;
+    reference->to(tg::kFloat64);
+    // Buckets of one parameter each: their order is the order of the parameters.
+    DistributedDataParallel ddp(model, world,
+                                DDPOptions().bucket_cap_mb(1e-6).gradient_as_bucket_view(views));
+    const auto names = model->named_parameters().keys();  // head.weight, head.bias, body.weight, body.bias
+    auto first_bucket = [&] { return names[ddp.reducer().bucket_indices().front().front()]; };
+    EXPECT_EQ(first_bucket(), "body.bias");  // the guess: reverse registration order
+    for (int step = 0; step < 3; ++step) {
+      model->zero_grad();
+      reference->zero_grad();
+      const Batch all = global_batch(step, 4, tg::kFloat64);
+      const Batch mine = shard(all, rank(), 4);
+      tg::mse_loss(ddp(mine.x), mine.y).backward();
+      for (int r = 0; r < size(); ++r)
+        tg::mse_loss(reference->forward(shard(all, r, 4).x), shard(all, r, 4).y).backward();
+      for (std::size_t i = 0; i < names.size(); ++i)
+        EXPECT_TRUE(tg::allclose(model->parameters()[i].grad(),
+                                 reference->parameters()[i].grad() / double(size()), 1e-12, 1e-14))
+            << names[i] << " at step " << step;
+    }
+    // Rebuilt after the first backward: the head's gradients arrive first.
+    EXPECT_EQ(first_bucket().substr(0, 5), "head.");
+    EXPECT_EQ(ddp.reducer().bucket_indices().size(), names.size());
+  }
 }
 
 TEST(DistributedDataParallel, AllreducesRunWhileBackwardGoesOn) {
