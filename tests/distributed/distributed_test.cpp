@@ -118,6 +118,25 @@ TEST(ProcessGroupMPI, AllgatherReduceScatterReduceBarrier) {
   EXPECT_TRUE(world->barrier()->wait());
 }
 
+TEST(ProcessGroupMPI, SubgroupOfTheFirstTwoRanks) {
+  auto pair =
+      ProcessGroupMPI::createProcessGroupMPI({0, 1});  // collective over the world: every rank calls it
+  if (rank() >= 2) {
+    EXPECT_EQ(pair, nullptr);
+    return;
+  }
+  ASSERT_NE(pair, nullptr);
+  EXPECT_EQ(pair->getSize(), 2);
+  EXPECT_EQ(pair->getRank(), rank());
+  std::vector<tg::Tensor> t{f64({double(rank() + 1)})};
+  pair->allreduce(t)->wait();
+  EXPECT_EQ(t[0].item<double>(), 3.0);
+  EXPECT_THAT(error_message([] {
+                ProcessGroupMPI::createProcessGroupMPI({0, 99});
+              }),
+              HasSubstr("rank 99 is not a rank of MPI_COMM_WORLD"));
+}
+
 TEST(ProcessGroupMPI, BadArgumentsFailBeforeAnyCommunication) {
   auto ints = tg::tensor({std::int64_t(1)}, tg::kInt64);
   std::vector<tg::Tensor> tensors{ints};
