@@ -354,17 +354,48 @@ int mpi_count(const Tensor& t, const char* collective) {
   return static_cast<int>(t.numel());
 }
 
-// The contiguous tensor MPI reads and writes: `t` itself when it is contiguous, else a copy that
-// finish() copies back.
-Tensor staging_for(const Tensor& t) {
+// A tensor as MPI sees it: a contiguous buffer (the tensor itself when it is contiguous, else a copy that
+// finish_into() copies back), its element type and count.
+struct Staged {
+  Tensor original;
+  Tensor buffer;
+  MPI_Datatype type;
+  int count;
+  void* data() const { return buffer.data_ptr(); }
+};
+
+Staged stage(const Tensor& t, const char* collective) {
   NoGradGuard no_grad;
-  return t.is_contiguous() ? t.detach() : t.detach().contiguous();
+  return {t, t.is_contiguous() ? t.detach() : t.detach().contiguous(), mpi_type(t.dtype(), collective),
+          mpi_count(t, collective)};
 }
 
-void copy_back(const Tensor& original, const Tensor& staging) {
+std::vector<Staged> stage_all(const std::vector<Tensor>& tensors, const char* collective) {
+  std::vector<Staged> staged;
+  for (const Tensor& t : tensors) staged.push_back(stage(t, collective));
+  return staged;
+}
+
+// After the collective: divides by the group's size for AVG (divisor > 1), then writes the result into
+// the original tensor when MPI worked on a copy.
+void finish_into(const Staged& staged, double divisor = 1) {
   NoGradGuard no_grad;
-  if (staging.data_ptr() != original.data_ptr() || !original.is_contiguous())
-    original.detach().copy_(staging);
+  if (divisor != 1) staged.buffer.div_(divisor);
+  if (staged.buffer.data_ptr() != staged.original.data_ptr() || !staged.original.is_contiguous())
+    staged.original.detach().copy_(staged.buffer);
+}
+
+// allgather's outputs / reduce_scatter's inputs: one tensor per rank, each shaped like `reference`.
+void check_one_per_rank(const char* collective, const char* what, const std::vector<Tensor>& list,
+                        const Tensor& reference, int ranks) {
+  check(list.size() == static_cast<std::size_t>(ranks), collective, "the ", what, " list has ", list.size(),
+        " tensors; it needs one per rank (", ranks, ")");
+  for (std::size_t r = 0; r < list.size(); ++r)
+    check(
+        list[r].defined() && list[r].sizes() == reference.sizes() && list[r].dtype() == reference.dtype(),
+        collective, what, " ", r, " must be ", reference.dtype(), " ", reference.sizes(), " like the ",
+        std::string_view(what) == "output" ? "input" : "output", ", got ",
+        list[r].defined() ? str(list[r].dtype(), " ", list[r].sizes()) : std::string("an undefined tensor"));
 }
 
 std::string describe(const char* collective, const std::vector<Tensor>& tensors,
@@ -490,33 +521,22 @@ std::unique_ptr<Collective> collective_for(std::shared_ptr<Work> work, bool chec
 std::shared_ptr<Work> ProcessGroupMPI::allreduce(std::vector<Tensor>& tensors, const AllreduceOptions& opts) {
   const char* name = "allreduce";
   check_tensors(name, tensors);
-  std::vector<Tensor> staging;
-  std::vector<MPI_Datatype> types;
-  std::vector<int> counts;
   const MPI_Op op = mpi_op(opts.reduceOp, tensors[0].dtype(), name);
-  for (const Tensor& t : tensors) {
-    types.push_back(mpi_type(t.dtype(), name));
-    mpi_op(opts.reduceOp, t.dtype(), name);
-    counts.push_back(mpi_count(t, name));
-    staging.push_back(staging_for(t));
-  }
+  for (const Tensor& t : tensors) mpi_op(opts.reduceOp, t.dtype(), name);
+  const std::vector<Staged> staged = stage_all(tensors, name);
   auto work = std::make_shared<Work>(describe(name, tensors, reduce_op_name(opts.reduceOp)),
                                      timeout_of(opts.timeout), tensors);
   auto collective = collective_for(work, options_.check_metadata);
-  const bool average = opts.reduceOp == ReduceOp::AVG;
-  collective->start = [=, comm = impl_->comm](std::vector<MPI_Request>& requests) {
-    requests.resize(staging.size());
-    for (std::size_t i = 0; i < staging.size(); ++i)
-      mpi_check(
-          MPI_Iallreduce(MPI_IN_PLACE, staging[i].data_ptr(), counts[i], types[i], op, comm, &requests[i]),
-          "MPI_Iallreduce");
+  collective->start = [staged, op, comm = impl_->comm](std::vector<MPI_Request>& requests) {
+    requests.resize(staged.size());
+    for (std::size_t i = 0; i < staged.size(); ++i)
+      mpi_check(MPI_Iallreduce(MPI_IN_PLACE, staged[i].data(), staged[i].count, staged[i].type, op, comm,
+                               &requests[i]),
+                "MPI_Iallreduce");
   };
-  collective->finish = [tensors, staging, average, size = size_] {
-    NoGradGuard no_grad;
-    for (std::size_t i = 0; i < staging.size(); ++i) {
-      if (average) staging[i].div_(static_cast<double>(size));
-      copy_back(tensors[i], staging[i]);
-    }
+  const double divisor = opts.reduceOp == ReduceOp::AVG ? size_ : 1;
+  collective->finish = [staged, divisor] {
+    for (const Staged& one : staged) finish_into(one, divisor);
   };
   impl_->submit(std::move(collective));
   return work;
@@ -527,26 +547,19 @@ std::shared_ptr<Work> ProcessGroupMPI::broadcast(std::vector<Tensor>& tensors, c
   check_tensors(name, tensors);
   check(opts.rootRank >= 0 && opts.rootRank < size_, name, "rootRank ", opts.rootRank,
         " is not a rank of the group (size ", size_, ")");
-  std::vector<Tensor> staging;
-  std::vector<MPI_Datatype> types;
-  std::vector<int> counts;
-  for (const Tensor& t : tensors) {
-    types.push_back(mpi_type(t.dtype(), name));
-    counts.push_back(mpi_count(t, name));
-    staging.push_back(staging_for(t));
-  }
+  const std::vector<Staged> staged = stage_all(tensors, name);
   auto work = std::make_shared<Work>(describe(name, tensors, str("from rank ", opts.rootRank)),
                                      timeout_of(opts.timeout), tensors);
   auto collective = collective_for(work, options_.check_metadata);
-  const int root = static_cast<int>(opts.rootRank);
-  collective->start = [=, comm = impl_->comm](std::vector<MPI_Request>& requests) {
-    requests.resize(staging.size());
-    for (std::size_t i = 0; i < staging.size(); ++i)
-      mpi_check(MPI_Ibcast(staging[i].data_ptr(), counts[i], types[i], root, comm, &requests[i]),
+  collective->start = [staged, root = static_cast<int>(opts.rootRank),
+                       comm = impl_->comm](std::vector<MPI_Request>& requests) {
+    requests.resize(staged.size());
+    for (std::size_t i = 0; i < staged.size(); ++i)
+      mpi_check(MPI_Ibcast(staged[i].data(), staged[i].count, staged[i].type, root, comm, &requests[i]),
                 "MPI_Ibcast");
   };
-  collective->finish = [tensors, staging] {
-    for (std::size_t i = 0; i < staging.size(); ++i) copy_back(tensors[i], staging[i]);
+  collective->finish = [staged] {
+    for (const Staged& one : staged) finish_into(one);
   };
   impl_->submit(std::move(collective));
   return work;
@@ -558,29 +571,24 @@ std::shared_ptr<Work> ProcessGroupMPI::reduce(std::vector<Tensor>& tensors, cons
   check(tensors.size() == 1, name, "ProcessGroupMPI takes one tensor, got ", tensors.size());
   check(opts.rootRank >= 0 && opts.rootRank < size_, name, "rootRank ", opts.rootRank,
         " is not a rank of the group (size ", size_, ")");
-  const Tensor staging = staging_for(tensors[0]);
-  const MPI_Datatype type = mpi_type(staging.dtype(), name);
-  const MPI_Op op = mpi_op(opts.reduceOp, staging.dtype(), name);
-  const int count = mpi_count(staging, name);
+  const MPI_Op op = mpi_op(opts.reduceOp, tensors[0].dtype(), name);
+  const Staged staged = stage(tensors[0], name);
   auto work = std::make_shared<Work>(
       describe(name, tensors, str(reduce_op_name(opts.reduceOp), " to rank ", opts.rootRank)),
       timeout_of(opts.timeout), tensors);
   auto collective = collective_for(work, options_.check_metadata);
   const int root = static_cast<int>(opts.rootRank);
   const bool is_root = root == rank_;
-  collective->start = [=, comm = impl_->comm](std::vector<MPI_Request>& requests) {
+  collective->start = [staged, op, root, is_root, comm = impl_->comm](std::vector<MPI_Request>& requests) {
     requests.resize(1);
-    void* data = staging.data_ptr();
-    mpi_check(MPI_Ireduce(is_root ? MPI_IN_PLACE : data, is_root ? data : nullptr, count, type, op, root,
-                          comm, requests.data()),
+    void* data = staged.data();
+    mpi_check(MPI_Ireduce(is_root ? MPI_IN_PLACE : data, is_root ? data : nullptr, staged.count, staged.type,
+                          op, root, comm, requests.data()),
               "MPI_Ireduce");
   };
-  const bool average = opts.reduceOp == ReduceOp::AVG;
-  collective->finish = [original = tensors[0], staging, is_root, average, size = size_] {
-    if (!is_root) return;
-    NoGradGuard no_grad;
-    if (average) staging.div_(static_cast<double>(size));
-    copy_back(original, staging);
+  const double divisor = opts.reduceOp == ReduceOp::AVG ? size_ : 1;
+  collective->finish = [staged, is_root, divisor] {
+    if (is_root) finish_into(staged, divisor);
   };
   impl_->submit(std::move(collective));
   return work;
@@ -596,26 +604,18 @@ std::shared_ptr<Work> ProcessGroupMPI::allgather(std::vector<std::vector<Tensor>
         outputTensors.size());
   const Tensor& input = inputTensors[0];
   std::vector<Tensor>& outputs = outputTensors[0];
-  check(outputs.size() == static_cast<std::size_t>(size_), name, "the output list has ", outputs.size(),
-        " tensors; it needs one per rank (", size_, ")");
-  for (std::size_t r = 0; r < outputs.size(); ++r)
-    check(outputs[r].defined() && outputs[r].sizes() == input.sizes() && outputs[r].dtype() == input.dtype(),
-          name, "output ", r, " must match the input (", input.dtype(), " ", input.sizes(), "), got ",
-          outputs[r].defined() ? str(outputs[r].dtype(), " ", outputs[r].sizes())
-                               : std::string("an undefined tensor"));
-  const Tensor send = staging_for(input);
-  const MPI_Datatype type = mpi_type(input.dtype(), name);
-  const int count = mpi_count(input, name);
+  check_one_per_rank(name, "output", outputs, input, size_);
+  const Staged send = stage(input, name);
   Shape gathered_shape{size_};
   for (auto s : input.sizes()) gathered_shape.push_back(s);
   const Tensor gathered = tg::empty(gathered_shape, tg::TensorOptions().dtype(input.dtype()));
   auto work = std::make_shared<Work>(describe(name, inputTensors), timeout_of(opts.timeout), outputs);
   auto collective = collective_for(work, options_.check_metadata);
-  collective->start = [=, comm = impl_->comm](std::vector<MPI_Request>& requests) {
+  collective->start = [send, gathered, comm = impl_->comm](std::vector<MPI_Request>& requests) {
     requests.resize(1);
-    mpi_check(
-        MPI_Iallgather(send.data_ptr(), count, type, gathered.data_ptr(), count, type, comm, requests.data()),
-        "MPI_Iallgather");
+    mpi_check(MPI_Iallgather(send.data(), send.count, send.type, gathered.data_ptr(), send.count, send.type,
+                             comm, requests.data()),
+              "MPI_Iallgather");
   };
   collective->finish = [outputs, gathered] {
     NoGradGuard no_grad;
@@ -636,16 +636,8 @@ std::shared_ptr<Work> ProcessGroupMPI::reduce_scatter(std::vector<Tensor>& outpu
         inputTensors.size());
   const Tensor& output = outputTensors[0];
   const std::vector<Tensor>& inputs = inputTensors[0];
-  check(inputs.size() == static_cast<std::size_t>(size_), name, "the input list has ", inputs.size(),
-        " tensors; it needs one per rank (", size_, ")");
-  for (std::size_t r = 0; r < inputs.size(); ++r)
-    check(inputs[r].defined() && inputs[r].sizes() == output.sizes() && inputs[r].dtype() == output.dtype(),
-          name, "input ", r, " must match the output (", output.dtype(), " ", output.sizes(), "), got ",
-          inputs[r].defined() ? str(inputs[r].dtype(), " ", inputs[r].sizes())
-                              : std::string("an undefined tensor"));
-  const MPI_Datatype type = mpi_type(output.dtype(), name);
+  check_one_per_rank(name, "input", inputs, output, size_);
   const MPI_Op op = mpi_op(opts.reduceOp, output.dtype(), name);
-  const int count = mpi_count(output, name);
   Tensor send;
   {
     NoGradGuard no_grad;
@@ -653,22 +645,18 @@ std::shared_ptr<Work> ProcessGroupMPI::reduce_scatter(std::vector<Tensor>& outpu
     for (const Tensor& t : inputs) detached.push_back(t.detach().unsqueeze(0));
     send = tg::cat(detached, 0).contiguous();
   }
-  const Tensor staging = staging_for(output);
+  const Staged staged = stage(output, name);
   auto work = std::make_shared<Work>(describe(name, outputTensors, reduce_op_name(opts.reduceOp)),
                                      timeout_of(opts.timeout), outputTensors);
   auto collective = collective_for(work, options_.check_metadata);
-  collective->start = [=, comm = impl_->comm](std::vector<MPI_Request>& requests) {
+  collective->start = [send, staged, op, comm = impl_->comm](std::vector<MPI_Request>& requests) {
     requests.resize(1);
-    mpi_check(MPI_Ireduce_scatter_block(send.data_ptr(), staging.data_ptr(), count, type, op, comm,
+    mpi_check(MPI_Ireduce_scatter_block(send.data_ptr(), staged.data(), staged.count, staged.type, op, comm,
                                         requests.data()),
               "MPI_Ireduce_scatter_block");
   };
-  const bool average = opts.reduceOp == ReduceOp::AVG;
-  collective->finish = [output, staging, average, size = size_] {
-    NoGradGuard no_grad;
-    if (average) staging.div_(static_cast<double>(size));
-    copy_back(output, staging);
-  };
+  const double divisor = opts.reduceOp == ReduceOp::AVG ? size_ : 1;
+  collective->finish = [staged, divisor] { finish_into(staged, divisor); };
   impl_->submit(std::move(collective));
   return work;
 }
