@@ -1,10 +1,10 @@
 
 #include <algorithm>
-#include <vector>
 
 #include <tapegrad/autograd/kernels/column_sums.hpp>
 #include <tapegrad/autograd/kernels/dispatch.hpp>
 #include <tapegrad/autograd/kernels/parallel_for.hpp>
+#include <tapegrad/autograd/kernels/scratch.hpp>
 
 namespace tg::kernels {
 namespace {
@@ -55,9 +55,10 @@ void sum_columns(const T* in, std::int64_t rows, std::int64_t columns, T* result
   // time, which defeats the prefetcher); the accumulator rows are added at the end, in chunk order.
   // The chunks depend on the sizes only, so the bits do not depend on the thread count.
   const std::int64_t chunks = sum_chunks(rows, columns);
-  std::vector<double> partial(static_cast<std::size_t>(chunks * columns), 0.0);
+  const Scratch<double> partial(chunks * columns);
   parallel_chunks(chunks, [&](std::int64_t chunk) {
     double* total = partial.data() + chunk * columns;
+    std::fill_n(total, columns, 0.0);  // by the thread that adds into it
     const std::int64_t begin = chunk_begin(rows, chunks, chunk), end = chunk_begin(rows, chunks, chunk + 1);
     isa_run([&] {
       for (std::int64_t i = begin; i < end; ++i) add_row(in + i * columns, copy_row(i), total, 0, columns);

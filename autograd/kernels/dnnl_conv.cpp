@@ -11,8 +11,8 @@
 #include <tapegrad/autograd/kernels/dnnl_conv.hpp>
 #include <tapegrad/autograd/kernels/dnnl_gemm.hpp>
 #include <tapegrad/autograd/kernels/dnnl_runtime.hpp>
+#include <tapegrad/autograd/kernels/scratch.hpp>
 #include <tapegrad/autograd/kernels/thread_pool.hpp>
-#include <tapegrad/autograd/tensor/allocator.hpp>
 
 // Note [oneDNN convolutions]
 // im2col + GEMM reached 40-50 % of the FP32 peak on the fashion_cnn shapes (5x5 kernels, 12x12 images,
@@ -260,21 +260,7 @@ std::shared_ptr<const Plan> plan_for(Pass pass, const ConvProblem& p, std::int64
 }
 
 // ---- Running a plan.
-class Buffer {
- public:
-  explicit Buffer(std::size_t bytes)
-      : bytes_(bytes), data_(bytes > 0 ? default_allocator().allocate(bytes) : nullptr) {}
-  ~Buffer() {
-    if (data_ != nullptr) default_allocator().deallocate(data_, bytes_);
-  }
-  Buffer(const Buffer&) = delete;
-  Buffer& operator=(const Buffer&) = delete;
-  void* data() const { return data_; }
-
- private:
-  std::size_t bytes_;
-  void* data_;
-};
+using Buffer = Scratch<std::byte>;
 
 dnnl::stream& thread_stream() {
   thread_local dnnl::stream stream(cpu_engine());
@@ -338,9 +324,7 @@ bool run(Pass pass, const ConvProblem& p, const float* a, const float* b, const 
   const std::int64_t out_volume = pass == Pass::forward ? dst_volume(p) : src_volume(p);
   // The weight gradient of chunk c > 0 goes to partials[c - 1], then is added in chunk order.
   const bool partial_sums = pass == Pass::backward_weights && chunks > 1;
-  const std::size_t partial_bytes =
-      partial_sums ? static_cast<std::size_t>((chunks - 1) * weight_numel) * sizeof(float) : 0;
-  const Buffer partials(partial_bytes);
+  const Scratch<float> partials(partial_sums ? (chunks - 1) * weight_numel : 0);
   try {
     parallel_chunks(chunks, [&](std::int64_t c) {
       const std::int64_t begin = chunk_begin(p.batch, chunks, c);
@@ -348,14 +332,14 @@ bool run(Pass pass, const ConvProblem& p, const float* a, const float* b, const 
       if (pass != Pass::backward_weights)
         target = out + begin * out_volume;
       else if (c > 0)
-        target = static_cast<float*>(partials.data()) + (c - 1) * weight_numel;
+        target = partials.data() + (c - 1) * weight_numel;
       execute(*plans[static_cast<std::size_t>(c)], a + begin * a_volume, b + begin * b_volume, bias, target);
     });
   } catch (const dnnl::error&) {  // the fallback overwrites whatever was written
     return false;
   }
   if (partial_sums) {
-    const float* part = static_cast<const float*>(partials.data());
+    const float* part = partials.data();
     for (std::int64_t c = 1; c < chunks; ++c, part += weight_numel)
       for (std::int64_t i = 0; i < weight_numel; ++i) out[i] += part[i];
   }

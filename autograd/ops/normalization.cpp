@@ -26,6 +26,7 @@
 #include <tapegrad/autograd/engine/saved_tensor.hpp>
 #include <tapegrad/autograd/kernels/dispatch.hpp>
 #include <tapegrad/autograd/kernels/parallel_for.hpp>
+#include <tapegrad/autograd/kernels/scratch.hpp>
 #include <tapegrad/autograd/ops/arithmetic.hpp>
 #include <tapegrad/autograd/ops/normalization.hpp>
 #include <tapegrad/autograd/ops/reduction.hpp>
@@ -259,8 +260,8 @@ FusedGrads backward_kernel(NormKind kind, const RowsGeometry& g, const Statistic
   if (want_dbias) result.dbias = zeros(g.normalized_shape, dtype);
   if (g.rows == 0 || g.columns == 0) return result;
   const std::int64_t n = g.columns, chunks = backward_chunks(g);
-  std::vector<double> dweight_rows(want_dweight ? static_cast<std::size_t>(chunks * n) : 0, 0.0);
-  std::vector<double> dbias_rows(want_dbias ? static_cast<std::size_t>(chunks * n) : 0, 0.0);
+  const kernels::Scratch<double> dweight_rows(want_dweight ? chunks * n : 0, 0.0);
+  const kernels::Scratch<double> dbias_rows(want_dbias ? chunks * n : 0, 0.0);
   kernels::dispatch_floating(op_name(kind), dtype, [&]<class T>() {
     const T* pg = gc.data_ptr<T>();
     const T* px = x.data_ptr<T>();
