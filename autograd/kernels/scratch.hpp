@@ -1,11 +1,12 @@
 #pragma once
 // Working memory for one kernel call, from the caching allocator. Included only by .cpp files of the library.
 //
-// A kernel's temporary buffer (per-chunk partial sums, reordered operands) lives for one call and has the same
-// size every step of a training loop. From malloc, anything of 128 KiB or more is mapped fresh, or the heap top
-// is trimmed and grown again, so each call page-faults and the kernel clears every page before the kernel
-// code touches it: 16 % of the time of a [256, 1024] bias backward went to clear_page (perf), and whether it
-// happened depended on the heap's layout. The caching allocator hands the same block back every step.
+// A kernel's temporary buffer (per-chunk partial sums, reordered operands) lives for one call and has the
+// same size every step of a training loop. From malloc, anything of 128 KiB or more is mapped fresh, or the
+// heap top is trimmed and grown again, so each call page-faults and the kernel clears every page before the
+// kernel code touches it: 16 % of the time of a [256, 1024] bias backward went to clear_page (perf), and
+// whether it happened depended on the heap's layout. The caching allocator hands the same block back every
+// step.
 #include <cstddef>
 #include <cstdint>
 #include <utility>
