@@ -787,6 +787,12 @@ class Report:
                                  ratio_text(versus) if versus or self.has_libtorch
                                  else "not measured (needs --with-libtorch)", "≤ 1×",
                                  None if versus is None else versus <= 1))
+        # Issue #13: "step (a) and the fashion loop <= 0.7x in the default build" (bench-release is that build).
+        idle = ratio((rows.get(("tapegrad", "fashion", "idle")) or {}).get("median_s"),
+                     (rows.get(("libtorch", "fashion", "idle")) or {}).get("median_s"))
+        if idle is not None:
+            self.targets.append(("fashion loop, idle, default threads: tapegrad / libtorch", ratio_text(idle),
+                                 "≤ 0.7×", idle <= 0.7))
 
     # -- targets
     def evaluate_targets(self):
@@ -953,6 +959,49 @@ def merge_report(existing, report, stages):
     return head + "\n\n".join(sections) + "\n"
 
 
+# Sections of the mergeable stages, by the start of their heading (a stage that did not run has a shorter one).
+STAGE_HEADINGS = {"conv": "Convolution", "rnn": "Recurrent layers", "fashion_cnn": "fashion_cnn",
+                  "ddp": "Data-parallel training"}
+
+
+def keep_report_sections(new, old, stages):
+    """A full run that skipped `stages` (run.sh --skip): their sections, and every target row the new report
+    could not measure, come from the old report; the Machine section says so."""
+    def split(text):
+        parts = re.split(r"(?m)^(?=## )", text)
+        return parts[0], [part.rstrip("\n") for part in parts[1:]]
+    head, sections = split(new)
+    _, old_sections = split(old)
+    kept = []
+    for stage in stages:
+        prefix = "## " + STAGE_HEADINGS[stage]
+        previous = next((section for section in old_sections if section.startswith(prefix)), None)
+        at = next((i for i, section in enumerate(sections) if section.startswith(prefix)), None)
+        if previous is not None and at is not None:
+            sections[at] = previous
+            kept.append(stage)
+    targets_at = next(i for i, section in enumerate(sections) if section.startswith("## Targets"))
+    old_targets = next((section for section in old_sections if section.startswith("## Targets")), "")
+    def rows(section):
+        return {line.split(" | ")[0][2:]: line for line in section.splitlines()
+                if line.startswith("| ") and not line.startswith("| target |")}
+    new_rows, old_rows = rows(sections[targets_at]), rows(old_targets)
+    for name, row in old_rows.items():
+        if name not in new_rows or new_rows[name].rstrip(" |").endswith("n/a"):
+            new_rows[name] = row
+    met = sum(1 for row in new_rows.values() if row.rstrip(" |").endswith("**met**"))
+    lines = sections[targets_at].splitlines()
+    intro = re.sub(r"\d+ of \d+ met in this run", f"{met} of {len(new_rows)} met",
+                   "\n".join(line for line in lines if not line.startswith("|")).strip())
+    sections[targets_at] = intro + "\n\n" + table(["target", "measured", "goal", "status"],
+                                                    [row[2:-2].split(" | ") for row in new_rows.values()])
+    machine_at = next(i for i, section in enumerate(sections) if section.startswith("## Machine"))
+    sections[machine_at] = sections[machine_at].replace(
+        "\n\n<details>", f"\n- Stages {', '.join(kept)} did not run (`--skip`): their sections and target rows are "
+        "the previous report's.\n\n<details>", 1)
+    return head + "\n\n".join(sections) + "\n"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("results", type=pathlib.Path)
@@ -961,6 +1010,8 @@ def main():
     parser.add_argument("--peaks-env", action="store_true")
     parser.add_argument("--merge-into", type=pathlib.Path)
     parser.add_argument("--stages", default="")
+    parser.add_argument("--keep-from", type=pathlib.Path,
+                        help="with --output and --stages: take these stages' sections from this older report")
     args = parser.parse_args()
     if args.peaks_env:
         print_peaks_env(args.results)
@@ -971,6 +1022,9 @@ def main():
         args.merge_into.write_text(merged)
         return
     markdown = Report(args.results, args.command).render()
+    if args.keep_from:
+        stages = [stage for stage in args.stages.split(",") if stage in STAGE_HEADINGS]
+        markdown = keep_report_sections(markdown, args.keep_from.read_text(), stages)
     if args.output:
         args.output.write_text(markdown)
     else:

@@ -17,6 +17,8 @@
 #                        the re-run are appended
 #   --merge STAGES       run bench_peak and these stages (conv, rnn, fashion_cnn, ddp) in a results directory
 #                        of their own and update only their sections and targets in the existing report
+#   --skip STAGES        a full run without these stages (conv, rnn, fashion_cnn, ddp): their sections and
+#                        target rows are copied from the existing report
 #
 # Results (Google Benchmark JSON, one file per process) go to build/bench-results/. Every percentage
 # is relative to bench_peak's measurements from the same run, exported to the other programs as
@@ -31,6 +33,7 @@ with_native=1
 wait_quiet=0
 only=""
 merge=""
+skip=""
 output=$root/BENCHMARKS.md
 while (($#)); do
   case $1 in
@@ -40,7 +43,8 @@ while (($#)); do
     --output) output=$(realpath -m "$2"); shift ;;
     --only) only=",$2,"; shift ;;
     --merge) merge=$2; only=",peak,$2,"; shift ;;
-    -h | --help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --skip) skip=",$2,"; shift ;;
+    -h | --help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -70,7 +74,7 @@ else
   echo "# re-run of stages ${only:1:-1} ($(date -u +%Y-%m-%dT%H:%M:%SZ))" >>"$commands"
 fi
 # stage NAME: whether this run includes the stage.
-stage() { [[ -z $only || $only == *",$1,"* ]]; }
+stage() { [[ (-z $only || $only == *",$1,"*) && $skip != *",$1,"* ]]; }
 
 log() { printf '\n== %s\n' "$*" >&2; }
 record_load() { printf '%s\t%s\t%s\n' "$1" "$(date +%s)" "$(cut -d' ' -f1-3 /proc/loadavg)" >>"$loadlog"; }
@@ -385,5 +389,12 @@ if [[ -n $merge ]]; then
   log "updated the $merge sections of ${output#$root/} (raw results in ${results#$root/})"
   exit 0
 fi
-"$python" "$root/bench/report.py" "$results" --output "$output" --command "bench/run.sh ${args[*]}"
+if [[ -n $skip ]]; then
+  previous=$results/previous-report.md
+  cp "$output" "$previous"
+  "$python" "$root/bench/report.py" "$results" --output "$output" --command "bench/run.sh ${args[*]} --skip ${skip:1:-1}" \
+    --keep-from "$previous" --stages "${skip:1:-1}"
+else
+  "$python" "$root/bench/report.py" "$results" --output "$output" --command "bench/run.sh ${args[*]}"
+fi
 log "wrote ${output#$root/} (raw results in ${results#$root/})"
