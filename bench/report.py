@@ -466,20 +466,43 @@ class Report:
         found = re.search(r"training: ([0-9.]+) ms per iteration", path.read_text())
         return float(found.group(1)) if found else None
 
+    def char_lm_gflop(self):
+        """Matrix-multiply GFLOP of one training iteration of the default model (4 layers, 128 wide, block 64,
+        batch 12; the vocabulary from the program's output): each Linear's product three times (forward, input
+        and weight gradients), attention's q kᵀ and weights · v 3.5 times (forward, the backward's four
+        products and its recomputed scores). Every GEMM of the step, none of the element-wise work."""
+        path = self.dir / "char_lm_1.txt"
+        found = re.search(r"vocabulary (\d+)", path.read_text()) if path.exists() else None
+        if not found:
+            return None
+        vocab, layers, width, block, batch = int(found.group(1)), 4, 128, 64, 12
+        tokens = block * batch
+        linear = 2 * tokens * 12 * width * width * layers + 2 * tokens * width * vocab
+        attention = 2 * 2 * batch * block * block * width * layers
+        return (3 * linear + 3.5 * attention) / 1e9
+
     def char_lm_section(self):
         rows = []
+        gflop = self.char_lm_gflop()
         for threads in self.thread_counts:
             ours, theirs = self.char_lm_ms("char_lm", threads), self.char_lm_ms("char_lm_torch", threads)
+            peak = self.fp32_peak(threads)
+            floor = 1e3 * gflop / peak if gflop and peak else None
             if ours is not None or theirs is not None:
-                rows.append([threads, fmt(ours), fmt(theirs), ratio_text(ratio(ours, theirs))])
+                rows.append([threads, fmt(ours), fmt(theirs), ratio_text(ratio(ours, theirs)), fmt(floor),
+                             ratio_text(ratio(floor, theirs)), pct(100 * floor / ours if floor and ours else None)])
         if not rows:
             return "## char_lm\n\nexamples/char_lm did not run (needs Debian's fortunes)."
         return ("## char_lm (examples/char_lm vs bench/char_lm_torch.py)\n\n"
                 "The character-level GPT with its default model (4 layers, 4 heads, 128 wide, block 64, batch 12), "
                 "400 iterations without evaluation or sampling; ms per training iteration (batch sampling, forward, "
                 "backward, clipping, AdamW step, loss.item()), as each program reports it. PyTorch 1.13's twin "
-                "computes attention as softmax(q kᵀ · scale + mask) v (it has no fused attention).\n\n"
-                + table(["threads", "tapegrad ms/iter", "PyTorch 1.13 ms/iter", "tapegrad / PyTorch"], rows))
+                "computes attention as softmax(q kᵀ · scale + mask) v (it has no fused attention). "
+                f"\"GEMM floor\": the iteration's {fmt(gflop)} GFLOP of matrix products (Linear layers three times, "
+                "attention's two products 3.5 times) at this run's measured FP32 peak, i.e. the time of the "
+                "matrix products alone if they ran at 100 % of peak and everything else were free.\n\n"
+                + table(["threads", "tapegrad ms/iter", "PyTorch 1.13 ms/iter", "tapegrad / PyTorch",
+                         "GEMM floor ms", "floor / PyTorch", "floor / tapegrad"], rows))
 
     # -- attention (bench_attention; PyTorch's math path from bench/attention_torch.py)
     def attention_section(self):
