@@ -441,8 +441,10 @@ class Report:
         return [(label, a, b) for label, a, b in pairs if a is not None and b is not None]
 
     def best_of(self, key, name):
-        """The lower median of run `key` and its repeat `key`_2 (run.sh runs the element-wise pair twice)."""
-        values = [res.get(name) for res in (self.r.get(key), self.r.get(f"{key}_2")) if res and name in res.runs]
+        """The lowest median of run `key` and its repeats `key`_2, `key`_3 (run.sh runs the element-wise pair
+        three times)."""
+        runs = (self.r.get(key), self.r.get(f"{key}_2"), self.r.get(f"{key}_3"))
+        values = [res.get(name) for res in runs if res and name in res.runs]
         values = [v for v in values if v is not None]
         return min(values) if values else None
 
@@ -454,8 +456,8 @@ class Report:
         rows = [[label, fmt(a), fmt(b), ratio_text(ratio(a, b))] for label, a, b in pairs]
         return ("## Default build vs -march=native\n\nThe same benchmarks from the default build (no `-march`, "
                 "kernels chosen at run time) and from the `native` preset (`-march=native`), in one run; ms "
-                "(train steps) and ms per call (element-wise; each build ran twice, interleaved, and the "
-                "better median of the two counts). Ratio > 1: the default build is slower.\n\n"
+                "(train steps) and ms per call (element-wise; each build ran three times, interleaved, and "
+                "the best median of the three counts). Ratio > 1: the default build is slower.\n\n"
                 + table(["benchmark", "default build ms", "-march=native ms", "default / native"], rows))
 
     # -- char_lm (examples/char_lm and bench/char_lm_torch.py print "training: X ms per iteration")
