@@ -29,9 +29,11 @@ struct DDPOptions {
   TG_ARG(double, bucket_cap_mb) = 25;
   /// Copy rank 0's buffers (BatchNorm statistics) to every rank before each forward.
   TG_ARG(bool, broadcast_buffers) = true;
-  /// Parameters that get no gradient in a backward pass count as zeros instead of being an error.
+  /// Parameters that get no gradient in a backward pass count as zeros instead of being an error; one
+  /// that no rank used keeps its .grad() as it was (undefined after zero_grad(true)), as in PyTorch.
   TG_ARG(bool, find_unused_parameters) = false;
-  /// Parameters' .grad() are views into the communication buckets: no copy in or out.
+  /// Parameters' .grad() are views into the communication buckets: no copy in or out. Gradients defined
+  /// at construction move into the buckets then; the others when backward first produces them.
   TG_ARG(bool, gradient_as_bucket_view) = false;
 };
 

@@ -67,6 +67,7 @@ struct Reducer::State : std::enable_shared_from_this<Reducer::State> {
   void launch_ready_buckets();
   void finalize();
   std::vector<std::size_t> unready_parameters() const;
+  std::vector<bool> globally_used(const std::vector<std::size_t>& locally_unused);
   [[noreturn]] void fail_unused(const std::vector<std::size_t>& unused);
   void reset();
 };
@@ -119,11 +120,12 @@ void Reducer::State::build_buckets(const std::vector<std::size_t>& order) {
     bucket.parameters = std::move(members);
     buckets.push_back(std::move(bucket));
   }
-  if (options.gradient_as_bucket_view) {
+  if (options.gradient_as_bucket_view) {  // defined gradients move into the buckets (as in PyTorch)
     for (std::size_t k = 0; k < count; ++k) {
       const Tensor& view = buckets[locations[k].bucket].views[locations[k].slot];
       Tensor& grad = parameters[k].mutable_grad();
-      if (grad.defined()) view.copy_(grad);
+      if (!grad.defined()) continue;
+      view.copy_(grad);
       grad = view;
     }
   }
@@ -190,6 +192,21 @@ std::vector<std::size_t> Reducer::State::unready_parameters() const {
   return unready;
 }
 
+// With find_unused_parameters, a parameter no rank used keeps its .grad() as it was (undefined after
+// zero_grad()), as in PyTorch's DDP; one that some rank used gets the average, the others counting zeros.
+// Which is which takes one more all-reduce: of the ranks' used flags, after the last bucket's.
+std::vector<bool> Reducer::State::globally_used(const std::vector<std::size_t>& locally_unused) {
+  std::vector<bool> used(parameters.size(), true);
+  if (!options.find_unused_parameters) return used;
+  std::vector<std::int64_t> flags(parameters.size(), 1);
+  for (std::size_t k : locally_unused) flags[k] = 0;
+  std::vector<Tensor> tensors{tg::tensor(flags, tg::kInt64)};
+  group->allreduce(tensors, AllreduceOptions{ReduceOp::SUM})->wait();
+  const std::vector<std::int64_t> ranks_using = tensors[0].to_vector<std::int64_t>();
+  for (std::size_t k = 0; k < used.size(); ++k) used[k] = ranks_using[k] > 0;
+  return used;
+}
+
 void Reducer::State::finalize() {
   std::unique_lock lock(mutex);
   timeline.backward_finished = ReductionTimeline::Clock::now();
@@ -199,26 +216,26 @@ void Reducer::State::finalize() {
     NoGradGuard no_grad;
     const Location where = locations[k];
     buckets[where.bucket].views[where.slot].zero_();
-    if (options.gradient_as_bucket_view)
-      parameters[k].mutable_grad() = buckets[where.bucket].views[where.slot];
     ready[k] = true;
     --buckets[where.bucket].pending;
   }
   launch_ready_buckets();
+  const std::vector<bool> used = globally_used(unready);
   for (auto& bucket : buckets) {
     bucket.work->wait();
     bucket.work.reset();
   }
-  if (!options.gradient_as_bucket_view) {
-    NoGradGuard no_grad;
-    for (std::size_t k = 0; k < parameters.size(); ++k) {
-      const Tensor& view = buckets[locations[k].bucket].views[locations[k].slot];
-      Tensor& grad = parameters[k].mutable_grad();
-      if (grad.defined())
-        grad.copy_(view);
-      else
-        grad = view.clone();
-    }
+  NoGradGuard no_grad;
+  for (std::size_t k = 0; k < parameters.size(); ++k) {
+    if (!used[k]) continue;
+    const Tensor& view = buckets[locations[k].bucket].views[locations[k].slot];
+    Tensor& grad = parameters[k].mutable_grad();
+    if (options.gradient_as_bucket_view)
+      grad = view;  // already, unless this rank did not use the parameter
+    else if (grad.defined())
+      grad.copy_(view);
+    else
+      grad = view.clone();
   }
   timeline.reduction_finished = ReductionTimeline::Clock::now();
   reset();

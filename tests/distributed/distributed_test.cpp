@@ -324,9 +324,10 @@ TEST(DistributedDataParallel, GradientsAreViewsIntoTheBuckets) {
     }
     return false;
   };
-  // Before any backward: the last parameters first (reverse registration order).
+  // Before any backward: the last parameters first (reverse registration order); no gradient yet (only
+  // defined gradients move into the buckets at construction, as in PyTorch).
   EXPECT_EQ(ddp.reducer().bucket_indices().front().front(), params.size() - 1);
-  for (const auto& p : params) EXPECT_TRUE(inside_a_bucket(p.grad()));
+  for (const auto& p : params) EXPECT_FALSE(p.grad().defined());
   const Batch mine = shard(global_batch(0, 4, tg::kFloat32), rank(), 4);
   tg::mse_loss(ddp(mine.x), mine.y).backward();  // the buckets are rebuilt after it: still views
   for (const auto& p : params) EXPECT_TRUE(inside_a_bucket(p.grad()));
@@ -335,6 +336,19 @@ TEST(DistributedDataParallel, GradientsAreViewsIntoTheBuckets) {
   optimizer.zero_grad(true);
   tg::mse_loss(ddp(mine.x), mine.y).backward();
   for (const auto& p : params) EXPECT_TRUE(inside_a_bucket(p.grad()));
+}
+
+TEST(DistributedDataParallel, DefinedGradientsMoveIntoTheBucketsWithTheirValues) {
+  auto model = make_mlp(7, tg::kFloat32);
+  const auto params = model->parameters();
+  params[0].mutable_grad() = tg::full_like(params[0], 2.5);
+  DistributedDataParallel ddp(model, world, DDPOptions().gradient_as_bucket_view(true));
+  const tg::Tensor flat = ddp.reducer().bucket_tensors()[0];
+  const auto* begin = static_cast<const char*>(flat.data_ptr());
+  const auto* grad = static_cast<const char*>(params[0].grad().data_ptr());
+  EXPECT_TRUE(grad >= begin && grad < begin + flat.nbytes());
+  EXPECT_TRUE(tg::equal(params[0].grad(), tg::full_like(params[0], 2.5)));
+  EXPECT_FALSE(params[1].grad().defined());
 }
 
 // Registered head first, run last: reverse registration order is the wrong guess for its buckets.
@@ -458,17 +472,59 @@ TEST(DistributedDataParallel, UnusedParametersAreAnErrorNamingThem) {
   EXPECT_THAT(message, HasSubstr("find_unused_parameters(true)"));
 }
 
+// A parameter no rank used keeps no gradient (PyTorch's DDP leaves .grad untouched: None after zero_grad()).
 TEST(DistributedDataParallel, FindUnusedParametersReducesTheUsedOnes) {
-  PartlyUsed model;
-  DistributedDataParallel ddp(model, world, DDPOptions().find_unused_parameters(true));
-  const Batch mine = shard(global_batch(0, 4, tg::kFloat32), rank(), 4);
-  for (int iteration = 0; iteration < 2; ++iteration) {
-    model->zero_grad();
-    tg::mse_loss(ddp(mine.x), mine.y).backward();
+  for (const bool views : {false, true}) {
+    PartlyUsed model;
+    DistributedDataParallel ddp(model, world,
+                                DDPOptions().find_unused_parameters(true).gradient_as_bucket_view(views));
+    const Batch mine = shard(global_batch(0, 4, tg::kFloat32), rank(), 4);
+    for (int iteration = 0; iteration < 2; ++iteration) {
+      model->zero_grad();
+      tg::mse_loss(ddp(mine.x), mine.y).backward();
+    }
+    const auto grads = gather(model->used->weight.grad());
+    for (int r = 1; r < size(); ++r) EXPECT_TRUE(bitwise_equal(grads[0], grads[r])) << "views " << views;
+    EXPECT_FALSE(model->unused->weight.grad().defined()) << "views " << views;
+    EXPECT_FALSE(model->unused->bias.grad().defined()) << "views " << views;
   }
-  const auto grads = gather(model->used->weight.grad());
-  for (int r = 1; r < size(); ++r) EXPECT_TRUE(bitwise_equal(grads[0], grads[r]));
-  EXPECT_TRUE(tg::equal(model->unused->weight.grad(), tg::zeros({3, 6})));
+}
+
+struct UsedOnRankZeroImpl : tg::nn::Module {
+  UsedOnRankZeroImpl()
+      : always(register_module("always", tg::nn::Linear(6, 3))),
+        rank_zero(register_module("rank_zero", tg::nn::Linear(6, 3))) {}
+  tg::Tensor forward(const tg::Tensor& x, bool use_rank_zero) {
+    return use_rank_zero ? always(x) + rank_zero(x) : always(x);
+  }
+  tg::nn::Linear always, rank_zero;
+};
+TG_MODULE(UsedOnRankZero);
+
+UsedOnRankZero make_used_on_rank_zero() {
+  tg::manual_seed(11);
+  UsedOnRankZero model;
+  model->to(tg::kFloat64);
+  return model;
+}
+
+// Used on rank 0 only: every rank gets rank 0's gradient averaged with the others' zeros, g0 / ranks.
+TEST(DistributedDataParallel, FindUnusedParametersAveragesAParameterOneRankUsed) {
+  const Batch all = global_batch(0, 4, tg::kFloat64);
+  auto alone = make_used_on_rank_zero();
+  tg::mse_loss(alone(shard(all, 0, 4).x, true), shard(all, 0, 4).y).backward();
+  const tg::Tensor expected = alone->rank_zero->weight.grad() / double(size());
+  for (const bool views : {false, true}) {
+    auto model = make_used_on_rank_zero();
+    DistributedDataParallel ddp(model, world,
+                                DDPOptions().find_unused_parameters(true).gradient_as_bucket_view(views));
+    const Batch mine = shard(all, rank(), 4);
+    model->zero_grad();
+    tg::mse_loss(ddp(mine.x, rank() == 0), mine.y).backward();
+    const tg::Tensor grad = model->rank_zero->weight.grad();
+    ASSERT_TRUE(grad.defined()) << "views " << views;
+    EXPECT_TRUE(bitwise_equal(grad, expected)) << "views " << views << "\n" << grad << "\n" << expected;
+  }
 }
 
 TEST(DistributedDataParallel, BuffersComeFromRankZeroBeforeEachForward) {
