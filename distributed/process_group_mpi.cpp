@@ -463,10 +463,27 @@ std::shared_ptr<ProcessGroupMPI> ProcessGroupMPI::create(Options options) {
         "the timeout must be positive, got ", options.timeout.count(), " ms");
   auto impl = std::make_unique<Impl>();
   impl->communicator = Communicator::instance();
+  // The group's communicator comes from MPI_Comm_idup, run like a collective: a rank that never calls
+  // create() (hung, or stuck before it) makes the others' create() throw after the timeout instead of
+  // waiting forever; the unfinished duplication then ends the job at exit (MPI_Abort).
+  auto work = std::make_shared<Work>("creating the group (MPI_Comm_idup over every rank)", options.timeout);
+  auto duplicate = std::make_unique<Collective>();
+  duplicate->work = work;
+  duplicate->comm = MPI_COMM_WORLD;
+  duplicate->start = [target = &impl->comm](std::vector<MPI_Request>& requests) {
+    requests.resize(1);
+    mpi_check(MPI_Comm_idup(MPI_COMM_WORLD, target, requests.data()), "MPI_Comm_idup");
+  };
+  impl->communicator->enqueue(std::move(duplicate));
+  try {
+    work->wait();
+  } catch (...) {
+    (void)impl.release();  // MPI may still write its communicator: the process ends at exit anyway
+    throw;
+  }
   int rank = 0;
   int size = 1;
   impl->communicator->run([&] {
-    mpi_check(MPI_Comm_dup(MPI_COMM_WORLD, &impl->comm), "MPI_Comm_dup");
     MPI_Comm_set_errhandler(impl->comm, MPI_ERRORS_RETURN);
     MPI_Comm_rank(impl->comm, &rank);
     MPI_Comm_size(impl->comm, &size);

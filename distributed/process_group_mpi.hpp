@@ -29,6 +29,8 @@ class ProcessGroupMPI final : public ProcessGroup {
   /// The group of all processes (MPI_COMM_WORLD). Initializes MPI (threads: MPI_THREAD_FUNNELED on
   /// tapegrad's communication thread) unless the program already has (then it must have asked for
   /// MPI_THREAD_SERIALIZED or more, and must not call MPI while a collective of this group runs).
+  /// Every rank must call it: it throws tg::Error after `options.timeout` when one does not (MPI's own
+  /// initialization, the first time, has no timeout).
   static std::shared_ptr<ProcessGroupMPI> create(Options options);
   static std::shared_ptr<ProcessGroupMPI> create();
   /// libtorch's name: `ranks` (world ranks) selects a subgroup; processes outside it get nullptr.
