@@ -8,10 +8,27 @@
 //   kill: rank 1 dies (SIGKILL) instead of joining; mpirun must end the job rather than let rank 0 wait.
 #include <csignal>
 #include <cstdio>
+#include <functional>
 #include <string>
 
 #include <tapegrad/distributed/distributed.hpp>
 #include <tapegrad/tapegrad.hpp>
+
+namespace {
+// Rank 0's side: `step` must throw tg::Error (printed for the test's regular expression; exit 0) rather than
+// finish without rank 1 (exit 1).
+int expect_error(int rank, const char* step_name, const std::function<void()>& step) {
+  try {
+    step();
+    std::printf("rank %d: %s finished although rank 1 never joined\n", rank, step_name);
+    return 1;
+  } catch (const tg::Error& error) {
+    std::printf("rank %d caught: %s\n", rank, error.what());
+    std::fflush(stdout);
+    return 0;
+  }
+}
+}  // namespace
 
 int main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "";
@@ -25,25 +42,9 @@ int main(int argc, char** argv) {
   std::vector<tg::Tensor> ready{tg::ones({1})};
   group->allreduce(ready)->wait();  // both ranks are up
   if (group->getRank() == 1) std::raise(mode == "kill" ? SIGKILL : SIGSTOP);
-  if (mode == "hang_create") {
-    try {
-      auto second = tg::distributed::ProcessGroupMPI::create(options);
-      std::printf("rank %d: created a group although rank 1 never joined\n", group->getRank());
-      return 1;
-    } catch (const tg::Error& error) {
-      std::printf("rank %d caught: %s\n", group->getRank(), error.what());
-      std::fflush(stdout);
-    }
-    return 0;
-  }
+  if (mode == "hang_create")
+    return expect_error(group->getRank(), "create()",
+                        [&] { tg::distributed::ProcessGroupMPI::create(options); });
   std::vector<tg::Tensor> gradient{tg::ones({1024})};
-  try {
-    group->allreduce(gradient)->wait();
-    std::printf("rank %d: the all-reduce finished although rank 1 never joined\n", group->getRank());
-    return 1;
-  } catch (const tg::Error& error) {
-    std::printf("rank %d caught: %s\n", group->getRank(), error.what());
-    std::fflush(stdout);
-  }
-  return 0;
+  return expect_error(group->getRank(), "the all-reduce", [&] { group->allreduce(gradient)->wait(); });
 }
