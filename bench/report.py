@@ -974,12 +974,22 @@ def merge_report(existing, report, stages):
     load = [line.split("\t") for line in report.text("load.txt").splitlines() if line.count("\t") == 2]
     loads = ", ".join(f"{name} {avg.split()[0]}" for name, _, avg in load)
     machine_at = keys.index("Machine")
+    # Merging the same stages again replaces their line (and their commands below) instead of adding more.
+    stages_line = f"- Stages {', '.join(stages)} re-measured "
+    sections[machine_at] = "\n".join(line for line in sections[machine_at].split("\n")
+                                     if not line.startswith(stages_line))
     sections[machine_at] = sections[machine_at].replace(
         "\n\n<details>", f"\n- Stages {', '.join(stages)} re-measured {report.text('started')} – "
         f"{report.text('finished')} by `{report.command}` (1-minute load at each step: {loads}); their tables and "
         "target rows come from that run, the rest from the full run above.\n\n<details>", 1)
     commands_at = keys.index("Commands")
-    sections[commands_at] = sections[commands_at].rstrip().removesuffix("```").rstrip() + (
+    header = f"\n# {report.command} ("
+    body = sections[commands_at].rstrip().removesuffix("```").rstrip()
+    if header in body:  # an earlier merge of the same command: its block is replaced
+        start = body.index(header)
+        end = body.find("\n# bench/run.sh", start + 1)
+        body = (body[:start] + (body[end:] if end >= 0 else "")).rstrip()
+    sections[commands_at] = body + (
         f"\n# {report.command} ({report.text('started')})\n" + report.text("commands.txt") + "\n```")
     return head + "\n\n".join(sections) + "\n"
 
