@@ -941,9 +941,30 @@ def section_key(section):
     return section.splitlines()[0][3:].split(" (")[0].strip()
 
 
+def split_report(text):
+    """(text before the first '## ' section, [each section without trailing newlines])."""
+    parts = re.split(r"(?m)^(?=## )", text)
+    return parts[0], [part.rstrip("\n") for part in parts[1:]]
+
+
+def target_rows(section):
+    """The Targets section's table rows by target name."""
+    return {line.split(" | ")[0][2:]: line for line in section.splitlines()
+            if line.startswith("| ") and not line.startswith("| target |")}
+
+
+def targets_with_rows(section, rows):
+    """The Targets section with its table replaced by `rows` and its "N of M met" count redone."""
+    met = sum(1 for row in rows.values() if row.rstrip(" |").endswith("**met**"))
+    # "met in this run" in a full run's report, "met" once merged into
+    intro = re.sub(r"\d+ of \d+ met(?: in this run)?", f"{met} of {len(rows)} met", "\n".join(
+        line for line in section.splitlines() if not line.startswith("|")).strip())
+    return intro + "\n\n" + table(["target", "measured", "goal", "status"],
+                                  [row[2:-2].split(" | ") for row in rows.values()])
+
+
 def merge_report(existing, report, stages):
-    sections = re.split(r"(?m)^(?=## )", existing)
-    head, sections = sections[0], [s.rstrip("\n") for s in sections[1:]]
+    head, sections = split_report(existing)
     keys = [section_key(s) for s in sections]
     for stage in stages:
         new = getattr(report, MERGEABLE[stage])()
@@ -958,19 +979,12 @@ def merge_report(existing, report, stages):
         report.ddp_targets()
     status = {True: "**met**", False: "not met", None: "n/a"}
     targets_at = keys.index("Targets")
-    lines = sections[targets_at].splitlines()
-    rows = [line for line in lines if line.startswith("| ") and not line.startswith("| target |")]
-    by_name = {row.split(" | ")[0][2:]: row for row in rows}
+    by_name = target_rows(sections[targets_at])
     for name, measured, goal, met in report.targets:
         if met is None and name in by_name:  # a stage this run did not measure keeps its row
             continue
         by_name[name] = f"| {name} | {measured} | {goal} | {status[met]} |"
-    met = sum(1 for row in by_name.values() if row.rstrip(" |").endswith("**met**"))
-    # "met in this run" in a full run's report, "met" once merged into
-    intro = re.sub(r"\d+ of \d+ met(?: in this run)?", f"{met} of {len(by_name)} met", "\n".join(
-        line for line in lines if not line.startswith("|")).strip())
-    sections[targets_at] = intro + "\n\n" + table(["target", "measured", "goal", "status"],
-                                                    [row[2:-2].split(" | ") for row in by_name.values()])
+    sections[targets_at] = targets_with_rows(sections[targets_at], by_name)
     load = [line.split("\t") for line in report.text("load.txt").splitlines() if line.count("\t") == 2]
     loads = ", ".join(f"{name} {avg.split()[0]}" for name, _, avg in load)
     machine_at = keys.index("Machine")
@@ -1002,11 +1016,8 @@ STAGE_HEADINGS = {"conv": "Convolution", "rnn": "Recurrent layers", "fashion_cnn
 def keep_report_sections(new, old, stages):
     """A full run that skipped `stages` (run.sh --skip): their sections, and every target row the new report
     could not measure, come from the old report; the Machine section says so."""
-    def split(text):
-        parts = re.split(r"(?m)^(?=## )", text)
-        return parts[0], [part.rstrip("\n") for part in parts[1:]]
-    head, sections = split(new)
-    _, old_sections = split(old)
+    head, sections = split_report(new)
+    _, old_sections = split_report(old)
     kept = []
     for stage in stages:
         prefix = "## " + STAGE_HEADINGS[stage]
@@ -1017,19 +1028,11 @@ def keep_report_sections(new, old, stages):
             kept.append(stage)
     targets_at = next(i for i, section in enumerate(sections) if section.startswith("## Targets"))
     old_targets = next((section for section in old_sections if section.startswith("## Targets")), "")
-    def rows(section):
-        return {line.split(" | ")[0][2:]: line for line in section.splitlines()
-                if line.startswith("| ") and not line.startswith("| target |")}
-    new_rows, old_rows = rows(sections[targets_at]), rows(old_targets)
-    for name, row in old_rows.items():
+    new_rows = target_rows(sections[targets_at])
+    for name, row in target_rows(old_targets).items():
         if name not in new_rows or new_rows[name].rstrip(" |").endswith("n/a"):
             new_rows[name] = row
-    met = sum(1 for row in new_rows.values() if row.rstrip(" |").endswith("**met**"))
-    lines = sections[targets_at].splitlines()
-    intro = re.sub(r"\d+ of \d+ met in this run", f"{met} of {len(new_rows)} met",
-                   "\n".join(line for line in lines if not line.startswith("|")).strip())
-    sections[targets_at] = intro + "\n\n" + table(["target", "measured", "goal", "status"],
-                                                    [row[2:-2].split(" | ") for row in new_rows.values()])
+    sections[targets_at] = targets_with_rows(sections[targets_at], new_rows)
     machine_at = next(i for i, section in enumerate(sections) if section.startswith("## Machine"))
     sections[machine_at] = sections[machine_at].replace(
         "\n\n<details>", f"\n- Stages {', '.join(kept)} did not run (`--skip`): their sections and target rows are "
