@@ -416,6 +416,13 @@ void check_tensors(const char* collective, const std::vector<Tensor>& tensors) {
     check(tensors[i].defined(), collective, "tensor ", i, " is undefined");
 }
 
+std::unique_ptr<Collective> collective_for(std::shared_ptr<Work> work, bool check_metadata) {
+  auto collective = std::make_unique<Collective>();
+  if (check_metadata) collective->metadata = work->description();
+  collective->work = std::move(work);
+  return collective;
+}
+
 }  // namespace
 
 struct ProcessGroupMPI::Impl {
@@ -467,8 +474,7 @@ std::shared_ptr<ProcessGroupMPI> ProcessGroupMPI::create(Options options) {
   // create() (hung, or stuck before it) makes the others' create() throw after the timeout instead of
   // waiting forever; the unfinished duplication then ends the job at exit (MPI_Abort).
   auto work = std::make_shared<Work>("creating the group (MPI_Comm_idup over every rank)", options.timeout);
-  auto duplicate = std::make_unique<Collective>();
-  duplicate->work = work;
+  auto duplicate = collective_for(work, /*check_metadata=*/false);
   duplicate->comm = MPI_COMM_WORLD;
   duplicate->start = [target = &impl->comm](std::vector<MPI_Request>& requests) {
     requests.resize(1);
@@ -525,15 +531,6 @@ std::shared_ptr<ProcessGroupMPI> ProcessGroupMPI::createProcessGroupMPI(std::vec
 std::chrono::milliseconds ProcessGroupMPI::timeout_of(std::chrono::milliseconds requested) const {
   return requested > std::chrono::milliseconds(0) ? requested : options_.timeout;
 }
-
-namespace {
-std::unique_ptr<Collective> collective_for(std::shared_ptr<Work> work, bool check_metadata) {
-  auto collective = std::make_unique<Collective>();
-  if (check_metadata) collective->metadata = work->description();
-  collective->work = std::move(work);
-  return collective;
-}
-}  // namespace
 
 std::shared_ptr<Work> ProcessGroupMPI::allreduce(std::vector<Tensor>& tensors, const AllreduceOptions& opts) {
   const char* name = "allreduce";
